@@ -85,6 +85,9 @@ def table(slot):
     return Table(header, rows)
 
 
+_LINE_TEXT = object()
+
+
 class Text(str):
     """A text input: a ``str`` that knows its slot and file and cites 1-based lines."""
 
@@ -106,9 +109,9 @@ class Text(str):
         """The source tuple of line ``line_no`` (what Tracked/Row take)."""
         return source(self.slot, self.file, "line", line_no)
 
-    def line(self, line_no, value=None):
+    def line(self, line_no, value=_LINE_TEXT):
         """A Tracked value (the line's text unless ``value`` is given) citing line ``line_no``."""
-        text = self.splitlines()[line_no - 1] if value is None else value
+        text = self.splitlines()[line_no - 1] if value is _LINE_TEXT else value
         return Tracked(text, {self.source(line_no)}, caller_line())
 
 
