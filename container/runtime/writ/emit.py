@@ -144,7 +144,7 @@ def emit(slot, value, kind=None):
         _write(os.path.join(folder, name), str(value))
     else:
         raise EmitError("cannot emit a %s for slot %r (Table, dict/list or str)" % (type(value).__name__, slot))
-    _write(os.path.join(_out(), slot + ".provenance.json"), json.dumps(prov.to_json(), indent=1) + "\n")
+    _write(os.path.join(_out(), slot + ".provenance.json"), json.dumps(prov.to_json(), separators=(",", ":")) + "\n")
     _emitted[slot] = {"kind": kind, "files": [name]}
     return os.path.join(folder, name)
 
