@@ -8,6 +8,7 @@ and returns ``(findings_rows, matter_month_rows, summary)`` in the published for
 import csv
 import os
 import re
+import string
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -61,7 +62,7 @@ def words(s):
 
 
 def squash(s):
-    return " ".join(s.split()).strip(".,;:!? ").lower()
+    return " ".join(s.split()).strip(string.punctuation + " ").lower()
 
 
 def review_flags(description, hours, separator, block_hours, min_words, phrases):

@@ -178,6 +178,42 @@ class BillingProgramsTest(unittest.TestCase):
         for code in billing_oracle.CODES:
             self.assertGreater(counts[code], 0, code)
 
+    def test_extract_terms_reads_a_letter_with_other_numbers_and_layout(self):
+        with open(os.path.join(FOLDER, "engagement_letter.md"), encoding="utf-8") as f:
+            letter = f.read()
+        replacements = [
+            ("| Role | Rate until 2026-09-30 (USD/hour) | Rate from 2026-10-01 (USD/hour) |",
+             "| Role | Rate until 2027-03-31 (USD/hour) | Rate from 2027-04-01 until 2027-06-30 (USD/hour) "
+             "| Rate from 2027-07-01 (USD/hour) |"),
+            ("|---|---|---|", "|---|---|---|---|"), ("| 650.00 | 680.00 |", "| 700.00 | 720.00 | 735.50 |"),
+            ("| 480.00 | 500.00 |", "| 500.00 | 510.00 | 520.00 |"), ("| 360.00 | 360.00 |", "| 1,360.00 | 1,360.00 | 1,400.00 |"),
+            ("| 190.00 | 190.00 |", "| 200.00 | 200.00 | 200.00 |"), ("one tenth of an hour (0.1)", "one quarter of an hour (0.25)"),
+            ("Task code A110", "Task codes A110, A111 and L140"), ("fewer than four words", "fewer than 6 words"),
+            ("separated by semicolons", "separated by commas"), ("more than 10.0 hours", "more than 12 hours"),
+            ("first of:\nduplicate (5.2), closed matter (2.2), unapproved timekeeper (2.1), non-billable task (5.1)",
+             "first of:\nclosed matter (2.2), duplicate (5.2), non-billable task (5.1), unapproved timekeeper (2.1)"),
+        ]
+        for old, new in replacements:
+            self.assertEqual(letter.count(old), 1, old)
+            letter = letter.replace(old, new)
+        run = run_step(os.path.join(PROGRAMS, "extract_terms.py"),
+                       {"letter": ("text.md", [("engagement_letter.md", letter.encode())])})
+        self.addCleanup(cleanup, run)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        terms = run.json("terms")
+        partner = [(t["from"], t["to"], t["rate"]) for t in terms["rates"]["table"] if t["role"] == "Partner"]
+        self.assertEqual(partner, [(None, "2027-03-31", "700.00"), ("2027-04-01", "2027-06-30", "720.00"),
+                                   ("2027-07-01", None, "735.50")])
+        self.assertIn("1360.00", [t["rate"] for t in terms["rates"]["table"] if t["role"] == "Associate"])
+        self.assertEqual(terms["increment"]["increment"], "0.25")
+        self.assertEqual(terms["non_billable"]["task_codes"], ["A110", "A111", "L140"])
+        self.assertEqual((terms["vague"]["min_words"], terms["block_billing"]["separator"]), (6, ","))
+        self.assertEqual(terms["daily_cap"]["hours"], "12")
+        self.assertEqual(terms["payable"]["precedence"],
+                         ["CLOSED_MATTER", "DUPLICATE", "NON_BILLABLE", "UNAPPROVED_TIMEKEEPER"])
+        prov = run.provenance("terms")["values"]
+        self.assertEqual(prov["/daily_cap/hours"], [{"input": "letter", "file": "engagement_letter.md", "line": 40}])
+
     def test_extract_terms_fails_loudly_when_a_rule_is_missing(self):
         with open(os.path.join(FOLDER, "engagement_letter.md"), encoding="utf-8") as f:
             letter = f.read()
