@@ -45,7 +45,7 @@ def review_flags_tool(name, args):
 
 def run_pipeline(folder, test):
     artifacts = {slot: ("table.csv", [(name, os.path.join(folder, name))]) for slot, name in RAW.items()}
-    artifacts["letter"] = ("text.md", [("engagement_letter.md", os.path.join(folder, "engagement_letter.md"))])
+    artifacts["letter"] = ("file.text", [("engagement_letter.md", os.path.join(folder, "engagement_letter.md"))])
     runs = {}
     for step, inputs, outputs in STEPS:
         run = run_step(os.path.join(PROGRAMS, step + ".py"), {s: artifacts[s] for s in inputs}, review_flags_tool)
@@ -197,7 +197,7 @@ class BillingProgramsTest(unittest.TestCase):
             self.assertEqual(letter.count(old), 1, old)
             letter = letter.replace(old, new)
         run = run_step(os.path.join(PROGRAMS, "extract_terms.py"),
-                       {"letter": ("text.md", [("engagement_letter.md", letter.encode())])})
+                       {"letter": ("file.text", [("engagement_letter.md", letter.encode())])})
         self.addCleanup(cleanup, run)
         self.assertEqual(run.returncode, 0, run.stderr)
         terms = run.json("terms")
@@ -220,7 +220,7 @@ class BillingProgramsTest(unittest.TestCase):
         broken = re.sub(r"4\.2 No timekeeper.*?10\.0 hours\.\n", "", letter, flags=re.S)
         self.assertNotEqual(broken, letter)
         run = run_step(os.path.join(PROGRAMS, "extract_terms.py"),
-                       {"letter": ("text.md", [("engagement_letter.md", broken.encode())])})
+                       {"letter": ("file.text", [("engagement_letter.md", broken.encode())])})
         self.addCleanup(cleanup, run)
         self.assertNotEqual(run.returncode, 0)
         self.assertIn("daily hours cap", run.stderr)

@@ -94,8 +94,8 @@ class RuntimeTest(unittest.TestCase):
         self.assertEqual(run.provenance("out")["rows"], [[{"input": "orders", "file": "orders.csv", "row": 2}]])
 
     def test_text_and_json_inputs_cite_lines_and_pointers(self):
-        inputs = {"letter": ("text.md", [("letter.md", b"# Title\n\n1.1 Rate is 5.\n")]),
-                  "terms": ("json", [("terms.json", b'{"rate": {"value": "5"}}')])}
+        inputs = {"letter": ("file.text", [("letter.md", b"# Title\n\n1.1 Rate is 5.\n")]),
+                  "terms": ("object.json", [("terms.json", b'{"rate": {"value": "5"}}')])}
         run = self.run_ok("""
             import writ
             letter = writ.text("letter")
@@ -110,7 +110,7 @@ class RuntimeTest(unittest.TestCase):
         self.assertEqual(values["/line"], [{"input": "letter", "file": "letter.md", "line": 3}])
         self.assertEqual(values["/rate"], [{"input": "terms", "file": "terms.json", "pointer": "/rate/value"}])
         self.assertEqual(run.text("note"), "# Note\n")
-        self.assertEqual(run.emitted["note"], {"kind": "text.md", "files": ["note.md"]})
+        self.assertEqual(run.emitted["note"], {"kind": "report.markdown", "files": ["note.md"]})
 
     def test_emitting_a_slot_twice_fails_the_step(self):
         run = run_step(program("""

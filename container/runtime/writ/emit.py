@@ -2,9 +2,11 @@
 
 ``emit(slot, value, kind=None)`` writes, per docs/sandbox-protocol.md:
     Table      -> out/<slot>/<slot>.csv   (kind "table.csv"; header = the table's column order)
-    dict/list  -> out/<slot>/<slot>.json  (kind "json"; Tracked leaves as their plain values, Decimals as
+    dict/list  -> out/<slot>/<slot>.json  (kind "object.json"; Tracked leaves as their plain values, Decimals as
                                            strings exactly as the program rounded them, e.g. "12.50")
-    str        -> out/<slot>/<slot>.md    (kind "text.md"; kind "text.txt" writes <slot>.txt)
+    str        -> out/<slot>/<slot>.md    (kind "report.markdown"; a kind naming text/txt, e.g. "file.text",
+                                           writes <slot>.txt)
+Default kinds are the ids of catalog/kinds/artifact-kinds.toml; pass ``kind`` to declare another.
 and ``out/<slot>.provenance.json``:
     rows    table outputs: the sources of data row i+1
     values  JSON pointer -> sources: every Tracked leaf of a JSON output, every Tracked cell of a table
@@ -132,15 +134,15 @@ def emit(slot, value, kind=None):
         rows_text = with_buffer.text()
         _write(os.path.join(folder, name), rows_text)
     elif isinstance(value, (dict, list, tuple, Tracked, Row)):
-        kind = kind or "json"
+        kind = kind or "object.json"
         prov = _Prov(slot, kind, line)
         name = slot + ".json"
         doc = _json_value(value, "", prov)
         _write(os.path.join(folder, name), json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     elif isinstance(value, str):
-        kind = kind or "text.md"
+        kind = kind or "report.markdown"
         prov = _Prov(slot, kind, line)
-        name = slot + (".txt" if kind.endswith("txt") else ".md")
+        name = slot + (".txt" if kind.endswith(("txt", "text")) else ".md")
         _write(os.path.join(folder, name), str(value))
     else:
         raise EmitError("cannot emit a %s for slot %r (Table, dict/list or str)" % (type(value).__name__, slot))
