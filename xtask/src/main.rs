@@ -1,1 +1,68 @@
-fn main() {}
+//! `cargo xtask <command>`: the developer commands behind the README's two commands.
+//!
+//! Every command but `down` runs `setup` first, which installs only what is missing and is fast when nothing is.
+
+mod demo;
+mod paths;
+mod pg;
+mod pg_gate;
+mod proc;
+mod setup;
+mod stack;
+mod test;
+
+use anyhow::{bail, Result};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup   install whatever is missing (wasm32 target, worker-build, wasm-bindgen-cli, npm packages, PostgreSQL)
+  up      start the local stack (Postgres, sandbox server, wrangler dev) and write .writ/env
+  down    stop exactly the processes `up` started
+  status  show whether the stack is running
+  test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end tests against the stack
+  demo    the demo command: bring the stack up and run the canonical job";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    let command = args.first().map(String::as_str).unwrap_or("help");
+    let rest = args.get(1..).unwrap_or_default();
+    match command {
+        "setup" => setup::run(),
+        "up" => {
+            setup::run()?;
+            stack::up().map(|_| ())
+        }
+        "down" => stack::down(),
+        "status" => stack::status(),
+        "test" => {
+            setup::run()?;
+            test::run(rest)
+        }
+        "demo" => {
+            setup::run()?;
+            demo::run()
+        }
+        // Internal: started by `up` as a process of the stack.
+        "pg-gate" => match rest {
+            [listen, upstream] => pg_gate::run(listen, upstream),
+            _ => bail!("usage: cargo xtask pg-gate LISTEN UPSTREAM"),
+        },
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The build command wrangler runs. worker-build cannot reach GitHub here, so it gets the tools from the
+# project's own installs; a freshness check skips the build when nothing changed since the last one with the
+# same profile (wrangler dev runs the build twice at start-up).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+profile=${WRIT_WORKER_PROFILE:-wasm-dev}
+stamp=worker/build/.writ-build-$profile
+
+export WASM_BINDGEN_BIN=${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}
+export ESBUILD_BIN=${ESBUILD_BIN:-$root/node_modules/@esbuild/linux-x64/bin/esbuild}
+export WASM_OPT_BIN=${WASM_OPT_BIN:-$root/node_modules/binaryen/bin/wasm-opt}
+
+if [ -f "$stamp" ] && [ -f worker/build/worker/shim.mjs ]; then
+  newer=$(find worker/src worker/Cargo.toml crates catalog Cargo.toml Cargo.lock -newer "$stamp" \
+    -not -path '*/tests/*' -not -name '*.snap' -print -quit 2>/dev/null || true)
+  if [ -z "$newer" ]; then
+    echo "writ: worker build is up to date ($profile)"
+    exit 0
+  fi
+fi
+
+rm -f worker/build/.writ-build-*
+opt=()
+if [ "$profile" != "release" ]; then opt=(--no-opt); fi
+(cd worker && worker-build --profile "$profile" "${opt[@]}")
+touch "$stamp"

@@ -1,0 +1,122 @@
+//! `cargo xtask setup`: install what is missing, each step skipped when already done.
+
+use crate::paths::root;
+use crate::proc::{output, run as run_cmd};
+use anyhow::{bail, Context, Result};
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+const WORKER_BUILD_VERSION: &str = "0.8.7";
+
+pub fn run() -> Result<()> {
+    wasm_target()?;
+    cargo_tool("worker-build", WORKER_BUILD_VERSION, true)?;
+    cargo_tool("wasm-bindgen-cli", &locked_version("wasm-bindgen")?, false)?;
+    npm_packages()?;
+    postgres()?;
+    python_packages()?;
+    Ok(())
+}
+
+fn wasm_target() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    eprintln!("setup: adding the wasm32-unknown-unknown target");
+    run_cmd(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The version Cargo.lock pins for a package, so that the CLI and the crate always agree.
+fn locked_version(package: &str) -> Result<String> {
+    let lock = fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let needle = format!("name = \"{package}\"\nversion = \"");
+    let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))? + needle.len();
+    let end = lock[start..].find('"').context("malformed Cargo.lock")? + start;
+    Ok(lock[start..end].to_string())
+}
+
+fn cargo_tool(krate: &str, version: &str, locked: bool) -> Result<()> {
+    let list = output(Command::new("cargo").args(["install", "--list"])).unwrap_or_default();
+    if list.lines().any(|l| l.starts_with(&format!("{krate} v{version}:"))) {
+        return Ok(());
+    }
+    eprintln!("setup: installing {krate} {version} (a few minutes, once)");
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", krate, "--version", version]);
+    // wasm-bindgen-cli's lockfile pins a yanked crate; it must be installed without --locked.
+    if locked {
+        cmd.arg("--locked");
+    }
+    run_cmd(&mut cmd)
+}
+
+fn npm_packages() -> Result<()> {
+    let root = root();
+    let lock = root.join("package-lock.json");
+    let marker = root.join("node_modules/.package-lock.json");
+    let fresh = match (fs::metadata(&lock), fs::metadata(&marker)) {
+        (Ok(l), Ok(m)) => m.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    eprintln!("setup: installing npm packages from package-lock.json");
+    run_cmd(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root))?;
+    // npm ci rewrites node_modules; touch the marker so a later check compares against this install.
+    let now = fs::File::open(&marker)?;
+    now.set_modified(std::time::SystemTime::now())?;
+    Ok(())
+}
+
+pub fn pg_bin_dir() -> Option<PathBuf> {
+    let base = PathBuf::from("/usr/lib/postgresql");
+    let mut versions: Vec<PathBuf> = fs::read_dir(&base).ok()?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    versions.sort();
+    versions.into_iter().rev().map(|v| v.join("bin")).find(|b| b.join("initdb").exists())
+}
+
+fn postgres() -> Result<()> {
+    if pg_bin_dir().is_some() {
+        return Ok(());
+    }
+    eprintln!("setup: installing PostgreSQL from Debian's packages");
+    let sudo = if unsafe { libc::geteuid() } == 0 { vec![] } else { vec!["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut all: Vec<&str> = sudo.clone();
+        all.push("apt-get");
+        all.extend_from_slice(args);
+        let mut cmd = Command::new(all[0]);
+        cmd.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        run_cmd(&mut cmd)
+    };
+    apt(&["update"])?;
+    apt(&["install", "-y", "--no-install-recommends", "postgresql"])?;
+    if pg_bin_dir().is_none() {
+        bail!("PostgreSQL installed but no initdb under /usr/lib/postgresql/*/bin");
+    }
+    Ok(())
+}
+
+/// Python packages step programs may use, pinned in container/requirements.txt; skipped when the file lists
+/// none or when the installed set already matches (a stamp keyed by the file's content).
+fn python_packages() -> Result<()> {
+    let req = root().join("container/requirements.txt");
+    let Ok(text) = fs::read_to_string(&req) else { return Ok(()) };
+    let wanted: Vec<&str> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let stamp = crate::paths::state().join("python-packages.stamp");
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(text.as_str()) {
+        return Ok(());
+    }
+    eprintln!("setup: installing Python packages for the sandbox");
+    run_cmd(Command::new("python3").args(["-m", "pip", "install", "--quiet", "-r"]).arg(&req))?;
+    fs::create_dir_all(crate::paths::state())?;
+    fs::write(stamp, text)?;
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! `cargo xtask up | down | status`: the local stack — Postgres, the sandbox server, `wrangler dev`.
+
+use crate::paths::{app_database_url, hyperdrive_url, root, state, PG_GATE_PORT, PG_PORT, SANDBOX_PORT, WORKER_PORT};
+use crate::pg;
+use crate::proc::{is_alive, read_pids, record_pid, run, stop_group, wait_for};
+use anyhow::{bail, Context, Result};
+use std::fs;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+pub struct Stack {
+    pub api: String,
+    pub token: String,
+}
+
+fn pid_file() -> PathBuf {
+    state().join("pids")
+}
+
+fn logs() -> PathBuf {
+    state().join("logs")
+}
+
+pub fn api_url() -> String {
+    format!("http://127.0.0.1:{WORKER_PORT}")
+}
+
+pub fn bin_dir() -> PathBuf {
+    root().join("target").join("debug")
+}
+
+/// Start the stack unless it already runs; returns how to reach it.
+pub fn up() -> Result<Stack> {
+    fs::create_dir_all(logs())?;
+    let token = admin_token()?;
+    if running() {
+        if health(&api_url()).is_ok() {
+            println!("up: the stack is already running at {} (nothing to do)", api_url());
+            return Ok(Stack { api: api_url(), token });
+        }
+        eprintln!("up: a previous stack is half running; stopping it first");
+        down()?;
+    }
+    let _ = fs::remove_file(pid_file());
+
+    eprintln!("up: building the writ CLI and the sandbox server");
+    run(Command::new("cargo").args(["build", "--quiet", "-p", "writ-cli", "-p", "writ-sandbox"]).current_dir(root()))?;
+
+    pg::ensure_cluster()?;
+    if pg::postmaster_pid().is_none_or(|pid| !is_alive(pid as i32)) {
+        let pid = pg::start()?;
+        record_pid(&pid_file(), "postgres", pid)?;
+    }
+    pg::provision()?;
+    run(Command::new(bin_dir().join("writ"))
+        .args(["db", "migrate", "--database-url", &pg::superuser_url(crate::paths::PG_DB)])
+        .stdout(Stdio::null()))
+    .context("applying migrations")?;
+
+    let sandbox = spawn_logged(
+        "sandbox",
+        Command::new(bin_dir().join("writ-sandbox"))
+            .args(["--listen", &format!("127.0.0.1:{SANDBOX_PORT}")])
+            .arg("--runtime")
+            .arg(root().join("container/runtime"))
+            .arg("--work-root")
+            .arg(state().join("sandbox")),
+    )?;
+    record_pid(&pid_file(), "sandbox", sandbox)?;
+
+    let gate = spawn_logged(
+        "pg-gate",
+        Command::new(std::env::current_exe()?)
+            .args(["pg-gate", &format!("127.0.0.1:{PG_GATE_PORT}"), &format!("127.0.0.1:{PG_PORT}")]),
+    )?;
+    record_pid(&pid_file(), "pg-gate", gate)?;
+
+    eprintln!("up: building the worker (wasm32)");
+    run(Command::new("bash").arg("worker/build.sh").current_dir(root()))?;
+    let wrangler = spawn_logged(
+        "wrangler",
+        Command::new(root().join("node_modules/.bin/wrangler"))
+            .args(["dev", "--local", "--ip", "127.0.0.1", "--port", &WORKER_PORT.to_string()])
+            .args(["--test-scheduled", "--show-interactive-dev-session=false"])
+            .arg("--persist-to")
+            .arg(state().join("wrangler"))
+            .args(["--var", &format!("WRIT_BOOTSTRAP_TOKEN:{token}")])
+            .args(["--var", &format!("SANDBOX_URL:http://127.0.0.1:{SANDBOX_PORT}")])
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEDGER_DB", hyperdrive_url())
+            .current_dir(root()),
+    )?;
+    record_pid(&pid_file(), "wrangler", wrangler)?;
+
+    let report = wait_for("the stack", Duration::from_secs(180), || {
+        if !is_alive(wrangler as i32) {
+            bail!("wrangler dev exited; see {}", logs().join("wrangler.log").display());
+        }
+        health(&api_url())
+    })?;
+    write_env(&token)?;
+    println!("up: the stack is running at {}", api_url());
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    println!("up: `. .writ/env` sets WRIT_API, WRIT_TOKEN and DATABASE_URL and puts `writ` on PATH");
+    Ok(Stack { api: api_url(), token })
+}
+
+/// Health, required to be all `ok`.
+pub fn health(api: &str) -> Result<serde_json::Value> {
+    let resp = ureq::get(&format!("{api}/v1/health")).timeout(Duration::from_secs(10)).call();
+    let body: serde_json::Value = match resp {
+        Ok(r) => r.into_json()?,
+        Err(ureq::Error::Status(_, r)) => r.into_json()?,
+        Err(e) => bail!("{e}"),
+    };
+    if body["status"] != "ok" {
+        bail!("not healthy yet: {body}");
+    }
+    Ok(body)
+}
+
+fn running() -> bool {
+    let pids = read_pids(&pid_file());
+    !pids.is_empty() && pids.iter().all(|(_, pid)| is_alive(*pid))
+}
+
+fn spawn_logged(name: &str, cmd: &mut Command) -> Result<u32> {
+    let log = fs::File::create(logs().join(format!("{name}.log")))?;
+    // Each service leads its own process group, so `down` can stop it with all of its children.
+    let child = unsafe {
+        cmd.stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            })
+            .spawn()
+            .with_context(|| format!("starting {name}"))?
+    };
+    Ok(child.id())
+}
+
+fn admin_token() -> Result<String> {
+    let file = state().join("token");
+    if let Ok(t) = fs::read_to_string(&file) {
+        if !t.trim().is_empty() {
+            return Ok(t.trim().to_string());
+        }
+    }
+    let mut bytes = [0u8; 24];
+    fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))?;
+    let token: String = format!("writ_local_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    fs::create_dir_all(state())?;
+    fs::write(&file, &token)?;
+    Ok(token)
+}
+
+fn write_env(token: &str) -> Result<()> {
+    let text = format!(
+        "# Written by `cargo xtask up`; source it: `. .writ/env`\n\
+         export WRIT_API={api}\n\
+         export WRIT_TOKEN={token}\n\
+         export DATABASE_URL={db}\n\
+         export WRIT_PG_SOCKET={sock}\n\
+         export WRIT_PG_PORT={PG_PORT}\n\
+         case \":$PATH:\" in *\":{bin}:\"*) ;; *) export PATH=\"{bin}:$PATH\" ;; esac\n",
+        api = api_url(),
+        db = app_database_url(),
+        sock = pg::socket_dir().display(),
+        bin = bin_dir().display(),
+    );
+    fs::write(state().join("env"), text)?;
+    Ok(())
+}
+
+pub fn down() -> Result<()> {
+    let pids = read_pids(&pid_file());
+    if pids.is_empty() && pg::postmaster_pid().is_none() {
+        println!("down: the stack is not running");
+        return Ok(());
+    }
+    for (name, pid) in pids.iter().rev() {
+        if name == "postgres" {
+            continue;
+        }
+        stop_group(*pid, Duration::from_secs(5));
+        println!("down: stopped {name} (pid {pid})");
+    }
+    if pg::postmaster_pid().is_some() {
+        pg::stop()?;
+        println!("down: stopped postgres");
+    }
+    let _ = fs::remove_file(pid_file());
+    Ok(())
+}
+
+pub fn status() -> Result<()> {
+    for (name, pid) in read_pids(&pid_file()) {
+        println!("{name:10} pid {pid:7} {}", if is_alive(pid) { "running" } else { "gone" });
+    }
+    match health(&api_url()) {
+        Ok(h) => println!("{}", serde_json::to_string_pretty(&h)?),
+        Err(e) => println!("health: {e:#}"),
+    }
+    Ok(())
+}
+
