@@ -26,16 +26,16 @@ fn rows<'a>(
     match input.slot(slot) {
         Some(Value::Array(list)) => Some(list),
         Some(_) => {
-            out.push(Diagnostic::error(
-                &diag::L1004_DOMAIN_INPUT,
+            out.push(diag::error(
+                diag::DOMAIN_INPUT,
                 input.pointer(slot, ""),
                 format!("`{slot}` is not an array of rows"),
             ));
             None
         }
         None => {
-            out.push(Diagnostic::error(
-                &diag::L1004_DOMAIN_INPUT,
+            out.push(diag::error(
+                diag::DOMAIN_INPUT,
                 "",
                 format!("`{slot}` is not among the artifact and its related artifacts"),
             ));
@@ -69,8 +69,8 @@ pub fn entries_once(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             Some(id) => {
                 expected.entry(id).or_insert(0);
             }
-            None => out.push(Diagnostic::error(
-                &diag::L1004_DOMAIN_INPUT,
+            None => out.push(diag::error(
+                diag::DOMAIN_INPUT,
                 input.pointer(entries_slot, &index_child("", i)),
                 format!("input entry without `{key}`"),
             )),
@@ -79,8 +79,8 @@ pub fn entries_once(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     for (i, row) in findings.iter().enumerate() {
         let at = input.pointer(findings_slot, &child(&index_child("", i), key));
         let Some(id) = row.get(key).and_then(cell_text) else {
-            out.push(Diagnostic::error(
-                &diag::L1002_ENTRIES_ONCE,
+            out.push(diag::error(
+                diag::ENTRIES_ONCE,
                 at,
                 format!("finding without `{key}`"),
             ));
@@ -90,15 +90,15 @@ pub fn entries_once(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             Some(seen) => {
                 *seen += 1;
                 if *seen == 2 {
-                    out.push(Diagnostic::error(
-                        &diag::L1002_ENTRIES_ONCE,
+                    out.push(diag::error(
+                        diag::ENTRIES_ONCE,
                         at,
                         format!("entry {id} appears more than once"),
                     ));
                 }
             }
-            None => out.push(Diagnostic::error(
-                &diag::L1002_ENTRIES_ONCE,
+            None => out.push(diag::error(
+                diag::ENTRIES_ONCE,
                 at,
                 format!("entry {id} is not an input entry"),
             )),
@@ -106,8 +106,8 @@ pub fn entries_once(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     }
     for (id, seen) in expected {
         if seen == 0 {
-            out.push(Diagnostic::error(
-                &diag::L1002_ENTRIES_ONCE,
+            out.push(diag::error(
+                diag::ENTRIES_ONCE,
                 input.pointer(findings_slot, ""),
                 format!("input entry {id} is missing from the findings"),
             ));
@@ -128,8 +128,8 @@ fn column_sum(
     for (i, row) in list.iter().enumerate() {
         match amount(row.get(column)) {
             Some(d) => sum = sum.checked_add(d)?,
-            None => out.push(Diagnostic::error(
-                &diag::L1004_DOMAIN_INPUT,
+            None => out.push(diag::error(
+                diag::DOMAIN_INPUT,
                 input.pointer(slot, &child(&index_child("", i), column)),
                 format!("`{column}` is not an amount"),
             )),
@@ -153,8 +153,8 @@ fn expect_equal(
 ) {
     let at = input.pointer(slot, pointer);
     let Some(computed) = computed else {
-        out.push(Diagnostic::error(
-            &diag::L1003_TOTALS,
+        out.push(diag::error(
+            diag::TOTALS,
             at,
             format!("{what} could not be computed (overflow)"),
         ));
@@ -162,13 +162,13 @@ fn expect_equal(
     };
     match amount(declared) {
         Some(d) if d == computed => {}
-        Some(d) => out.push(Diagnostic::error(
-            &diag::L1003_TOTALS,
+        Some(d) => out.push(diag::error(
+            diag::TOTALS,
             at,
             format!("{d} declared, but {what} gives {computed}"),
         )),
-        None => out.push(Diagnostic::error(
-            &diag::L1003_TOTALS,
+        None => out.push(diag::error(
+            diag::TOTALS,
             at,
             format!("missing or not a number; {what} gives {computed}"),
         )),
@@ -183,8 +183,8 @@ pub fn totals_reconcile(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let findings = rows(input, findings_slot, &mut out);
     let months = rows(input, months_slot, &mut out);
     let Some(summary) = input.slot(summary_slot) else {
-        out.push(Diagnostic::error(
-            &diag::L1004_DOMAIN_INPUT,
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
             "",
             format!("`{summary_slot}` is not among the artifact and its related artifacts"),
         ));
@@ -199,8 +199,8 @@ pub fn totals_reconcile(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             amount(row.get("billed_amount")),
             amount(row.get("payable_amount")),
         ) else {
-            out.push(Diagnostic::error(
-                &diag::L1004_DOMAIN_INPUT,
+            out.push(diag::error(
+                diag::DOMAIN_INPUT,
                 input.pointer(findings_slot, &index_child("", i)),
                 "billed_amount or payable_amount is not an amount",
             ));
@@ -307,8 +307,8 @@ fn check_code_counts(
         }
     }
     let Some(declared) = summary.get("findings_by_code").and_then(Value::as_object) else {
-        out.push(Diagnostic::error(
-            &diag::L1003_TOTALS,
+        out.push(diag::error(
+            diag::TOTALS,
             input.pointer(summary_slot, "/findings_by_code"),
             "findings_by_code is missing",
         ));
@@ -335,8 +335,8 @@ fn check_code_counts(
         let have = counted.get(code).copied().unwrap_or(0);
         let said = declared.get(code).copied().unwrap_or(Some(0));
         if said != Some(have) {
-            out.push(Diagnostic::error(
-                &diag::L1003_TOTALS,
+            out.push(diag::error(
+                diag::TOTALS,
                 input.pointer(summary_slot, &child("/findings_by_code", code)),
                 format!(
                     "{code}: {} declared, the findings hold {have}",

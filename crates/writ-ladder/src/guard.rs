@@ -28,7 +28,7 @@ pub struct GuardBuildError {
 
 struct Detector {
     label: &'static str,
-    code: &'static Code,
+    code: Code,
     re: Regex,
     /// A checksum or range check that a regex match must also pass.
     confirm: fn(&str) -> bool,
@@ -68,7 +68,7 @@ impl Guard {
     pub fn new(policy: &GuardPolicy) -> Result<Guard, GuardBuildError> {
         let mut detectors = Vec::new();
         let mut add =
-            |label: &'static str, code: &'static Code, pattern: &str, confirm: fn(&str) -> bool| {
+            |label: &'static str, code: Code, pattern: &str, confirm: fn(&str) -> bool| {
                 Regex::new(pattern)
                     .map(|re| {
                         detectors.push(Detector {
@@ -84,12 +84,12 @@ impl Guard {
                     })
             };
         for (label, pattern) in SECRETS {
-            add(label, &diag::L0101_SECRET, pattern, always)?;
+            add(label, diag::SECRET, pattern, always)?;
         }
         if !policy.allow_emails {
             add(
                 "an e-mail address",
-                &diag::L0102_EMAIL,
+                diag::EMAIL,
                 r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
                 always,
             )?;
@@ -97,7 +97,7 @@ impl Guard {
         if !policy.allow_phones {
             add(
                 "a phone number",
-                &diag::L0103_PHONE,
+                diag::PHONE,
                 r"(?:\+\d{1,3}[ .\-]?)?(?:\(\d{3}\)|\b\d{3})[ .\-]\d{3}[ .\-]\d{4}\b|\+\d{10,15}\b",
                 always,
             )?;
@@ -105,7 +105,7 @@ impl Guard {
         if !policy.allow_card_numbers {
             add(
                 "a payment card number",
-                &diag::L0104_CARD,
+                diag::CARD,
                 r"\b[2-6](?:[ \-]?\d){12,18}\b",
                 luhn_card,
             )?;
@@ -113,7 +113,7 @@ impl Guard {
         if !policy.allow_national_ids {
             add(
                 "a US social security number",
-                &diag::L0105_SSN,
+                diag::SSN,
                 r"\b\d{3}-\d{2}-\d{4}\b",
                 valid_ssn,
             )?;
@@ -121,7 +121,7 @@ impl Guard {
         if !policy.allow_ibans {
             add(
                 "an IBAN",
-                &diag::L0106_IBAN,
+                diag::IBAN,
                 r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b",
                 valid_iban,
             )?;
@@ -161,7 +161,7 @@ impl Guard {
         for d in &self.detectors {
             if d.re.find_iter(text).any(|m| (d.confirm)(m.as_str())) {
                 out.push(
-                    Diagnostic::error(
+                    diag::error(
                         d.code,
                         pointer,
                         format!("{where_}{} found at {pointer:?}", d.label),

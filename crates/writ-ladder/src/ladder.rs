@@ -214,7 +214,9 @@ impl Ladder {
                 let fixes = match stage {
                     Stage::Synonyms => stages::synonyms::run(&schema, &mut candidate),
                     Stage::Structural => stages::structural::run(&schema, &mut candidate),
-                    Stage::Defaults => stages::defaults::run(&schema, &mut candidate),
+                    Stage::Defaults => {
+                        stages::defaults::run(&schema, &mut candidate, self.checker.as_ref())
+                    }
                     _ => stages::transforms::run(&schema, &mut candidate),
                 };
                 self.settle(stage, fixes, candidate);
@@ -383,8 +385,8 @@ impl Ladder {
             if result.outcome == Outcome::Pass && !hits.is_empty() {
                 result.outcome = Outcome::Rejected;
                 result.diagnostics = hits;
-                result.diagnostics.push(Diagnostic::error(
-                    &diag::L0107_INTRODUCED,
+                result.diagnostics.push(diag::error(
+                    diag::GUARD_INTRODUCED,
                     "",
                     "the corrected value holds guarded content the original did not",
                 ));

@@ -41,7 +41,7 @@ fn has_type(value: &Value, ty: &str) -> bool {
 }
 
 fn fail(out: &mut Vec<Diagnostic>, pointer: &str, message: String) {
-    out.push(Diagnostic::error(&diag::L0201_SCHEMA, pointer, message));
+    out.push(diag::error(diag::SCHEMA_VIOLATION, pointer, message));
 }
 
 fn check_node(
@@ -53,8 +53,8 @@ fn check_node(
     depth: usize,
 ) {
     if depth > MAX_DEPTH {
-        out.push(Diagnostic::error(
-            &diag::L0202_SCHEMA_UNSUPPORTED,
+        out.push(diag::error(
+            diag::SCHEMA_UNSUPPORTED,
             pointer,
             "schema nesting is too deep to check",
         ));
@@ -190,8 +190,8 @@ fn check_node(
                         pointer,
                         format!("{text:?} does not match the pattern `{pattern}`"),
                     ),
-                    Err(_) => out.push(Diagnostic::error(
-                        &diag::L0202_SCHEMA_UNSUPPORTED,
+                    Err(_) => out.push(diag::error(
+                        diag::SCHEMA_UNSUPPORTED,
                         pointer,
                         format!("the pattern `{pattern}` cannot be compiled"),
                     )),

@@ -23,8 +23,8 @@ pub fn check(contract: &Contract, artifact: &Artifact, value: &Value) -> Vec<Dia
     let mut out = Vec::new();
     if let Some(kind) = &contract.kind {
         if *kind != artifact.kind {
-            out.push(Diagnostic::error(
-                &diag::L0901_KIND,
+            out.push(diag::error(
+                diag::WRONG_KIND,
                 "",
                 format!(
                     "the artifact is `{}`, the contract declares `{kind}`",
@@ -36,16 +36,16 @@ pub fn check(contract: &Contract, artifact: &Artifact, value: &Value) -> Vec<Dia
     let rows: Option<&Vec<Value>> = value.as_array();
     if is_row_kind(&artifact.kind) {
         match rows {
-            None => out.push(Diagnostic::error(
-                &diag::L0905_SHAPE,
+            None => out.push(diag::error(
+                diag::NOT_ROWS,
                 "",
                 format!("a `{}` must be an array of rows", artifact.kind),
             )),
             Some(list) => {
                 for (i, row) in list.iter().enumerate() {
                     if !row.is_object() {
-                        out.push(Diagnostic::error(
-                            &diag::L0905_SHAPE,
+                        out.push(diag::error(
+                            diag::NOT_ROWS,
                             index_child("", i),
                             "a row must be an object",
                         ));
@@ -68,8 +68,8 @@ pub fn check(contract: &Contract, artifact: &Artifact, value: &Value) -> Vec<Dia
         };
         for field in &contract.required_fields {
             if !map.contains_key(field) {
-                out.push(Diagnostic::error(
-                    &diag::L0902_REQUIRED,
+                out.push(diag::error(
+                    diag::MISSING_FIELD,
                     child(pointer, field),
                     format!("required field `{field}` is missing"),
                 ));
@@ -86,8 +86,8 @@ pub fn check(contract: &Contract, artifact: &Artifact, value: &Value) -> Vec<Dia
                 .collect();
             let key_text = json_text(&Value::from(key));
             if let Some(first) = seen.get(&key_text) {
-                out.push(Diagnostic::error(
-                    &diag::L0903_GRAIN,
+                out.push(diag::error(
+                    diag::GRAIN,
                     pointer.clone(),
                     format!(
                         "key ({}) = {key_text} repeats the row at {first:?}",
@@ -103,13 +103,11 @@ pub fn check(contract: &Contract, artifact: &Artifact, value: &Value) -> Vec<Dia
         let have = rows.map_or(1, Vec::len) as u64;
         match artifact.context.input_row_counts.get(slot) {
             Some(&want) if want == have => {}
-            Some(&want) => out.push(Diagnostic::error(
-                &diag::L0904_ROW_COUNT,
+            Some(&want) => out.push(diag::error(diag::ROW_COUNT,
                 "",
                 format!("{have} rows, but the contract says as many as input `{slot}`: {want}"),
             )),
-            None => out.push(Diagnostic::error(
-                &diag::L0906_MISSING_INPUT,
+            None => out.push(diag::error(diag::MISSING_ROW_COUNT,
                 "",
                 format!("the contract ties the row count to input `{slot}`, whose row count is not in the context"),
             )),

@@ -108,8 +108,8 @@ impl Registry {
                     params: &r.params,
                 })),
                 None => out.push(
-                    Diagnostic::error(
-                        &diag::L1001_UNKNOWN_VALIDATOR,
+                    diag::error(
+                        diag::UNKNOWN_VALIDATOR,
                         "",
                         format!("no domain validator `{}` is registered", r.id),
                     )

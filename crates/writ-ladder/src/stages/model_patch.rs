@@ -20,7 +20,7 @@ pub fn prompt(
 ) -> Vec<PromptPart> {
     let failures: Vec<Value> = failures
         .iter()
-        .map(|d| serde_json::json!({"pointer": d.pointer, "message": d.message}))
+        .map(|d| serde_json::json!({"pointer": crate::diag::pointer_of(d), "message": d.message}))
         .collect();
     let mut parts = vec![
         PromptPart::new(
@@ -84,7 +84,7 @@ fn allowed_path(root: &Value, allowed: &[String], path: &str) -> bool {
 
 fn refuse(fixes: &mut Fixes, message: String) {
     fixes.diagnostics.push(
-        Diagnostic::warning(&diag::L0801_PATCH_REFUSED, "", message)
+        diag::warning(diag::PATCH_REFUSED, "", message)
             .with_help("the value is left as the earlier stages made it"),
     );
 }

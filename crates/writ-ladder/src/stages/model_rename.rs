@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::Fixes;
-use crate::diag::{self, Diagnostic};
+use crate::diag;
 use crate::model::{json_text, strip_fence, PromptPart};
 use crate::patch::{child, index_child, PatchOp};
 use crate::schema;
@@ -74,8 +74,8 @@ pub fn apply_reply(root: &Value, value: &mut Value, reply: &str) -> Fixes {
         return fixes;
     };
     let Ok(Value::Object(mapping)) = serde_json::from_str::<Value>(strip_fence(reply)) else {
-        fixes.diagnostics.push(Diagnostic::warning(
-            &diag::L0702_BAD_REPLY,
+        fixes.diagnostics.push(diag::warning(
+            diag::BAD_RENAME_REPLY,
             "",
             "the reply is not a JSON object; nothing renamed",
         ));
@@ -85,8 +85,8 @@ pub fn apply_reply(root: &Value, value: &mut Value, reply: &str) -> Fixes {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (from, to) in mapping {
         let Some(to) = to.as_str() else {
-            fixes.diagnostics.push(Diagnostic::warning(
-                &diag::L0702_BAD_REPLY,
+            fixes.diagnostics.push(diag::warning(
+                diag::BAD_RENAME_REPLY,
                 "",
                 format!("the target for `{from}` is not a string"),
             ));
@@ -94,8 +94,7 @@ pub fn apply_reply(root: &Value, value: &mut Value, reply: &str) -> Fixes {
         };
         let taken = pairs.iter().any(|(_, t)| t == to);
         if !extra.contains(&from) || !missing.iter().any(|m| m == to) || taken {
-            fixes.diagnostics.push(Diagnostic::warning(
-                &diag::L0701_RENAME_REFUSED,
+            fixes.diagnostics.push(diag::warning(diag::RENAME_REFUSED,
                 "",
                 format!("`{from}` → `{to}` is not a rename of an unmatched field to a missing schema property"),
             ));

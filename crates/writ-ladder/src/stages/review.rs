@@ -51,8 +51,8 @@ pub fn judge(reply: &str) -> Vec<Diagnostic> {
     let parsed: Reply = match serde_json::from_str(strip_fence(reply)) {
         Ok(r) => r,
         Err(e) => {
-            return vec![Diagnostic::error(
-                &diag::L1102_REVIEW_UNREADABLE,
+            return vec![diag::error(
+                diag::REVIEW_UNREADABLE,
                 "",
                 format!("the reviewer's reply is not a verdict: {e}"),
             )]
@@ -64,15 +64,15 @@ pub fn judge(reply: &str) -> Vec<Diagnostic> {
         .into_iter()
         .map(|f| {
             if fail {
-                Diagnostic::error(&diag::L1101_REVIEW_FAILED, f.pointer, f.message)
+                diag::error(diag::REVIEW_FAILED, f.pointer, f.message)
             } else {
-                Diagnostic::warning(&diag::L1101_REVIEW_FAILED, f.pointer, f.message)
+                diag::warning(diag::REVIEW_FAILED, f.pointer, f.message)
             }
         })
         .collect();
     if fail && out.is_empty() {
-        out.push(Diagnostic::error(
-            &diag::L1101_REVIEW_FAILED,
+        out.push(diag::error(
+            diag::REVIEW_FAILED,
             "",
             "the reviewer failed the output without findings",
         ));

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use super::{walk_mut, Fixes};
 use crate::dates::{self, Order, Shape};
 use crate::decimal::Decimal;
-use crate::diag::{self, Diagnostic};
+use crate::diag;
 use crate::patch::PatchOp;
 use crate::schema;
 
@@ -212,8 +212,7 @@ fn decide_date_orders(
                 }),
             ) => {
                 fixes.diagnostics.push(
-                    Diagnostic::error(
-                        &diag::L0402_INCONSISTENT_DATES,
+                    diag::error(diag::INCONSISTENT_DATES,
                         m.clone(),
                         format!("this column has month-first dates (here) and day-first dates (at {d:?})"),
                     )
@@ -262,8 +261,7 @@ fn fix_date(
             _ if a == b => (year, a, b),
             _ => {
                 fixes.diagnostics.push(
-                    Diagnostic::error(
-                        &diag::L0401_AMBIGUOUS_DATE,
+                    diag::error(diag::AMBIGUOUS_DATE,
                         pointer,
                         format!("{:?} could be day-first or month-first and nothing in its column decides", node.as_str().unwrap_or_default()),
                     )
@@ -274,8 +272,8 @@ fn fix_date(
         },
     };
     if !dates::valid(ymd.0, ymd.1, ymd.2) {
-        fixes.diagnostics.push(Diagnostic::error(
-            &diag::L0403_INVALID_DATE,
+        fixes.diagnostics.push(diag::error(
+            diag::INVALID_DATE,
             pointer,
             format!(
                 "{:?} names no calendar day",

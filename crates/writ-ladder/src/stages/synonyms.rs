@@ -1,12 +1,13 @@
 //! Stage 3: field-name aliases. A property lists its aliases in `x-synonyms` (`"hours": {"x-synonyms":
-//! ["hrs"]}`), or an object maps alias to name (`"x-synonyms": {"hrs": "hours"}`). Names that differ from a
-//! property only in case and separators (`Entry ID` → `entry_id`) are matched too, when exactly one property
-//! matches. A field is renamed only when its target is absent; both present is a warning, left to the schema.
+//! ["hrs"]}`, the catalog's schema language). Names that differ from a property only in case and separators
+//! (`Entry ID` → `entry_id`) are matched too, when exactly one property matches. A field is renamed when its
+//! target is absent; when both are present, an alias with the same value is dropped and one with a different
+//! value is a rejection (which of the two is right is not for this stage to guess).
 
 use serde_json::{Map, Value};
 
 use super::{walk_mut, Fixes};
-use crate::diag::{self, Diagnostic};
+use crate::diag;
 use crate::patch::{child, PatchOp};
 use crate::schema;
 
@@ -14,7 +15,7 @@ pub fn run(root: &Value, value: &mut Value) -> Fixes {
     let mut fixes = Fixes::default();
     walk_mut(root, root, value, "", &mut |schema, node, pointer| {
         if let (Some(props), Value::Object(map)) = (schema::properties(schema), node) {
-            rename_in(schema, props, map, pointer, &mut fixes);
+            rename_in(props, map, pointer, &mut fixes);
         }
     });
     fixes
@@ -28,24 +29,12 @@ fn normalised(name: &str) -> String {
         .collect()
 }
 
-fn target_for(schema: &Value, props: &Map<String, Value>, key: &str) -> Option<(String, String)> {
+fn target_for(props: &Map<String, Value>, key: &str) -> Option<(String, String)> {
     for (name, prop) in props {
         let aliases = prop.get("x-synonyms").and_then(Value::as_array);
         if aliases.is_some_and(|a| a.iter().any(|s| s.as_str() == Some(key))) {
             return Some((
                 name.clone(),
-                format!("the schema declares `{key}` a synonym of `{name}`"),
-            ));
-        }
-    }
-    if let Some(name) = schema
-        .get("x-synonyms")
-        .and_then(|m| m.get(key))
-        .and_then(Value::as_str)
-    {
-        if props.contains_key(name) {
-            return Some((
-                name.to_string(),
                 format!("the schema declares `{key}` a synonym of `{name}`"),
             ));
         }
@@ -62,7 +51,6 @@ fn target_for(schema: &Value, props: &Map<String, Value>, key: &str) -> Option<(
 }
 
 fn rename_in(
-    schema: &Value,
     props: &Map<String, Value>,
     map: &mut Map<String, Value>,
     pointer: &str,
@@ -74,15 +62,28 @@ fn rename_in(
         .cloned()
         .collect();
     for key in unknown {
-        let Some((target, why)) = target_for(schema, props, &key) else {
+        let Some((target, why)) = target_for(props, &key) else {
             continue;
         };
-        if map.contains_key(&target) {
-            fixes.diagnostics.push(Diagnostic::warning(
-                &diag::L0301_SYNONYM_CONFLICT,
-                child(pointer, &key),
-                format!("both `{key}` and its synonym `{target}` are present; neither is renamed"),
-            ));
+        if let Some(existing) = map.get(&target) {
+            let at = child(pointer, &key);
+            if map.get(&key) == Some(existing) {
+                // The alias repeats the field's value: dropping it loses nothing.
+                map.shift_remove(&key);
+                fixes.push(
+                    PatchOp::Remove { path: at },
+                    format!("removed `{key}`, a duplicate of `{target}`"),
+                    why,
+                );
+            } else {
+                fixes.diagnostics.push(diag::error(
+                    diag::SYNONYM_CONFLICT,
+                    at,
+                    format!(
+                        "`{key}` and its synonym `{target}` are both present with different values"
+                    ),
+                ));
+            }
             continue;
         }
         // Rebuild the map so the renamed field keeps its position.

@@ -33,8 +33,8 @@ fn apply(name: &str, value: &Value, pointer: &str) -> Result<Value, Diagnostic> 
         "money2" => Decimal::parse(&text)
             .and_then(Decimal::money2)
             .ok_or_else(|| {
-                Diagnostic::error(
-                    &diag::L0602_NOT_AMOUNT,
+                diag::error(
+                    diag::NOT_AMOUNT,
                     pointer,
                     format!("{text:?} is not a decimal amount"),
                 )
@@ -43,8 +43,8 @@ fn apply(name: &str, value: &Value, pointer: &str) -> Result<Value, Diagnostic> 
         "lower" => text.to_lowercase(),
         "trim" => text.trim().to_string(),
         other => {
-            return Err(Diagnostic::error(
-                &diag::L0601_UNKNOWN_TRANSFORM,
+            return Err(diag::error(
+                diag::UNKNOWN_TRANSFORM,
                 pointer,
                 format!("unknown transform `{other}`"),
             )
@@ -65,8 +65,8 @@ pub fn run(root: &Value, value: &mut Value) -> Fixes {
         let mut applied = Vec::new();
         for t in transforms {
             let Some(name) = t.as_str() else {
-                fixes.diagnostics.push(Diagnostic::error(
-                    &diag::L0601_UNKNOWN_TRANSFORM,
+                fixes.diagnostics.push(diag::error(
+                    diag::UNKNOWN_TRANSFORM,
                     pointer,
                     format!("transform {t} is not a name"),
                 ));
