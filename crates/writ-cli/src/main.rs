@@ -18,6 +18,10 @@ struct Cli {
 enum Command {
     /// Print the canonical JSON and content hash of a JSON file.
     Hash(cmd::hash::Args),
+    /// The ledger database: apply migrations.
+    Db(cmd::db::Args),
+    /// The audit ledger: verify the hash chains, append demo entries.
+    Ledger(cmd::ledger::Args),
     // Command groups are added here, one variant per group, each implemented in cmd/<group>.rs.
 }
 
@@ -25,6 +29,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hash(args) => cmd::hash::run(args),
+        Command::Db(args) => cmd::db::run(args),
+        Command::Ledger(args) => cmd::ledger::run(args),
     };
     match result {
         Ok(code) => code,
