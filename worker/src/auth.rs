@@ -1,0 +1,79 @@
+//! Bearer tokens: each carries a tenant and scopes; stored hashed (blake3) in the Registry.
+
+use crate::error::{ApiError, ApiResult};
+use crate::registry::{self, RegistryOp};
+use serde::{Deserialize, Serialize};
+use worker::{Env, Request};
+
+pub const SCOPES: &[&str] = &["runs:read", "runs:write", "approve", "admin"];
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Principal {
+    /// Stable id of the token's holder: what "creator" and "approver" compare.
+    pub id: String,
+    pub tenant: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    pub fn has(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope || s == "admin")
+    }
+
+    pub fn require(&self, scope: &str) -> ApiResult<()> {
+        if self.has(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("this token lacks the `{scope}` scope")).with(serde_json::json!({"required_scope": scope})))
+        }
+    }
+}
+
+pub fn hash_token(token: &str) -> String {
+    blake3::hash(token.as_bytes()).to_hex().to_string()
+}
+
+pub async fn authenticate(req: &Request, env: &Env) -> ApiResult<Principal> {
+    let header = req.headers().get("authorization").ok().flatten().ok_or_else(|| {
+        ApiError::unauthorized("send `Authorization: Bearer <token>`; `writ token create` makes one")
+    })?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header is not `Bearer <token>`"))?;
+    if let Some(p) = bootstrap_principal(env, token) {
+        return Ok(p);
+    }
+    let found = registry::call(env, &RegistryOp::LookupToken { hash: hash_token(token) }).await?;
+    serde_json::from_value::<Option<Principal>>(found)
+        .ok()
+        .flatten()
+        .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))
+}
+
+/// The deployment's own admin token (a Worker secret; `cargo xtask up` sets it locally).
+fn bootstrap_principal(env: &Env, token: &str) -> Option<Principal> {
+    let expected = env
+        .secret("WRIT_BOOTSTRAP_TOKEN")
+        .map(|s| s.to_string())
+        .or_else(|_| env.var("WRIT_BOOTSTRAP_TOKEN").map(|v| v.to_string()))
+        .ok()?;
+    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), token.as_bytes()) {
+        return None;
+    }
+    let tenant = env.var("WRIT_BOOTSTRAP_TENANT").map(|v| v.to_string()).unwrap_or_else(|_| "local".into());
+    Some(Principal { id: "bootstrap".into(), tenant, name: "admin".into(), scopes: vec!["admin".into()] })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn random_hex(bytes: usize) -> ApiResult<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::getrandom(&mut buf).map_err(|e| ApiError::internal(format!("randomness unavailable: {e}")))?;
+    Ok(hex::encode(buf))
+}

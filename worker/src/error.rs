@@ -1,0 +1,101 @@
+//! Every failure the API reports: an RFC 9457 problem with a stable `type` slug, never a bare 500.
+
+use serde_json::{json, Value};
+use worker::Response;
+
+pub const TYPE_BASE: &str = "https://writ.dev/problems/";
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: u16,
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    /// JSON pointer into the request body, when the problem is in a field.
+    pub pointer: Option<String>,
+    pub extra: Option<Value>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: u16, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        ApiError { status, slug, title, detail: detail.into(), pointer: None, extra: None }
+    }
+    pub fn at(mut self, pointer: impl Into<String>) -> Self {
+        self.pointer = Some(pointer.into());
+        self
+    }
+    pub fn with(mut self, extra: Value) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(400, "bad-request", "Bad request", detail)
+    }
+    pub fn malformed_json(detail: impl Into<String>) -> Self {
+        Self::new(400, "malformed-json", "Malformed JSON", detail)
+    }
+    pub fn invalid_field(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(422, "invalid-request", "Invalid request", detail).at(pointer)
+    }
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(401, "unauthorized", "Missing or invalid bearer token", detail)
+    }
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(403, "forbidden", "Forbidden", detail)
+    }
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(404, "not-found", "Not found", detail)
+    }
+    pub fn method_not_allowed(detail: impl Into<String>) -> Self {
+        Self::new(405, "method-not-allowed", "Method not allowed", detail)
+    }
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(409, "conflict", "Conflict", detail)
+    }
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(413, "payload-too-large", "Payload too large", format!("the body exceeds the limit of {limit} bytes"))
+    }
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(415, "unsupported-media-type", "Unsupported media type", detail)
+    }
+    pub fn upstream(detail: impl Into<String>) -> Self {
+        Self::new(502, "upstream-failure", "A dependency failed", detail)
+    }
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(500, "internal", "Internal error", detail)
+    }
+
+    pub fn body(&self) -> Value {
+        let mut body = json!({
+            "type": format!("{TYPE_BASE}{}", self.slug),
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        });
+        if let Some(p) = &self.pointer {
+            body["pointer"] = Value::from(p.clone());
+        }
+        if let Some(Value::Object(extra)) = &self.extra {
+            for (k, v) in extra {
+                body[k] = v.clone();
+            }
+        }
+        body
+    }
+
+    pub fn response(&self) -> Response {
+        let text = self.body().to_string();
+        let headers = worker::Headers::new();
+        let _ = headers.set("content-type", "application/problem+json");
+        Response::builder().with_status(self.status).with_headers(headers).fixed(text.into_bytes())
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        ApiError::internal(e.to_string())
+    }
+}
