@@ -22,6 +22,36 @@ enum Command {
     Db(cmd::db::Args),
     /// The audit ledger: verify the hash chains, append demo entries.
     Ledger(cmd::ledger::Args),
+    /// The catalog: list, show and search artifact kinds, packs, policies, skills, tools, templates.
+    Catalog(cmd::catalog::Args),
+    /// API tokens of your tenant (admin).
+    Token(cmd::token::Args),
+    /// Start a run of a workflow on a folder of inputs; prints the run id alone.
+    Run(cmd::runs::RunArgs),
+    /// A run's state, steps and pending approvals.
+    Status(cmd::runs::StatusArgs),
+    /// Block until the run finishes, fails or waits for approval; prints the state.
+    Wait(cmd::runs::WaitArgs),
+    /// A live progress bar over the run's event stream.
+    Watch(cmd::runs::WatchArgs),
+    /// Approve a gated step (needs the `approve` scope; not the run's creator).
+    Approve(cmd::runs::ApproveArgs),
+    /// Reject a gated step.
+    Reject(cmd::runs::RejectArgs),
+    /// Cancel a run.
+    Cancel(cmd::runs::RunIdArgs),
+    /// Seal a succeeded run into a program; prints the program id alone.
+    Seal(cmd::runs::RunIdArgs),
+    /// Published artifacts: list, export.
+    Artifacts(cmd::artifacts::Args),
+    /// Sealed programs: run on new inputs, show.
+    Program(cmd::program::ProgramArgs),
+    /// Schedules of sealed programs.
+    Schedule(cmd::program::ScheduleArgs),
+    /// Upload a file or folder (optionally into a prefix batch that schedules read).
+    Upload(cmd::program::UploadArgs),
+    /// The chain behind a value of a published artifact, down to the source rows.
+    Trace(cmd::trace::Args),
     // Command groups are added here, one variant per group, each implemented in cmd/<group>.rs.
 }
 
@@ -29,6 +59,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hash(args) => cmd::hash::run(args),
+        Command::Token(args) => cmd::token::run(args),
+        Command::Run(args) => cmd::runs::run(args),
+        Command::Status(args) => cmd::runs::status(args),
+        Command::Wait(args) => cmd::runs::wait(args),
+        Command::Watch(args) => cmd::runs::watch(args),
+        Command::Approve(args) => cmd::runs::approve(args),
+        Command::Reject(args) => cmd::runs::reject(args),
+        Command::Cancel(args) => cmd::runs::cancel(args),
+        Command::Seal(args) => cmd::runs::seal(args),
+        Command::Artifacts(args) => cmd::artifacts::run(args),
+        Command::Program(args) => cmd::program::program(args),
+        Command::Schedule(args) => cmd::program::schedule(args),
+        Command::Upload(args) => cmd::program::upload(args),
+        Command::Trace(args) => cmd::trace::run(args),
+        Command::Catalog(args) => cmd::catalog::run(args),
         Command::Db(args) => cmd::db::run(args),
         Command::Ledger(args) => cmd::ledger::run(args),
     };

@@ -1,5 +1,12 @@
 //! One module per command group.
 
+pub mod catalog;
 pub mod db;
 pub mod hash;
 pub mod ledger;
+pub mod artifacts;
+pub mod client;
+pub mod program;
+pub mod runs;
+pub mod token;
+pub mod trace;

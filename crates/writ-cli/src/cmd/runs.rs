@@ -1,0 +1,239 @@
+//! Runs over the API: `writ run`, `status`, `wait`, `watch`, `approve`, `reject`, `cancel`, `seal`.
+
+use super::client::{print_json, Client};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Map, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+pub const TERMINAL: &[&str] = &["succeeded", "failed", "cancelled"];
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// A workflow template id from the catalog, e.g. `billing-audit`.
+    #[arg(long, conflicts_with = "plan")]
+    workflow: Option<String>,
+    /// A plan candidate (JSON) instead of a catalog template.
+    #[arg(long)]
+    plan: Option<PathBuf>,
+    /// A folder whose files are the run's inputs, each named by its file stem.
+    #[arg(long)]
+    inputs: PathBuf,
+    /// The execution profile (catalog id); the tenant default when omitted.
+    #[arg(long)]
+    profile: Option<String>,
+    /// What the run is for, in a sentence.
+    #[arg(long)]
+    objective: Option<String>,
+    /// Make a retried `writ run` start at most one run.
+    #[arg(long)]
+    idempotency_key: Option<String>,
+}
+
+/// Upload every file of a folder; returns input name (file stem) → content hash.
+pub fn upload_dir(client: &Client, dir: &Path, prefix: Option<&str>) -> Result<Map<String, Value>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("{} holds no files", dir.display());
+    }
+    let mut inputs = Map::new();
+    for path in files {
+        let name = path.file_name().and_then(|n| n.to_str()).context("file name is not UTF-8")?.to_string();
+        let stem = path.file_stem().and_then(|n| n.to_str()).unwrap_or(&name).to_string();
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut url = format!("/v1/inputs?name={}", encode(&name));
+        if let Some(p) = prefix {
+            url.push_str(&format!("&prefix={}", encode(p)));
+        }
+        let up = client.post_bytes(&url, &bytes)?;
+        inputs.insert(stem, json!({"hash": up["hash"], "name": name}));
+    }
+    Ok(inputs)
+}
+
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let inputs = upload_dir(&client, &args.inputs, None)?;
+    let mut body = json!({"inputs": inputs});
+    if let Some(w) = args.workflow {
+        body["workflow"] = json!(w);
+    }
+    if let Some(p) = args.plan {
+        let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+        body["plan"] = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", p.display()))?;
+    }
+    if let Some(p) = args.profile {
+        body["profile"] = json!(p);
+    }
+    if let Some(o) = args.objective {
+        body["objective"] = json!(o);
+    }
+    let created = match &args.idempotency_key {
+        Some(k) => client.post_with("/v1/runs", &body, &[("idempotency-key", k)])?,
+        None => client.post("/v1/runs", &body)?,
+    };
+    println!("{}", created["id"].as_str().unwrap_or_default());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    run: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn status(args: StatusArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let run = client.get(&format!("/v1/runs/{}", args.run))?;
+    if args.json {
+        print_json(&run)?;
+    } else {
+        print_human(&run);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_human(run: &Value) {
+    println!("run {}  {}", run["id"].as_str().unwrap_or("?"), run["state"].as_str().unwrap_or("?"));
+    if let Some(served) = run["served_by"].as_str() {
+        println!("served by: {served}");
+    }
+    for step in run["steps"].as_array().into_iter().flatten() {
+        println!("  {:28} {}", step["id"].as_str().unwrap_or("?"), step["state"].as_str().unwrap_or("?"));
+    }
+    if let Some(p) = run["pending_approvals"].as_array().filter(|p| !p.is_empty()) {
+        println!("awaiting approval: {}", p.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "));
+    }
+    if let Some(e) = run["error"].as_str() {
+        println!("error: {e}");
+    }
+}
+
+#[derive(clap::Args)]
+pub struct WaitArgs {
+    run: String,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+}
+
+/// Returns when the run finishes, fails, or waits for approval; exit 1 if it failed or was cancelled.
+pub fn wait(args: WaitArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    loop {
+        let run = client.get(&format!("/v1/runs/{}", args.run))?;
+        let state = run["state"].as_str().unwrap_or("").to_string();
+        if TERMINAL.contains(&state.as_str()) || state == "awaiting_approval" {
+            println!("{state}");
+            return Ok(if state == "failed" || state == "cancelled" { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        }
+        if Instant::now() >= deadline {
+            bail!("run {} still {state} after {}s", args.run, args.timeout);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[derive(clap::Args)]
+pub struct WatchArgs {
+    run: String,
+}
+
+/// A live progress bar over the run's event stream.
+pub fn watch(args: WatchArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let mut last_state = String::new();
+    client.events(&format!("/v1/runs/{}/events", args.run), |_, ev| {
+        let done = ev["progress"]["done"].as_u64().unwrap_or(0);
+        let total = ev["progress"]["total"].as_u64().unwrap_or(0).max(1);
+        let state = ev["state"].as_str().unwrap_or("").to_string();
+        let width = 30;
+        let filled = (done * width / total) as usize;
+        eprint!(
+            "\r[{}{}] {done}/{total} steps  {:18} {}",
+            "#".repeat(filled),
+            ".".repeat(width as usize - filled),
+            state,
+            ev["message"].as_str().unwrap_or("")
+        );
+        let _ = std::io::stderr().flush();
+        last_state = state.clone();
+        !(TERMINAL.contains(&state.as_str()) || state == "awaiting_approval")
+    })?;
+    eprintln!();
+    println!("{last_state}");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct ApproveArgs {
+    run: String,
+    #[arg(long)]
+    step: String,
+    #[arg(long)]
+    comment: Option<String>,
+}
+
+pub fn approve(args: ApproveArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let r = client.post(
+        &format!("/v1/runs/{}/steps/{}/approve", args.run, args.step),
+        &json!({"comment": args.comment}),
+    )?;
+    println!("{}", r["state"].as_str().unwrap_or("approved"));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct RejectArgs {
+    run: String,
+    #[arg(long)]
+    step: String,
+    #[arg(long)]
+    reason: String,
+}
+
+pub fn reject(args: RejectArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let r = client.post(&format!("/v1/runs/{}/steps/{}/reject", args.run, args.step), &json!({"reason": args.reason}))?;
+    println!("{}", r["state"].as_str().unwrap_or("rejected"));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct RunIdArgs {
+    run: String,
+}
+
+pub fn cancel(args: RunIdArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let r = client.post(&format!("/v1/runs/{}/cancel", args.run), &json!({}))?;
+    println!("{}", r["state"].as_str().unwrap_or("cancelled"));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Seal a finished run into a program; prints the program id alone.
+pub fn seal(args: RunIdArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let r = client.post(&format!("/v1/runs/{}/seal", args.run), &json!({}))?;
+    println!("{}", r["id"].as_str().unwrap_or_default());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,66 @@
+//! `writ trace RUN ARTIFACT[:POINTER]`: the chain that produced a value — step, code line, input rows,
+//! upload, proof record — each with its hash.
+
+use super::client::{print_json, Client};
+use super::runs::encode;
+use anyhow::Result;
+use serde_json::Value;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    run: String,
+    /// `summary.json:/total_payable`, `findings.csv:/17/payable_amount`, or just an artifact name.
+    target: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let (artifact, pointer) = match args.target.split_once(':') {
+        Some((a, p)) => (a.to_string(), p.to_string()),
+        None => (args.target.clone(), String::new()),
+    };
+    let trace = client.get(&format!(
+        "/v1/runs/{}/trace?artifact={}&pointer={}",
+        args.run,
+        encode(&artifact),
+        encode(&pointer)
+    ))?;
+    if args.json {
+        print_json(&trace)?;
+    } else {
+        render(&trace);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render(t: &Value) {
+    println!("{}{} = {}", t["artifact"].as_str().unwrap_or(""), t["pointer"].as_str().map(|p| format!(":{p}")).unwrap_or_default(), t["value"]);
+    for hop in t["chain"].as_array().into_iter().flatten() {
+        println!(
+            "  <- {} {} ({})",
+            hop["step"].as_str().unwrap_or("?"),
+            hop["artifact"].as_str().unwrap_or(""),
+            hop["hash"].as_str().unwrap_or("")
+        );
+        if let Some(code) = hop["code"].as_object() {
+            println!("     code: {}:{}  ({})", code.get("file").and_then(Value::as_str).unwrap_or("?"), code.get("line").unwrap_or(&Value::Null), code.get("hash").and_then(Value::as_str).unwrap_or(""));
+        }
+    }
+    if let Some(proof) = t["proof"].as_object() {
+        println!("  judged by: {} ({})", proof.get("verdict").unwrap_or(&Value::Null), proof.get("hash").and_then(Value::as_str).unwrap_or(""));
+    }
+    let sources = t["sources"].as_array().cloned().unwrap_or_default();
+    println!("  {} source rows:", sources.len());
+    for s in sources {
+        println!(
+            "    {}  {}:{}  {}",
+            s["upload"].as_str().unwrap_or(""),
+            s["file"].as_str().unwrap_or("?"),
+            s["row"].as_u64().map(|r| format!("row {r}")).or_else(|| s["line"].as_u64().map(|l| format!("line {l}"))).unwrap_or_default(),
+            s["key"].as_str().unwrap_or("")
+        );
+    }
+}
