@@ -56,3 +56,65 @@ fn the_report_round_trips_through_serde() -> anyhow::Result<()> {
     assert_eq!(back, report);
     Ok(())
 }
+
+mod replay {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    fn cell() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            "[0-9]{1,2}/[0-9]{1,2}/20[0-9]{2}".prop_map(Value::from),
+            "20[0-9]{2}[/.][0-9]{1,2}[/.][0-9]{1,2}".prop_map(Value::from),
+            "-?[0-9]{1,4}(\\.[0-9]{1,3})?".prop_map(Value::from),
+            (-10_000i64..10_000).prop_map(|n| Value::from(n as f64 / 100.0)),
+            " ?[a-z]{0,4} ?".prop_map(Value::from),
+            Just(Value::Null),
+        ]
+    }
+
+    fn row() -> impl Strategy<Value = Value> {
+        let keys = prop::sample::select(vec![
+            "entry_id",
+            "Entry ID",
+            "date",
+            "hours",
+            "hrs",
+            "time_spent",
+            "amount",
+            "status",
+            "code",
+            "extra",
+        ]);
+        prop::collection::vec((keys, cell()), 0..6).prop_map(|kv| {
+            Value::Object(
+                kv.into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect::<Map<_, _>>(),
+            )
+        })
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            prop::collection::vec(row(), 0..5).prop_map(Value::from),
+            row(),
+            prop::collection::vec(row(), 0..3).prop_map(|rows| serde_json::json!({"data": rows})),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the input, the climb ends without error, and the recorded patches replay exactly.
+        #[test]
+        fn recorded_patches_always_replay_to_the_final_value(original in value()) {
+            let report = run(with_schema(entries_schema()), original.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut replayed = original;
+            for record in &report.corrections {
+                replayed = patch::apply(&replayed, &record.patch).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            }
+            prop_assert_eq!(replayed, report.final_value.clone());
+            let rejected = report.stage_results.iter().any(|r| r.outcome == Outcome::Rejected);
+            prop_assert_eq!(report.publishable, !rejected);
+        }
+    }
+}

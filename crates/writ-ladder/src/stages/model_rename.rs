@@ -21,14 +21,10 @@ fn record_schema(root: &Value) -> Option<(&Value, bool)> {
     schema::properties(items).map(|_| (items, true))
 }
 
-fn records<'a>(value: &'a Value, rows: bool) -> Vec<(String, &'a Map<String, Value>)> {
+fn records(value: &Value, rows: bool) -> Vec<&Map<String, Value>> {
     match (value, rows) {
-        (Value::Object(map), false) => vec![(String::new(), map)],
-        (Value::Array(list), true) => list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.as_object().map(|m| (index_child("", i), m)))
-            .collect(),
+        (Value::Object(map), false) => vec![map],
+        (Value::Array(list), true) => list.iter().filter_map(Value::as_object).collect(),
         _ => Vec::new(),
     }
 }
@@ -39,7 +35,7 @@ pub fn unmatched(root: &Value, value: &Value) -> Option<(Vec<String>, Vec<String
     let props = schema::properties(rs)?;
     let mut extra: Vec<String> = Vec::new();
     let mut missing: Vec<String> = Vec::new();
-    for (_, record) in records(value, rows) {
+    for record in records(value, rows) {
         for key in record.keys() {
             if !props.contains_key(key) && !extra.contains(key) {
                 extra.push(key.clone());

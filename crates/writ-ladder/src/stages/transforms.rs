@@ -20,7 +20,7 @@ fn names(schema: &Value) -> Vec<&Value> {
 }
 
 /// One transform over one value; `Err` carries the diagnostic.
-fn apply(name: &str, value: &Value, pointer: &str) -> Result<Value, Diagnostic> {
+fn apply(name: &str, value: &Value, pointer: &str) -> Result<Value, Box<Diagnostic>> {
     let text = match value {
         Value::String(s) => s.clone(),
         Value::Number(n) if name == "money2" => n.to_string(),
@@ -33,22 +33,24 @@ fn apply(name: &str, value: &Value, pointer: &str) -> Result<Value, Diagnostic> 
         "money2" => Decimal::parse(&text)
             .and_then(Decimal::money2)
             .ok_or_else(|| {
-                diag::error(
+                Box::new(diag::error(
                     diag::NOT_AMOUNT,
                     pointer,
                     format!("{text:?} is not a decimal amount"),
-                )
+                ))
             })?,
         "upper" => text.to_uppercase(),
         "lower" => text.to_lowercase(),
         "trim" => text.trim().to_string(),
         other => {
-            return Err(diag::error(
-                diag::UNKNOWN_TRANSFORM,
-                pointer,
-                format!("unknown transform `{other}`"),
-            )
-            .with_help(format!("known transforms: {}", KNOWN.join(", "))))
+            return Err(Box::new(
+                diag::error(
+                    diag::UNKNOWN_TRANSFORM,
+                    pointer,
+                    format!("unknown transform `{other}`"),
+                )
+                .with_help(format!("known transforms: {}", KNOWN.join(", "))),
+            ))
         }
     };
     Ok(Value::String(out))
@@ -80,7 +82,7 @@ pub fn run(root: &Value, value: &mut Value) -> Fixes {
                     current = next;
                 }
                 Err(d) => {
-                    fixes.diagnostics.push(d);
+                    fixes.diagnostics.push(*d);
                     return;
                 }
             }
