@@ -1,0 +1,246 @@
+//! Pass 4: policy. Tools allowed by the policy profiles (the candidate's and the execution profile's),
+//! budgets under every ceiling, approval gates where the policy requires them, an auditor that is not the
+//! executor, fan-out only over tables, tool steps that name a tool.
+
+use crate::bind::{Bound, Origin};
+use crate::codes;
+use crate::normalize::Normalized;
+use crate::ptr;
+use crate::resolve::Resolution;
+use writ_catalog::PolicyProfile;
+use writ_diag::Diagnostic;
+use writ_plan::{Budgets, ExecutionProfile, StepKind};
+
+/// Kinds whose content is a sequence of items a step can be sharded over.
+pub fn is_itemisable(kind: &str) -> bool {
+    kind.starts_with("table.")
+        || kind.starts_with("dataset.")
+        || matches!(
+            kind,
+            "file.batch_manifest" | "evidence.json_rows" | "citations.list"
+        )
+}
+
+pub fn check(
+    n: &Normalized,
+    r: &Resolution<'_>,
+    bound: &Bound,
+    profile: &ExecutionProfile,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let c = &n.candidate;
+    let mut policies: Vec<&PolicyProfile> = r.policy.into_iter().collect();
+    if let Some(p) = r.profile_policy {
+        if !policies.iter().any(|q| q.id == p.id) {
+            policies.push(p);
+        }
+    }
+
+    // Plan budgets under the profile's and every policy's ceiling.
+    over_ceiling(
+        &c.budgets,
+        &profile.budgets,
+        &format!("execution profile `{}`", profile.id),
+        "/budgets",
+        &mut diags,
+    );
+    for p in &policies {
+        over_ceiling(
+            &c.budgets,
+            &p.max_budgets,
+            &format!("policy `{}`", p.id),
+            "/budgets",
+            &mut diags,
+        );
+    }
+
+    if policies.iter().any(|p| p.auditor_must_differ)
+        && profile
+            .phases
+            .auditor
+            .same_model_as(&profile.phases.executor)
+    {
+        let a = &profile.phases.auditor;
+        diags.push(
+            Diagnostic::error(
+                codes::AUDITOR_IS_EXECUTOR,
+                format!("execution profile `{}` has the auditor served by the executor's model (`{}` / `{}`)", profile.id, a.provider, a.model),
+            )
+            .at("/policy")
+            .with_primary_label("this policy requires an independent auditor")
+            .with_help("configure a different provider or model for the auditor phase of the execution profile"),
+        );
+    }
+
+    for node in &bound.nodes {
+        let Origin::Candidate(i) = node.origin else {
+            continue;
+        };
+        let step = &node.step;
+        let at = ptr::step(i);
+        if let Some(res) = r.steps.get(i) {
+            for (_, tool) in &res.tools {
+                for p in &policies {
+                    if !p.allows_tool(tool) {
+                        let why = if p.denied_tools.iter().any(|t| t == &tool.id) {
+                            "denies it by name".to_string()
+                        } else {
+                            format!("does not allow cost class `{}`", tool.cost_class.as_str())
+                        };
+                        diags.push(
+                            Diagnostic::error(
+                                codes::TOOL_NOT_ALLOWED,
+                                format!(
+                                    "tool `{}` is not allowed: policy `{}` {why}",
+                                    tool.id, p.id
+                                ),
+                            )
+                            .at(n.origin(i, "tools", &tool.id))
+                            .with_primary_label("not allowed")
+                            .with_help(
+                                "remove the tool, or run the plan under a policy that allows it",
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        over_ceiling(
+            &step.budget,
+            &c.budgets,
+            "the plan's budgets",
+            &format!("{at}/budget"),
+            &mut diags,
+        );
+        over_ceiling(
+            &step.budget,
+            &profile.budgets,
+            &format!("execution profile `{}`", profile.id),
+            &format!("{at}/budget"),
+            &mut diags,
+        );
+        for p in &policies {
+            over_ceiling(
+                &step.budget,
+                &p.max_budgets,
+                &format!("policy `{}`", p.id),
+                &format!("{at}/budget"),
+                &mut diags,
+            );
+        }
+
+        if step.gate.is_none() {
+            let publishes = step.outputs.iter().any(|o| o.publish);
+            let deploys = step.outputs.iter().any(|o| o.kind == "deployment.receipt");
+            for p in &policies {
+                let reason = if deploys && p.gate_before_deploy {
+                    Some("deploys")
+                } else if publishes && p.gate_before_publish {
+                    Some("publishes artifacts")
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    diags.push(
+                        Diagnostic::error(codes::GATE_MISSING, format!("step `{}` {reason} but has no approval gate, which policy `{}` requires", step.id, p.id))
+                            .at(format!("{at}/id"))
+                            .with_primary_label("no `gate`")
+                            .with_help(format!(
+                                "add `\"gate\": {{\"reason\": \"...\", \"scope\": \"{}\"}}` to the step",
+                                if deploys { "deploy" } else { "publish" }
+                            )),
+                    );
+                }
+            }
+        }
+
+        if step.kind == StepKind::Tool && step.tools.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    codes::TOOL_STEP_WITHOUT_TOOL,
+                    format!("step `{}` is a tool step but names no tool", step.id),
+                )
+                .at(format!("{at}/kind"))
+                .with_primary_label("`tool` step")
+                .with_help("list the tool in `tools`, or make the step `code`"),
+            );
+        }
+
+        if let Some(f) = &step.fan_out {
+            let here = format!("{at}/fan_out/over");
+            if !step.inputs.contains_key(&f.over) {
+                let known: Vec<&str> = step.inputs.keys().map(String::as_str).collect();
+                let mut d = Diagnostic::error(
+                    codes::FAN_OUT_UNKNOWN_SLOT,
+                    format!(
+                        "step `{}` fans out over `{}`, which is not one of its inputs",
+                        step.id, f.over
+                    ),
+                )
+                .at(here)
+                .with_primary_label("no such input");
+                if let Some(help) = crate::suggest::help(&f.over, known.iter().copied()) {
+                    d = d.with_help(help);
+                }
+                diags.push(d);
+            } else if let Some(input) = node.inputs.iter().find(|b| b.slot == f.over) {
+                let kind = input.received_kind();
+                if !is_itemisable(kind) {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::FAN_OUT_NOT_A_TABLE,
+                            format!(
+                                "step `{}` fans out over `{}`, a `{kind}`, which has no items",
+                                step.id, f.over
+                            ),
+                        )
+                        .at(here)
+                        .with_primary_label(format!("`{kind}` is not a table"))
+                        .with_label(ptr::input(i, &f.over), "bound here")
+                        .with_help(
+                            "fan out over a table (`table.*`, `dataset.*`) or a batch manifest",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    diags
+}
+
+fn over_ceiling(
+    b: &Budgets,
+    ceiling: &Budgets,
+    whose: &str,
+    pointer: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut report = |field: &str, value: String, cap: String| {
+        diags.push(
+            Diagnostic::error(
+                codes::BUDGET_OVER_CEILING,
+                format!("budget `{field}` = {value} is over the ceiling of {cap} set by {whose}"),
+            )
+            .at(format!("{pointer}/{field}"))
+            .with_primary_label(format!("over {cap}"))
+            .with_help(format!("lower it to at most {cap}")),
+        );
+    };
+    let ints = [
+        ("tokens", b.tokens, ceiling.tokens),
+        ("tool_calls", b.tool_calls, ceiling.tool_calls),
+        ("wall_seconds", b.wall_seconds, ceiling.wall_seconds),
+    ];
+    for (field, value, cap) in ints {
+        if let (Some(v), Some(c)) = (value, cap) {
+            if v > c {
+                report(field, v.to_string(), c.to_string());
+            }
+        }
+    }
+    if let (Some(v), Some(c)) = (b.cost_usd, ceiling.cost_usd) {
+        if v > c {
+            report("cost_usd", v.to_string(), c.to_string());
+        }
+    }
+}
