@@ -5,7 +5,7 @@
 use std::ffi::CString;
 use std::io;
 use std::os::fd::RawFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -374,4 +374,25 @@ pub fn sweep_uid(uid: libc::uid_t) {
             crate::reaper::wait_for(pid, std::time::Duration::from_secs(5));
         }
     }
+}
+
+/// A process already running under one of the slot uids: another server (or a leftover) owns the range,
+/// and the sweep after each attempt would kill its processes.
+pub fn uid_range_user(first: u32, count: u32) -> Option<(String, u32)> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    for entry in entries.flatten() {
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let real_uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|uid| uid.parse::<u32>().ok());
+        if let Some(uid) = real_uid.filter(|uid| (first..first.saturating_add(count)).contains(uid))
+        {
+            return Some((entry.file_name().to_string_lossy().into_owned(), uid));
+        }
+    }
+    None
 }

@@ -158,6 +158,11 @@ fn main() -> Result<()> {
 
     // Probes use std's Command, so they run before the reaper takes over waiting for children.
     let probed = isolation::probe(&python, args.uid_base);
+    if probed.uid_drop {
+        if let Some((pid, uid)) = isolation::uid_range_user(args.uid_base, args.slots as u32) {
+            bail!("uid {uid} (slot range from --uid-base {}) is in use by pid {pid}: another sandbox server? pick another --uid-base", args.uid_base);
+        }
+    }
     reaper::start().context("starting the reaper")?;
 
     let candidates = [
