@@ -89,10 +89,14 @@ fn empty_like(schema: &Schema, reference: &Reference) -> Value {
     }
 }
 
+/// From this many `$ref` hops on, optional properties are left out so that recursive shapes end.
+const OPTIONAL_REF_DEPTH: usize = 2;
+
 fn object(schema: &Schema, node: &Node, refs: usize) -> Value {
     let map = node
         .properties
         .iter()
+        .filter(|(name, _)| refs < OPTIONAL_REF_DEPTH || node.required.contains(name))
         .map(|(name, child)| (name.clone(), build(schema, child, refs)))
         .collect();
     Value::Object(map)

@@ -61,7 +61,9 @@ impl Schema {
     pub fn parse_reply(&self, reply: &str) -> (Option<Value>, Vec<Diagnostic>) {
         let mut first_invalid: Option<Invalid> = None;
         let mut first_syntax: Option<Diagnostic> = None;
-        let mut read_ranges: Vec<(usize, usize)> = Vec::new();
+        // Text already taken by a value (read or not): an opening bracket inside it is part of that value,
+        // never the answer on its own.
+        let mut covered: Vec<(usize, usize)> = Vec::new();
         for candidate in candidates(reply, self.root_opener()) {
             let (start, parsed) = match candidate {
                 Candidate::Whole { start, end } => {
@@ -69,8 +71,8 @@ impl Schema {
                     (start, parse_relaxed(text).map(|value| (value, end)))
                 }
                 Candidate::Prefix { start } => {
-                    if read_ranges.iter().any(|(s, e)| (*s..*e).contains(&start)) {
-                        continue; // inside a value already read: its parts are not the answer
+                    if covered.iter().any(|(s, e)| (*s..*e).contains(&start)) {
+                        continue;
                     }
                     let text = reply.get(start..).unwrap_or("");
                     (
@@ -85,7 +87,7 @@ impl Schema {
                     if !writ_diag::diagnostic::has_errors(&diagnostics) {
                         return (Some(value), locate(diagnostics, reply, start, end));
                     }
-                    read_ranges.push((start, end));
+                    covered.push((start, end));
                     if first_invalid.is_none() {
                         first_invalid = Some(Invalid {
                             value,
@@ -95,7 +97,11 @@ impl Schema {
                         });
                     }
                 }
-                Err(error) if first_syntax.is_none() => {
+                Err(error) => {
+                    covered.push(extent(reply, start));
+                    if first_syntax.is_some() {
+                        continue;
+                    }
                     let at = start.saturating_add(error.offset);
                     let width = reply
                         .get(at..)
@@ -113,7 +119,6 @@ impl Schema {
                         ),
                     );
                 }
-                Err(_) => {}
             }
         }
         if let Some(invalid) = first_invalid {
@@ -142,6 +147,19 @@ impl Schema {
             [JsonType::Array] => Some('['),
             _ => None,
         }
+    }
+}
+
+/// The text a value that failed to read at `start` would span, by bracket matching (to the end of the reply
+/// when a bracket is never closed).
+fn extent(reply: &str, start: usize) -> (usize, usize) {
+    let text = reply.get(start..).unwrap_or("");
+    match writ_diag::locate(text, "") {
+        Some(found) => (
+            start + found.value.start,
+            start + found.value.end.max(found.value.start + 1),
+        ),
+        None => (start, start + 1),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Schema → compact text a model reads: the fields with their types, marks and descriptions, then an
 //! example value in a ```json block for the model to fill in.
 
-use crate::describe::{bound, short_json, type_list, value_list};
+use crate::describe::{bound, plural, short_json, type_list, value_list};
 use crate::example::{example, main_type};
 use crate::format;
 use crate::schema::{Additional, JsonType, Node, Reference, Schema};
@@ -78,7 +78,7 @@ impl Schema {
         let mut parts: Vec<String> = Vec::new();
         if let Some(Reference::Def(name)) = &node.reference {
             if stack.contains(name) {
-                return format!("the same shape as `{name}` (nested)");
+                return format!("`{name}`, recursively");
             }
             if let Some(target) = self.resolve(&Reference::Def(name.clone())) {
                 stack.push(name.clone());
@@ -125,7 +125,12 @@ impl Schema {
         match (node.types.contains(&JsonType::Array), &node.items) {
             (true, Some(items)) => {
                 let item = self.summary(items, stack);
-                types.replacen("array", &format!("array of ({item})"), 1)
+                let item = if item.contains(", ") {
+                    format!("({item})")
+                } else {
+                    item
+                };
+                types.replacen("array", &format!("array of {item}"), 1)
             }
             _ => types,
         }
@@ -147,15 +152,15 @@ fn constraints(node: &Node) -> Vec<String> {
         parts.push(format!("< {}", bound(max)));
     }
     match (node.min_length, node.max_length) {
-        (Some(min), Some(max)) => parts.push(format!("{min} to {max} characters")),
-        (Some(min), None) => parts.push(format!("at least {min} characters")),
-        (None, Some(max)) => parts.push(format!("at most {max} characters")),
+        (Some(min), Some(max)) => parts.push(format!("{min} to {}", plural(max, "character"))),
+        (Some(min), None) => parts.push(format!("at least {}", plural(min, "character"))),
+        (None, Some(max)) => parts.push(format!("at most {}", plural(max, "character"))),
         (None, None) => {}
     }
     match (node.min_items, node.max_items) {
-        (Some(min), Some(max)) => parts.push(format!("{min} to {max} items")),
-        (Some(min), None) => parts.push(format!("at least {min} items")),
-        (None, Some(max)) => parts.push(format!("at most {max} items")),
+        (Some(min), Some(max)) => parts.push(format!("{min} to {}", plural(max, "item"))),
+        (Some(min), None) => parts.push(format!("at least {}", plural(min, "item"))),
+        (None, Some(max)) => parts.push(format!("at most {}", plural(max, "item"))),
         (None, None) => {}
     }
     if let Some((source, _)) = &node.pattern {
@@ -219,3 +224,6 @@ impl Lister<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -364,3 +364,6 @@ impl Schema {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
