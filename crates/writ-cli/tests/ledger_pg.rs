@@ -309,8 +309,8 @@ fn ledger_is_append_only_and_tampering_is_named() -> Result<()> {
     ] {
         let err = rogue.batch_execute(statement).expect_err(statement);
         assert!(
-            err.to_string().contains("append-only") || sqlstate(&err) == "42501",
-            "{err}"
+            format!("{err:?}").contains("append-only"),
+            "{statement}: {err:?}"
         );
         assert_eq!(sqlstate(&err), "42501");
     }

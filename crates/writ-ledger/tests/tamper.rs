@@ -10,9 +10,9 @@ use writ_ledger::*;
 /// chain, so that the break can be traced back to this row.
 fn tamper(row: &mut StoredEntry, field: u8, variant: u8) {
     match field {
-        0 => row.tenant.push(if variant % 2 == 0 { 'x' } else { '!' }),
+        0 => row.tenant.push(if variant & 1 == 0 { 'x' } else { '!' }),
         1 => {
-            row.chain_pos = if variant % 2 == 0 {
+            row.chain_pos = if variant & 1 == 0 {
                 row.chain_pos + 1 + i64::from(variant)
             } else {
                 -1
@@ -35,7 +35,7 @@ fn tamper(row: &mut StoredEntry, field: u8, variant: u8) {
             }
         }
         6 => {
-            row.prev_hash = if variant % 2 == 0 {
+            row.prev_hash = if variant & 1 == 0 {
                 h("forged").to_string()
             } else {
                 "b3:zz".into()

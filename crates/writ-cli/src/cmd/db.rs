@@ -38,10 +38,11 @@ impl DatabaseArgs {
             .database_url
             .parse()
             .context("parsing --database-url")?;
-        // Debian's local Postgres and the test clusters speak plain TCP or a unix socket; a TLS endpoint
-        // (Neon) is reached through `sslmode=require` by psql-compatible tooling, see migrations/README.md.
+        // TLS as the URL's `sslmode` asks: Neon needs `sslmode=require`; the default (`prefer`) falls back to
+        // plain TCP for a local server without TLS, and unix sockets never use it.
+        let tls = native_tls::TlsConnector::new().context("setting up TLS")?;
         config
-            .connect(postgres::NoTls)
+            .connect(postgres_native_tls::MakeTlsConnector::new(tls))
             .context("connecting to the ledger database")
     }
 }
