@@ -1,6 +1,7 @@
 //! `writ catalog list|show|search`: the embedded catalog, from the command line.
 
 use anyhow::bail;
+use std::io::Write;
 use std::process::ExitCode;
 use writ_catalog::{Catalog, Entry, EntryKind, Hit, SearchOptions};
 
@@ -49,19 +50,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("warning: {p}");
         }
     }
-    match args.command {
-        Sub::List { kind } => print!("{}", render_list(catalog, kind)),
+    let mut status = ExitCode::SUCCESS;
+    let text = match args.command {
+        Sub::List { kind } => render_list(catalog, kind),
         Sub::Show { id, kind } => {
             let found: Vec<Entry<'_>> = match kind {
                 Some(k) => catalog.get(k, &id).into_iter().collect(),
                 None => catalog.find(&id),
             };
-            let text = match found.as_slice() {
+            match found.as_slice() {
                 [] => bail!("no catalog entry `{id}`; try `writ catalog search {id}`"),
-                [one] => serde_json::to_string_pretty(one)?,
-                many => serde_json::to_string_pretty(many)?,
-            };
-            println!("{text}");
+                [one] => serde_json::to_string_pretty(one)? + "\n",
+                many => serde_json::to_string_pretty(many)? + "\n",
+            }
         }
         Sub::Search {
             text,
@@ -71,17 +72,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             limit,
         } => {
             let hits = catalog.search(&text, &SearchOptions { kind, limit });
-            if json {
-                println!("{}", serde_json::to_string_pretty(&hits)?);
-            } else {
-                print!("{}", render_hits(&hits, explain));
-            }
             if hits.is_empty() {
-                return Ok(ExitCode::from(1));
+                status = ExitCode::from(1);
+            }
+            if json {
+                serde_json::to_string_pretty(&hits)? + "\n"
+            } else {
+                render_hits(&hits, explain)
             }
         }
+    };
+    // A closed pipe (`writ catalog list | head`) is the reader's choice, not an error.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(status)
 }
 
 pub fn render_list(catalog: &Catalog, kind: Option<EntryKind>) -> String {
