@@ -274,7 +274,9 @@ fn check_step(i: usize, step: &StepCandidate, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// One path segment; a trailing `/` names a directory artifact (e.g. a static site bundle, `site/`).
 fn is_file_name(name: &str) -> bool {
+    let name = name.strip_suffix('/').unwrap_or(name);
     !name.is_empty()
         && name != "."
         && name != ".."
