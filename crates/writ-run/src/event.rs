@@ -1,0 +1,216 @@
+//! What the shell feeds the machine. Every event the shell hands to [`crate::Run::handle`] is appended to
+//! the run's log first (as a [`crate::LogEntry`] with the time it was handled); the log is the truth and
+//! [`crate::Run::replay`] rebuilds the state from it.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use writ_canon::ContentHash;
+use writ_plan::{ExecutionProfile, FrozenPlan, Phase};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Starts the run; always the first entry of a log.
+    Start(StartRun),
+    /// Answer to `ResolveInputs`: every input is present in storage; for a fan-out step, the number of
+    /// items of its `over` input.
+    InputsResolved {
+        step: String,
+        generation: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item_count: Option<u64>,
+    },
+    /// Answer to `ResolveInputs`: these bound inputs are not in storage (the step fails closed).
+    InputsMissing {
+        step: String,
+        generation: u32,
+        slots: Vec<String>,
+    },
+    /// The sandbox (or a queue consumer, for a shard) finished an attempt; the receipt is the platform's.
+    SandboxReturned {
+        attempt_id: String,
+        receipt: Receipt,
+    },
+    /// Answer to `MergeShards`: the merged outputs as the platform measured them.
+    Merged {
+        attempt_id: String,
+        outputs: BTreeMap<String, OutputMeasure>,
+    },
+    /// Answer to `Validate`: the ladder's verdict.
+    Validated {
+        attempt_id: String,
+        publishable: bool,
+        report_hash: ContentHash,
+    },
+    /// Answer to `Audit`: the auditor's verdict and its proof record.
+    Audited {
+        attempt_id: String,
+        passed: bool,
+        proof_hash: ContentHash,
+    },
+    /// A person approves a gated step.
+    Approve {
+        step: String,
+        principal: String,
+        scopes: Vec<String>,
+    },
+    /// A person rejects a gated step.
+    Reject {
+        step: String,
+        principal: String,
+        scopes: Vec<String>,
+        #[serde(default)]
+        reason: String,
+    },
+    /// The tool bridge asks whether a call may go ahead; answered by a `ToolDecision` effect.
+    ToolCallRequested {
+        attempt_id: String,
+        /// The bridge's id for the call, echoed in the decision.
+        call_id: String,
+        tool: String,
+        /// What the call will cost, in micro-US-dollars, as the bridge prices it.
+        #[serde(default)]
+        cost_micros: u64,
+    },
+    /// A model call the platform made (executor, auditor, repairer …), metered by the platform.
+    ModelCall {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        phase: Phase,
+        model: String,
+        tokens_in: u64,
+        tokens_out: u64,
+        /// Used when the profile has no price for `model`.
+        #[serde(default)]
+        cost_micros: u64,
+    },
+    /// Replace the execution profile; refused once a model call has happened (invariant 7).
+    ChangeProfile { profile: Box<ExecutionProfile> },
+    /// The alarm set by `SetAlarm` went off (deadlines are also checked on every event).
+    AlarmFired,
+    Cancel {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        principal: Option<String>,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Resumes a failed step with a patch (answer to `RequestRepair`).
+    RepairPatch { step: String, patch: Patch },
+    /// The shell restarted (after replaying the log): re-issue the effects of all in-flight work.
+    Resume,
+}
+
+impl Event {
+    /// The event's `type` tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Start(_) => "start",
+            Event::InputsResolved { .. } => "inputs_resolved",
+            Event::InputsMissing { .. } => "inputs_missing",
+            Event::SandboxReturned { .. } => "sandbox_returned",
+            Event::Merged { .. } => "merged",
+            Event::Validated { .. } => "validated",
+            Event::Audited { .. } => "audited",
+            Event::Approve { .. } => "approve",
+            Event::Reject { .. } => "reject",
+            Event::ToolCallRequested { .. } => "tool_call_requested",
+            Event::ModelCall { .. } => "model_call",
+            Event::ChangeProfile { .. } => "change_profile",
+            Event::AlarmFired => "alarm_fired",
+            Event::Cancel { .. } => "cancel",
+            Event::RepairPatch { .. } => "repair_patch",
+            Event::Resume => "resume",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartRun {
+    pub run_id: String,
+    /// The principal who started the run (gates may not be approved by them unless the profile says so).
+    pub creator: String,
+    /// Run input name → content hash of the artifact the person supplied.
+    pub inputs: BTreeMap<String, ContentHash>,
+    #[serde(default)]
+    pub mode: RunMode,
+    /// The plan the run executes; checked against the plan handed to the machine.
+    pub plan_hash: ContentHash,
+}
+
+/// A live run may call models; a sealed program may not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum RunMode {
+    #[default]
+    Live,
+    Sealed {
+        program_hash: ContentHash,
+    },
+}
+
+impl RunMode {
+    pub fn is_sealed(&self) -> bool {
+        matches!(self, RunMode::Sealed { .. })
+    }
+}
+
+/// What the platform measured for one attempt (invariant 5). `claimed` is whatever the step's code or model
+/// said about itself: it is kept for the record and never used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub status: ReceiptStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// What stopped the program when it did not exit by itself (`timeout`, `memory`, `output_size` …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
+    pub duration_ms: u64,
+    /// Output slot → the artifact the platform stored.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputMeasure>,
+    /// Hash of the program the sandbox ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_hash: Option<ContentHash>,
+    /// Tool calls the bridge metered during the attempt.
+    #[serde(default)]
+    pub tool_calls: u64,
+    /// Model use the bridge metered during the attempt.
+    #[serde(default)]
+    pub model_usage: ModelUsage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptStatus {
+    Ok,
+    Error,
+    Timeout,
+    Killed,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelUsage {
+    pub calls: u64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub cost_micros: u64,
+}
+
+/// An artifact as stored: content hash, bytes, rows when it is a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputMeasure {
+    pub hash: ContentHash,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+}
+
+/// A repair: new code for the failed step, or a plan recompiled by the compiler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "patch", rename_all = "snake_case")]
+pub enum Patch {
+    Code { code_hash: ContentHash },
+    Plan { plan: Box<FrozenPlan> },
+}

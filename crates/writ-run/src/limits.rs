@@ -1,0 +1,12 @@
+//! Named limits of the machine. Each bounds something input could otherwise grow without end.
+
+/// Shards of one fan-out step; more fails the step (`R0025`) rather than flooding the queue.
+pub const MAX_SHARDS: u64 = 10_000;
+/// Repairs of one step over a run; more are refused (`R0027`) so that repair cannot loop forever.
+pub const MAX_REPAIRS_PER_STEP: u32 = 3;
+/// Refusals kept in the state verbatim; later ones are only counted (each still reaches the ledger).
+pub const MAX_RECORDED_REFUSALS: usize = 256;
+/// The principal scope an approval or a rejection of a gate requires.
+pub const APPROVE_SCOPE: &str = "approve";
+/// The tool cost class that makes a tool call a model call (refused in sealed runs).
+pub const MODEL_COST_CLASS: &str = "model";
