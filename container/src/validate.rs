@@ -186,6 +186,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn checks_table() {
         let good = ContentHash::of_bytes(b"a,b\n1,2\n").to_string();
         let other = ContentHash::of_bytes(b"x").to_string();

@@ -75,6 +75,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn decide_table() {
         let base = || Evidence {
             cpu_limit_s: 5,

@@ -101,7 +101,10 @@ print(helper.answer(), os.environ["WRIT_BRIDGE_OUT"], os.environ["WRIT_BRIDGE_IN
 }
 
 /// A fake worker bridge endpoint on a loopback port: records what it was sent, answers per tool.
-fn fake_bridge() -> Result<(String, Arc<Mutex<Vec<(String, Value)>>>)> {
+/// (Authorization header, JSON body) of each request the fake bridge received.
+type Seen = Arc<Mutex<Vec<(String, Value)>>>;
+
+fn fake_bridge() -> Result<(String, Seen)> {
     let server = tiny_http::Server::http("127.0.0.1:0").map_err(|e| anyhow::anyhow!("{e}"))?;
     let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -135,6 +138,7 @@ fn fake_bridge() -> Result<(String, Arc<Mutex<Vec<(String, Value)>>>)> {
 }
 
 #[test]
+#[allow(clippy::type_complexity)]
 fn the_tool_bridge_relays_allowed_calls_and_journals_every_call() -> Result<()> {
     let sandbox = Sandbox::start(&[])?;
     let (url, seen) = fake_bridge()?;
