@@ -1,0 +1,134 @@
+//! Provenance records (`out/<slot>.provenance.json`, see docs/sandbox-protocol.md) and lookups over them.
+
+use crate::ArtifactError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One source of a value: an input slot of the producing step, a file of it, and a data row or text line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Source {
+    pub input: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    #[serde(default)]
+    pub slot: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub rows: Vec<Vec<Source>>,
+    #[serde(default)]
+    pub values: BTreeMap<String, Vec<Source>>,
+    #[serde(default)]
+    pub code: Value,
+}
+
+impl Provenance {
+    pub fn parse(value: &Value) -> Result<Provenance, ArtifactError> {
+        serde_json::from_value(value.clone()).map_err(|e| ArtifactError::Provenance(e.to_string()))
+    }
+
+    /// The code line recorded for a pointer or a row, if any.
+    pub fn code_for(&self, pointer: &str) -> Option<Value> {
+        if let Some(v) = self.code.get("values").and_then(|v| v.get(pointer)) {
+            return Some(v.clone());
+        }
+        let row = table_row(pointer)?;
+        self.code.get("rows")?.get(row.checked_sub(1)?).cloned()
+    }
+}
+
+/// `/17/payable_amount` or `/17` → 17 (1-based data row).
+fn table_row(pointer: &str) -> Option<usize> {
+    pointer.trim_start_matches('/').split('/').next()?.parse().ok()
+}
+
+/// The sources of the value at `pointer`: an exact entry in `values`, else the row a table pointer names,
+/// else (empty pointer) every row's sources. Deduplicated and sorted.
+pub fn sources_for(prov: &Provenance, pointer: &str) -> Result<Vec<Source>, ArtifactError> {
+    let mut out: Vec<Source> = if let Some(s) = prov.values.get(pointer) {
+        s.clone()
+    } else if pointer.is_empty() || pointer == "/" {
+        prov.rows.iter().flatten().cloned().chain(prov.values.values().flatten().cloned()).collect()
+    } else if let Some(row) = table_row(pointer).filter(|_| !prov.rows.is_empty()) {
+        prov.rows.get(row.wrapping_sub(1)).cloned().ok_or_else(|| ArtifactError::Pointer(pointer.to_string()))?
+    } else {
+        return Err(ArtifactError::Pointer(pointer.to_string()));
+    };
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Merge shard provenance in shard order. Rows of the fan-out input `over` were renumbered from 1 in each
+/// shard's slice; `offsets[i]` (the shard's first item, 0-based) maps them back to the whole input.
+pub fn merge_provenance(shards: &[Provenance], offsets: &[u64], over: &str) -> Provenance {
+    let remap = |s: &Source, offset: u64| {
+        let mut s = s.clone();
+        if s.input == over {
+            s.row = s.row.map(|r| r + offset);
+        }
+        s
+    };
+    let mut merged = Provenance::default();
+    let mut code_rows = Vec::new();
+    for (i, p) in shards.iter().enumerate() {
+        let offset = offsets.get(i).copied().unwrap_or(0);
+        if merged.slot.is_empty() {
+            merged.slot = p.slot.clone();
+            merged.kind = p.kind.clone();
+        }
+        merged.rows.extend(p.rows.iter().map(|r| r.iter().map(|s| remap(s, offset)).collect()));
+        for (k, v) in &p.values {
+            merged.values.entry(k.clone()).or_default().extend(v.iter().map(|s| remap(s, offset)));
+        }
+        if let Some(rows) = p.code.get("rows").and_then(Value::as_array) {
+            code_rows.extend(rows.iter().cloned());
+        }
+    }
+    merged.code = serde_json::json!({"rows": code_rows});
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn prov(v: Value) -> Provenance {
+        Provenance::parse(&v).unwrap()
+    }
+
+    #[test]
+    fn values_rows_and_whole_artifact() {
+        let p = prov(json!({"slot": "s", "kind": "table.csv",
+            "rows": [[{"input": "e", "file": "e.csv", "row": 2}], [{"input": "e", "file": "e.csv", "row": 1}]],
+            "values": {"/total": [{"input": "e", "file": "e.csv", "row": 1}, {"input": "e", "file": "e.csv", "row": 1}]}}));
+        assert_eq!(sources_for(&p, "/total").unwrap().len(), 1);
+        assert_eq!(sources_for(&p, "/2/amount").unwrap()[0].row, Some(1));
+        assert_eq!(sources_for(&p, "").unwrap().len(), 2);
+        assert!(sources_for(&p, "/9/amount").is_err());
+        assert!(sources_for(&p, "/nope").is_err());
+    }
+
+    #[test]
+    fn merging_shards_restores_whole_input_rows() {
+        let a = prov(json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}], [{"input": "terms", "pointer": "/x"}]]}));
+        let b = prov(json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}]]}));
+        let m = merge_provenance(&[a, b], &[0, 100], "entries");
+        assert_eq!(m.rows.len(), 3);
+        assert_eq!(m.rows[0][0].row, Some(1));
+        assert_eq!(m.rows[1][0].row, None);
+        assert_eq!(m.rows[2][0].row, Some(101));
+    }
+}

@@ -1,0 +1,115 @@
+//! CSV tables as the step programs write them: a header row, then data rows (1-based in provenance).
+
+use crate::ArtifactError;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn parse(bytes: &[u8]) -> Result<Table, ArtifactError> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes);
+        let header = reader
+            .headers()
+            .map_err(|e| ArtifactError::Csv(e.to_string()))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| ArtifactError::Csv(e.to_string()))?;
+            rows.push(record.iter().map(str::to_string).collect());
+        }
+        Ok(Table { header, rows })
+    }
+
+    pub fn to_csv(&self) -> Result<Vec<u8>, ArtifactError> {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        writer.write_record(&self.header).map_err(|e| ArtifactError::Csv(e.to_string()))?;
+        for row in &self.rows {
+            writer.write_record(row).map_err(|e| ArtifactError::Csv(e.to_string()))?;
+        }
+        writer.into_inner().map_err(|e| ArtifactError::Csv(e.to_string()))
+    }
+
+    /// The value of `column` in data row `row` (1-based).
+    pub fn cell(&self, row: usize, column: &str) -> Option<&str> {
+        let col = self.header.iter().position(|h| h == column)?;
+        self.rows.get(row.checked_sub(1)?)?.get(col).map(String::as_str)
+    }
+}
+
+/// Data rows `[start, end)` (0-based, as a shard range) with the header, as CSV.
+pub fn slice_rows(bytes: &[u8], start: usize, end: usize) -> Result<Vec<u8>, ArtifactError> {
+    let table = Table::parse(bytes)?;
+    let end = end.min(table.rows.len());
+    let start = start.min(end);
+    Table { header: table.header, rows: table.rows[start..end].to_vec() }.to_csv()
+}
+
+/// Concatenate shard tables in shard order; every shard must have the same header.
+pub fn merge_tables(shards: &[&[u8]]) -> Result<Vec<u8>, ArtifactError> {
+    let mut merged: Option<Table> = None;
+    for (index, bytes) in shards.iter().enumerate() {
+        let t = Table::parse(bytes)?;
+        match &mut merged {
+            None => merged = Some(t),
+            Some(m) => {
+                if m.header != t.header {
+                    return Err(ArtifactError::HeaderMismatch { index, expected: m.header.clone(), found: t.header });
+                }
+                m.rows.extend(t.rows);
+            }
+        }
+    }
+    merged.unwrap_or(Table { header: vec![], rows: vec![] }).to_csv()
+}
+
+/// A table as JSON rows (objects of string cells), the form the validation ladder checks.
+pub fn to_json_rows(bytes: &[u8]) -> Result<Value, ArtifactError> {
+    let t = Table::parse(bytes)?;
+    Ok(Value::Array(
+        t.rows
+            .iter()
+            .map(|r| Value::Object(t.header.iter().cloned().zip(r.iter().cloned().map(Value::String)).collect::<Map<_, _>>()))
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &[u8] = b"id,amount,note\n1,10.00,\"a, b\"\n2,20.50,x\n3,0.00,\"quote \"\"q\"\"\"\n";
+
+    #[test]
+    fn slices_and_merges_back_to_the_original() {
+        let a = slice_rows(CSV, 0, 2).unwrap();
+        let b = slice_rows(CSV, 2, 99).unwrap();
+        assert_eq!(Table::parse(&a).unwrap().rows.len(), 2);
+        assert_eq!(merge_tables(&[&a, &b]).unwrap(), CSV);
+    }
+
+    #[test]
+    fn header_mismatch_is_an_error_not_a_silent_merge() {
+        let other = b"id,amount\n4,1\n";
+        assert!(matches!(merge_tables(&[CSV, other]), Err(ArtifactError::HeaderMismatch { index: 1, .. })));
+    }
+
+    #[test]
+    fn json_rows_keep_strings() {
+        let rows = to_json_rows(CSV).unwrap();
+        assert_eq!(rows[0]["note"], "a, b");
+        assert_eq!(rows[2]["note"], "quote \"q\"");
+        assert_eq!(Table::parse(CSV).unwrap().cell(2, "amount"), Some("20.50"));
+        assert_eq!(Table::parse(CSV).unwrap().cell(0, "amount"), None);
+    }
+
+    #[test]
+    fn ragged_csv_is_rejected() {
+        assert!(Table::parse(b"a,b\n1\n").is_err());
+    }
+}
