@@ -52,6 +52,8 @@ enum Command {
     Upload(cmd::program::UploadArgs),
     /// The chain behind a value of a published artifact, down to the source rows.
     Trace(cmd::trace::Args),
+    /// Schemas: the template a model fills in, reading a reply back, checking the catalog's schemas.
+    Schema(cmd::schema::Args),
     // Command groups are added here, one variant per group, each implemented in cmd/<group>.rs.
 }
 
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Upload(args) => cmd::program::upload(args),
         Command::Trace(args) => cmd::trace::run(args),
         Command::Catalog(args) => cmd::catalog::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
         Command::Db(args) => cmd::db::run(args),
         Command::Ledger(args) => cmd::ledger::run(args),
     };

@@ -1,6 +1,6 @@
 //! A deterministic example value for a schema: what the template shows the model to fill in.
 
-use crate::schema::{Format, JsonType, Node, Reference, Schema};
+use crate::schema::{Additional, Format, JsonType, Node, Reference, Schema};
 use serde_json::{Map, Value};
 
 /// Beyond this many `$ref` hops an example stops expanding (recursive schemas).
@@ -93,12 +93,23 @@ fn empty_like(schema: &Schema, reference: &Reference) -> Value {
 const OPTIONAL_REF_DEPTH: usize = 2;
 
 fn object(schema: &Schema, node: &Node, refs: usize) -> Value {
-    let map = node
+    let mut map: Map<String, Value> = node
         .properties
         .iter()
         .filter(|(name, _)| refs < OPTIONAL_REF_DEPTH || node.required.contains(name))
         .map(|(name, child)| (name.clone(), build(schema, child, refs)))
         .collect();
+    // Required names the schema does not describe take what `additionalProperties` allows.
+    for name in &node.required {
+        if !map.contains_key(name) {
+            let value = match &node.additional {
+                Additional::Schema(values) => build(schema, values, refs),
+                Additional::Allowed => Value::String("text".to_owned()),
+                Additional::Forbidden => continue,
+            };
+            map.insert(name.clone(), value);
+        }
+    }
     Value::Object(map)
 }
 

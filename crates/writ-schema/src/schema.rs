@@ -117,6 +117,12 @@ pub struct Node {
     pub examples: Vec<Value>,
     /// `x-synonyms`: other names the ladder maps onto this field; validation ignores them.
     pub synonyms: Vec<String>,
+    /// `propertyNames`: a schema every key of an object must satisfy.
+    pub property_names: Option<Box<Node>>,
+    /// `x-kind`: the catalog artifact kind the schema describes (annotation).
+    pub kind: Option<String>,
+    /// `x-columns`: the column order of a table artifact (annotation).
+    pub columns: Vec<String>,
 }
 
 impl Node {
@@ -150,6 +156,9 @@ impl Node {
             description: None,
             examples: Vec::new(),
             synonyms: Vec::new(),
+            property_names: None,
+            kind: None,
+            columns: Vec::new(),
         }
     }
 
@@ -281,6 +290,17 @@ impl Compiler {
                     Value::Bool(false) => Additional::Forbidden,
                     other => Additional::Schema(Box::new(self.node(other, at.to_owned(), false))),
                 }
+            }
+            "x-columns" => {
+                node.columns =
+                    self.strings(value, at, "`x-columns` must be an array of column names")
+            }
+            "x-kind" => match value {
+                Value::String(kind) => node.kind = Some(kind.clone()),
+                _ => self.malformed(at, "`x-kind` must be an artifact kind id"),
+            },
+            "propertyNames" => {
+                node.property_names = Some(Box::new(self.node(value, at.to_owned(), false)))
             }
             "items" => {
                 if value.is_array() {

@@ -202,14 +202,31 @@ impl Lister<'_> {
                 ""
             };
             let summary = self.schema.summary(child, &mut self.stack.clone());
+            // A `$ref` field without its own description shows the definition's.
+            let referenced = child
+                .reference
+                .as_ref()
+                .and_then(|r| self.schema.resolve(r));
             let description = child
                 .description
                 .as_deref()
+                .or(referenced.and_then(|target| target.description.as_deref()))
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default();
             let indent = "  ".repeat(depth);
             let _ = writeln!(self.out, "{indent}- {name}{mark} ({summary}){description}");
             self.children(child, depth + 1);
+        }
+        for name in node
+            .required
+            .iter()
+            .filter(|name| node.property(name).is_none())
+        {
+            let summary = match &node.additional {
+                Additional::Schema(values) => self.schema.summary(values, &mut self.stack.clone()),
+                _ => "any JSON value".to_owned(),
+            };
+            let _ = writeln!(self.out, "{}- {name}* ({summary})", "  ".repeat(depth));
         }
         if let Some(items) = &node.items {
             if node.properties.is_empty() {

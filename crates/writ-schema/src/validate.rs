@@ -256,6 +256,19 @@ impl Schema {
         }
         for (key, child) in map {
             let child_at = push_key(at, key);
+            if let Some(names) = &node.property_names {
+                let mut about_key = Vec::new();
+                self.check(
+                    names,
+                    &Value::String(key.clone()),
+                    &child_at,
+                    depth + 1,
+                    &mut about_key,
+                );
+                out.extend(about_key.into_iter().map(|d| {
+                    d.with_note(format!("the property name `{key}` is wrong, not its value"))
+                }));
+            }
             match node.property(key) {
                 Some(schema) => self.check(schema, child, &child_at, depth + 1, out),
                 None => match &node.additional {

@@ -8,5 +8,6 @@ pub mod artifacts;
 pub mod client;
 pub mod program;
 pub mod runs;
+pub mod schema;
 pub mod token;
 pub mod trace;

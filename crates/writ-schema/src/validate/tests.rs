@@ -134,6 +134,11 @@ fn table_of_violations() {
             vec![at(TYPE_MISMATCH, "/next/next/v")],
         ),
         (
+            json!({"propertyNames": {"enum": ["A", "B"]}, "x-kind": "object.json", "x-columns": ["A"]}),
+            json!({"A": 1, "C": 2}),
+            vec![at(NOT_IN_ENUM, "/C")],
+        ),
+        (
             json!({"properties": {"x": false}}),
             json!({"x": 1}),
             vec![at(NOTHING_ALLOWED, "/x")],
@@ -201,6 +206,7 @@ fn table_of_schema_errors() {
             json!({"pattern": "("}),
             vec![at(MALFORMED_KEYWORD, "/pattern")],
         ),
+        (json!({"x-kind": 3}), vec![at(MALFORMED_KEYWORD, "/x-kind")]),
         (
             json!({"minLength": -1}),
             vec![at(MALFORMED_KEYWORD, "/minLength")],
