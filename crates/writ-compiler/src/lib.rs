@@ -74,6 +74,25 @@ pub fn compile(candidate_json: &str, catalog: &Catalog, profile: &ExecutionProfi
     compiled
 }
 
+/// An unknown field is about its name, not its value: underline the key.
+fn underline_key(mut d: Diagnostic, text: &str) -> Diagnostic {
+    if d.code != codes::UNKNOWN_FIELD || d.span.is_some() {
+        return d;
+    }
+    let key = d
+        .pointer
+        .as_deref()
+        .and_then(|p| writ_diag::locate(text, p))
+        .and_then(|l| l.key);
+    if let Some(span) = key {
+        d.span = Some(span);
+        for label in d.labels.iter_mut().filter(|l| l.pointer == d.pointer) {
+            label.span = Some(span);
+        }
+    }
+    d
+}
+
 /// Compiles an already parsed candidate. It goes through the same checks as text (by way of its JSON value),
 /// so a candidate built in code cannot skip one; diagnostics have pointers but no spans.
 pub fn compile_candidate(
