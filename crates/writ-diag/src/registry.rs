@@ -68,7 +68,7 @@ pub static RANGES: &[CodeRange] = &[
         area: Area::Runtime,
         first: 1,
         last: 999,
-        owner: "writ-runtime",
+        owner: "writ-run",
     },
     CodeRange {
         area: Area::Catalog,
@@ -218,6 +218,16 @@ pub fn markdown_rows(codes: &[CodeInfo]) -> String {
         );
         out
     })
+}
+
+/// The rows of [`markdown_rows`] that `page` (docs/diagnostics/README.md) lacks; a crate's test asserts this
+/// is empty so that the registry page never falls behind the table.
+pub fn missing_rows(page: &str, codes: &[CodeInfo]) -> Vec<String> {
+    markdown_rows(codes)
+        .lines()
+        .filter(|row| !page.contains(row))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Declares a crate's codes: one `Code` constant each, and the table listing them in order.
@@ -378,5 +388,10 @@ mod tests {
             "| C0001 | `DEMO_ONE` | first |  |\n| C0002 | `DEMO_TWO` | second | retired |\n"
         );
         assert_registry_sound(DEMO);
+        let page = "| C0001 | `DEMO_ONE` | first |  |\n";
+        assert_eq!(
+            missing_rows(page, DEMO),
+            vec!["| C0002 | `DEMO_TWO` | second | retired |".to_owned()]
+        );
     }
 }
