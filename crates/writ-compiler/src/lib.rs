@@ -69,7 +69,7 @@ pub fn compile(candidate_json: &str, catalog: &Catalog, profile: &ExecutionProfi
     compiled.diagnostics = compiled
         .diagnostics
         .into_iter()
-        .map(|d| d.locate_in(candidate_json))
+        .map(|d| underline_key(d, candidate_json).locate_in(candidate_json))
         .collect();
     compiled
 }

@@ -26,7 +26,8 @@ pub fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Op
     }
     let limit = (wanted.chars().count() / 3).max(2);
     let mut best: Option<(usize, &str)> = None;
-    for name in known {
+    let known: Vec<&'a str> = known.into_iter().collect();
+    for &name in &known {
         if name.len() > MAX_LEN || name == wanted {
             continue;
         }
@@ -34,6 +35,10 @@ pub fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Op
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, name));
         }
+    }
+    if best.is_none() && wanted.chars().count() >= 4 {
+        // A truncated name (`timeout` for `timeout_seconds`) is far by edit distance but plainly meant.
+        return known.into_iter().find(|name| name.starts_with(wanted));
     }
     best.map(|(_, name)| name)
 }
@@ -85,6 +90,10 @@ mod tests {
         assert_eq!(closest("table.cvs", known), Some("table.csv"));
         assert_eq!(closest("objet.json", known), Some("object.json"));
         assert_eq!(closest("report.pdf", known), None);
+        assert_eq!(
+            closest("timeout", ["id", "timeout_seconds"]),
+            Some("timeout_seconds")
+        );
         assert_eq!(
             help("zzz", ["a.b"]).as_deref(),
             Some("expected one of `a.b`")
