@@ -54,6 +54,12 @@ enum Command {
     Trace(cmd::trace::Args),
     /// Schemas: the template a model fills in, reading a reply back, checking the catalog's schemas.
     Schema(cmd::schema::Args),
+    /// Check a plan candidate: every diagnostic, exit 1 on errors.
+    Check(cmd::compile::CheckArgs),
+    /// Compile a plan candidate into a frozen plan (canonical JSON).
+    Compile(cmd::compile::CompileArgs),
+    /// Recompute every hash of a frozen plan; name each step that no longer matches.
+    Verify(cmd::compile::VerifyArgs),
     // Command groups are added here, one variant per group, each implemented in cmd/<group>.rs.
 }
 
@@ -61,6 +67,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Hash(args) => cmd::hash::run(args),
+        Command::Check(args) => cmd::compile::check(args),
+        Command::Compile(args) => cmd::compile::compile(args),
+        Command::Verify(args) => cmd::compile::verify(args),
         Command::Token(args) => cmd::token::run(args),
         Command::Run(args) => cmd::runs::run(args),
         Command::Status(args) => cmd::runs::status(args),

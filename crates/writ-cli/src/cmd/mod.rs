@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod catalog;
+pub mod compile;
 pub mod db;
 pub mod hash;
 pub mod ledger;
