@@ -158,6 +158,25 @@ pub fn cost_micros_of(price: &writ_plan::ModelPrice, tokens_in: u64, tokens_out:
     }
 }
 
+impl Caps {
+    /// Field by field, the tighter of two caps (a cap beats no cap).
+    pub fn tightest(&self, other: &Caps) -> Caps {
+        fn min(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+            match (a, b) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, None) => x,
+                (None, y) => y,
+            }
+        }
+        Caps {
+            tokens: min(self.tokens, other.tokens),
+            cost_micros: min(self.cost_micros, other.cost_micros),
+            tool_calls: min(self.tool_calls, other.tool_calls),
+            wall_ms: min(self.wall_ms, other.wall_ms),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,25 +227,6 @@ mod tests {
         ];
         for (usd, want) in cases {
             assert_eq!(usd_to_micros(usd), want, "{usd}");
-        }
-    }
-}
-
-impl Caps {
-    /// Field by field, the tighter of two caps (a cap beats no cap).
-    pub fn tightest(&self, other: &Caps) -> Caps {
-        fn min(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-            match (a, b) {
-                (Some(x), Some(y)) => Some(x.min(y)),
-                (x, None) => x,
-                (None, y) => y,
-            }
-        }
-        Caps {
-            tokens: min(self.tokens, other.tokens),
-            cost_micros: min(self.cost_micros, other.cost_micros),
-            tool_calls: min(self.tool_calls, other.tool_calls),
-            wall_ms: min(self.wall_ms, other.wall_ms),
         }
     }
 }

@@ -208,7 +208,7 @@ fn noise(shell: &Shell, pick: u8, arg: u8) -> Event {
         0 => Event::ToolCallRequested {
             attempt_id: attempt,
             call_id: format!("n{arg}"),
-            tool: if arg % 2 == 0 {
+            tool: if arg < 128 {
                 "billing.review_flags".into()
             } else {
                 "net.fetch".into()
