@@ -77,7 +77,8 @@ pub fn normalize(value: &Value) -> (Option<Normalized>, Vec<Diagnostic>) {
     if !diags.is_empty() {
         return (None, diags);
     }
-    let candidate: PlanCandidate = match serde_json::from_value(value.clone()) {
+    // Deserialise from a borrow: cloning the value would double the cost of this pass.
+    let candidate: PlanCandidate = match serde::Deserialize::deserialize(value) {
         Ok(c) => c,
         Err(e) => {
             // The shape table mirrors writ-plan's types; reaching here means they drifted apart.
