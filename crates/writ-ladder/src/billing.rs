@@ -8,6 +8,9 @@
 //!   `total_cap_overage` (the sum of `matter_months.overage`), `total_payable = total_payable_before_caps −
 //!   total_cap_overage`, and `findings_by_code` (counts of codes and flags) all equal what the rows give.
 //!   Params: `summary`, `findings`, `matter_months` (slots, defaulting to those names).
+//!
+//! The rest of the pack's validators and its rubric checks (the built-in auditor runs rubric checks through
+//! this same registry) live in the submodules, one concern each; [`CHECKS`] lists every id writ ships.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,6 +20,48 @@ use crate::decimal::Decimal;
 use crate::diag::{self, Diagnostic};
 use crate::patch::{child, index_child};
 use crate::stages::domain::DomainInput;
+
+mod common;
+mod entries;
+mod exclusions;
+mod findings;
+mod flags;
+mod num;
+mod profile;
+mod rates;
+mod report;
+mod terms;
+mod time;
+
+/// A check as the registry holds it.
+pub type Check = fn(&DomainInput<'_>) -> Vec<Diagnostic>;
+
+/// Every billing-audit validator and rubric check, by registered id.
+pub const CHECKS: [(&str, Check); 17] = [
+    ("billing.entries_once", entries_once),
+    ("billing.totals_reconcile", totals_reconcile),
+    (
+        "billing.profile_covers_inputs",
+        profile::profile_covers_inputs,
+    ),
+    ("billing.inputs_profiled", profile::inputs_profiled),
+    ("billing.terms_cite_sections", terms::terms_cite_sections),
+    ("billing.rules_cited", terms::rules_cited),
+    ("billing.entry_ids_known", entries::entry_ids_known),
+    ("billing.every_entry_once", entries::every_entry_once),
+    ("billing.findings_codes", findings::findings_codes),
+    ("billing.amounts_two_places", findings::amounts_two_places),
+    ("billing.delta_consistent", findings::delta_consistent),
+    ("billing.precedence", exclusions::precedence),
+    ("billing.rates_by_date", rates::rates_by_date),
+    ("billing.daily_cap_order", time::daily_cap_order),
+    ("billing.flags_scope", flags::flags_scope),
+    (
+        "billing.report_cites_sections",
+        report::report_cites_sections,
+    ),
+    ("billing.report_traces", report::report_traces),
+];
 
 fn rows<'a>(
     input: &DomainInput<'a>,
@@ -57,11 +102,23 @@ pub fn entries_once(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let findings_slot = input.slot_param("findings", "findings");
     let entries_slot = input.slot_param("entries", "time_entries");
     let key = input.slot_param("key", "entry_id");
+    entries_once_between(input, findings_slot, entries_slot, key, &mut out);
+    out
+}
+
+/// Every id of `entries_slot` appears exactly once in `findings_slot`, which holds no other ids.
+fn entries_once_between(
+    input: &DomainInput<'_>,
+    findings_slot: &str,
+    entries_slot: &str,
+    key: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let (Some(findings), Some(entries)) = (
-        rows(input, findings_slot, &mut out),
-        rows(input, entries_slot, &mut out),
+        rows(input, findings_slot, out),
+        rows(input, entries_slot, out),
     ) else {
-        return out;
+        return;
     };
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
     for (i, entry) in entries.iter().enumerate() {
@@ -109,11 +166,10 @@ pub fn entries_once(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             out.push(diag::error(
                 diag::ENTRIES_ONCE,
                 input.pointer(findings_slot, ""),
-                format!("input entry {id} is missing from the findings"),
+                format!("input entry {id} is missing from `{findings_slot}`"),
             ));
         }
     }
-    out
 }
 
 /// Sums one column; a cell that is not an amount is reported and counted as zero.

@@ -39,6 +39,23 @@ writ_diag::codes! {
     DOMAIN_INPUT = Ladder 29, "a domain validator's input is missing or malformed";
     REVIEW_FAILED = Ladder 30, "the expert reviewer judged the output as failing its rubric";
     REVIEW_UNREADABLE = Ladder 31, "the reviewer's reply could not be read as a verdict";
+    /// Stage 10 and the rubric checks of the billing-audit pack.
+    PROFILE_INCOMPLETE = Ladder 32, "an input table has no profile, or its profile lacks the row count or a column";
+    PROFILE_COUNTS = Ladder 33, "a profiled row or blank count differs from the input table";
+    SECTION_UNKNOWN = Ladder 34, "a rule or reference cites a section the engagement letter does not have";
+    RULE_UNCITED = Ladder 35, "an extracted rule cites no section or line, or its line lies outside its section";
+    RULE_MISSING = Ladder 36, "a rule of the letter's sections 2 to 8 was not extracted";
+    ENTRY_UNKNOWN = Ladder 37, "an output names an entry_id that is not among the time entries";
+    ENTRY_ORDER = Ladder 38, "entries are not in entry_id order";
+    CODE_LIST = Ladder 39, "a findings or flags value is not a sorted list of known codes";
+    AMOUNT_FORMAT = Ladder 40, "an amount is not a decimal string with exactly two places";
+    DELTA = Ladder 41, "delta differs from billed_amount - payable_amount";
+    PRECEDENCE = Ladder 42, "an exclusion differs from the first applicable ground by the precedence of 8.1";
+    RATE_APPLICABLE = Ladder 43, "a rate or rate finding differs from the role's rate in force on the entry's date";
+    DAILY_CAP_ORDER = Ladder 44, "payable hours differ from the daily cap re-derived from the highest entry down";
+    FLAG_SCOPE = Ladder 45, "a review flag on an entry excluded in full, or a flag that contradicts 7.1 or 7.2";
+    REPORT_TRACE = Ladder 46, "a figure of the report has no trace link, or its link does not lead to that figure";
+    REPORT_SECTION = Ladder 47, "a finding code in the report is not followed by the letter section it comes from";
 }
 
 pub fn error(code: Code, pointer: impl Into<String>, message: impl Into<String>) -> Diagnostic {

@@ -71,17 +71,12 @@ impl Registry {
         }
     }
 
-    /// The validators writ ships: the billing-audit pack's.
+    /// The validators writ ships: the billing-audit pack's validators and rubric checks.
     pub fn with_builtins() -> Self {
         let mut r = Registry::empty();
-        r.register(
-            "billing.entries_once",
-            Box::new(crate::billing::entries_once),
-        );
-        r.register(
-            "billing.totals_reconcile",
-            Box::new(crate::billing::totals_reconcile),
-        );
+        for (id, check) in crate::billing::CHECKS {
+            r.register(id, Box::new(check));
+        }
         r
     }
 
