@@ -4,18 +4,32 @@
 //! ledger database. Nothing in here decides what a run does; that is `writ-run`'s job.
 
 mod auth;
+mod bridge;
 mod clock;
+mod cron;
+mod docs;
 mod error;
 mod health;
 mod http;
 mod inputs;
 mod ledger_db;
+mod ledger_flush;
+mod ledger_map;
+mod outbox;
 mod registry;
+mod run_exec;
 mod run_object;
+mod run_store;
+mod runs;
 mod sandbox;
+mod schedules;
+mod sse;
 mod tokens;
+mod trace;
+mod validate;
 
 use error::{ApiError, ApiResult};
+use serde_json::{json, Value};
 use worker::*;
 
 pub use registry::Registry;
@@ -36,10 +50,16 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
     let path = req.path();
     let method = req.method();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    // Unauthenticated: health and the published documents.
+    // Unauthenticated: health, the published documents, and the bridge (which carries its own token).
     match (&method, segments.as_slice()) {
         (Method::Get, ["v1", "health"]) => return Ok(health::handle(env).await?),
-        (_, ["v1", "health"]) => return Err(ApiError::method_not_allowed("GET only")),
+        (Method::Get, ["v1", "openapi.json"]) => return docs::openapi(),
+        (Method::Get, ["v1", "schemas"]) => return docs::schema_index(),
+        (Method::Get, ["v1", "schemas", name]) => return docs::schema(name),
+        (Method::Post, ["v1", "bridge"]) => return bridge_entry(req, env).await,
+        (_, ["v1", "health"]) | (_, ["v1", "openapi.json"]) | (_, ["v1", "bridge"]) => {
+            return Err(ApiError::method_not_allowed(format!("{path} does not take this method")))
+        }
         _ => {}
     }
     if segments.first() != Some(&"v1") {
@@ -50,21 +70,104 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
         (Method::Post, ["tokens"]) => tokens::create(req, env, &who).await,
         (Method::Get, ["tokens"]) => tokens::list(env, &who).await,
         (Method::Post, ["inputs"]) => inputs::upload(req, env, &who).await,
-        (_, ["tokens"]) | (_, ["inputs"]) => Err(ApiError::method_not_allowed(format!("{path} does not take this method"))),
+        (Method::Post, ["plans", "compile"]) => runs::compile_endpoint(req, &who).await,
+        (Method::Post, ["runs"]) => runs::create(req, env, &who).await,
+        (Method::Get, ["runs"]) => runs::list(env, &who).await,
+        (_, ["runs", id, rest @ ..]) => {
+            let id = id.to_string();
+            let rest: Vec<&str> = rest.to_vec();
+            runs::route(req, env, &who, &id, &rest).await
+        }
+        (_, ["programs", id, rest @ ..]) => {
+            let id = id.to_string();
+            let rest: Vec<&str> = rest.to_vec();
+            runs::program_route(req, env, &who, &id, &rest).await
+        }
+        (Method::Post, ["schedules"]) => schedules::create(req, env, &who).await,
+        (Method::Get, ["schedules"]) => schedules::list(env, &who).await,
+        (Method::Delete, ["schedules", id]) => schedules::delete(env, &who, id).await,
+        (_, ["tokens"]) | (_, ["inputs"]) | (_, ["runs"]) | (_, ["schedules"]) | (_, ["plans", "compile"]) => {
+            Err(ApiError::method_not_allowed(format!("{path} does not take this method")))
+        }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     }
 }
 
+/// The sandbox's tool calls: `Authorization: Bearer <run>.<secret>` names the run; its object checks the rest.
+async fn bridge_entry(mut req: Request, env: &Env) -> ApiResult<Response> {
+    let token = req
+        .headers()
+        .get("authorization")
+        .ok()
+        .flatten()
+        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_string))
+        .ok_or_else(|| ApiError::unauthorized("the bridge needs the attempt's bearer token"))?;
+    let run_id = token.split('.').next().unwrap_or_default().to_string();
+    if !run_id.starts_with("run_") {
+        return Err(ApiError::unauthorized("malformed bridge token"));
+    }
+    let mut body: Value = http::parse_json(&http::body_bytes(&mut req, http::JSON_BODY_LIMIT).await?)?;
+    body["token"] = json!(token);
+    runs::call_run(env, &run_id, Method::Post, "/bridge", Some(body)).await
+}
+
+#[derive(serde::Deserialize)]
+struct ShardMessage {
+    #[serde(default)]
+    probe: Option<bool>,
+    #[serde(default)]
+    run_id: String,
+    #[serde(default)]
+    attempt_id: String,
+}
+
 #[event(queue)]
-async fn queue(batch: MessageBatch<serde_json::Value>, _env: Env, _ctx: Context) -> Result<()> {
-    for message in batch.messages()? {
-        // Health probes only prove the queue accepts messages; they carry no work.
-        if message.body().get("probe").is_some() {
-            message.ack();
+async fn queue(batch: MessageBatch<Value>, env: Env, _ctx: Context) -> Result<()> {
+    let messages = batch.messages()?;
+    // Shards of one batch run concurrently; each reports to its run's object, which applies it once.
+    let work = messages.iter().map(|m| shard(&env, m.body().clone()));
+    let results = futures::future::join_all(work).await;
+    for (m, r) in messages.iter().zip(results) {
+        match r {
+            Ok(()) => m.ack(),
+            Err(e) => {
+                console_error!("shard failed to report: {}", e.detail);
+                m.retry();
+            }
         }
     }
     Ok(())
 }
 
+async fn shard(env: &Env, body: Value) -> ApiResult<()> {
+    let msg: ShardMessage = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if msg.probe.is_some() {
+        return Ok(()); // health probes prove the queue delivers; they carry no work
+    }
+    let mut task = runs::call_run(env, &msg.run_id, Method::Get, &format!("/task?attempt={}", runs::enc(&msg.attempt_id)), None).await?;
+    match task.status_code() {
+        200 => {}
+        410 | 404 => return Ok(()), // finished or stopped meanwhile: a redelivery, nothing to do
+        code => return Err(ApiError::upstream(format!("run object answered {code} for the shard's task"))),
+    }
+    let request: Value = task.json().await?;
+    let report = match sandbox::fetch(env, "/v1/execute", Method::Post, Some(request.to_string())).await {
+        Ok(mut resp) if resp.status_code() == 200 => json!({"attempt_id": msg.attempt_id, "receipt": resp.json::<Value>().await?}),
+        Ok(mut resp) => json!({"attempt_id": msg.attempt_id, "error": format!("sandbox answered {}: {}", resp.status_code(), resp.text().await.unwrap_or_default())}),
+        Err(e) => json!({"attempt_id": msg.attempt_id, "error": format!("sandbox unreachable: {e}")}),
+    };
+    let resp = runs::call_run(env, &msg.run_id, Method::Post, "/shard-result", Some(report)).await?;
+    if resp.status_code() != 200 {
+        return Err(ApiError::upstream(format!("run object answered {} to the shard result", resp.status_code())));
+    }
+    Ok(())
+}
+
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, _env: Env, _ctx: ScheduleContext) {}
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    match schedules::tick(&env).await {
+        Ok(started) if !started.is_empty() => console_log!("cron started {}", started.join(", ")),
+        Ok(_) => {}
+        Err(e) => console_error!("cron: {}", e.detail),
+    }
+}

@@ -1,18 +1,282 @@
-//! The RunObject Durable Object: one per run, holding the run machine and its event log.
+//! The RunObject Durable Object: one per run. It holds the run machine (`writ-run`) and its event log in
+//! SQLite, and carries out the machine's effects: R2 reads and writes, sandbox calls (directly for a step,
+//! through the queue for the shards of a fan-out step), the validation ladder, the audit, the ledger outbox.
+//!
+//! The log is the truth: a fresh instance (after a restart of `wrangler dev`, an eviction, a crash) replays
+//! it into the machine and sends `Resume`, which re-issues whatever was in flight; every external answer
+//! echoes an attempt id, so a late or duplicated answer is absorbed by the machine.
 
+use crate::clock::{now_ms, now_rfc3339};
+use crate::run_exec::{self, RunMeta};
+use crate::run_store::Store;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use worker::*;
+use writ_plan::FrozenPlan;
+use writ_run::{Effect, Event, LogEntry, Run, StartRun};
 
 #[durable_object]
 pub struct RunObject {
-    _state: State,
+    state: State,
+    env: Env,
+    live: RefCell<Option<Run>>,
 }
 
 impl DurableObject for RunObject {
-    fn new(state: State, _env: Env) -> Self {
-        Self { _state: state }
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env, live: RefCell::new(None) }
     }
 
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        Response::error("not found", 404)
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        match self.route(req).await {
+            Ok(resp) => Ok(resp),
+            Err(e) => Ok(e.response()),
+        }
     }
+
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(e) = self.on_alarm().await {
+            console_error!("run alarm: {}", e.detail);
+            // Try again soon: the alarm is the run's heartbeat while work is in flight.
+            let _ = self.state.storage().set_alarm(1000).await;
+        }
+        Response::ok("alarm")
+    }
+}
+
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Deserialize)]
+struct InitBody {
+    meta: RunMeta,
+    plan: FrozenPlan,
+    /// run input name → {hash, name, kind}
+    inputs: std::collections::BTreeMap<String, InputRef>,
+    #[serde(default)]
+    program_hash: Option<writ_canon::ContentHash>,
+    /// Code sources the run may execute, by content hash (catalog programs, sealed code).
+    #[serde(default)]
+    code: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, serde::Serialize, Clone)]
+pub struct InputRef {
+    pub hash: writ_canon::ContentHash,
+    pub name: String,
+    pub kind: String,
+}
+
+impl RunObject {
+    pub fn store(&self) -> Store {
+        Store::new(self.state.storage().sql())
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    pub fn meta(&self) -> ApiResult<RunMeta> {
+        self.store().get_meta("meta")?.ok_or_else(|| ApiError::not_found("no such run"))
+    }
+
+    /// Load the machine from the log when this instance has not yet; a fresh instance of a run that is
+    /// still going sends `Resume` so in-flight work is re-issued.
+    async fn ensure_loaded(&self) -> ApiResult<()> {
+        if self.live.borrow().is_some() {
+            return Ok(());
+        }
+        let store = self.store();
+        let Some(plan) = store.get_meta::<FrozenPlan>("plan")? else {
+            return Err(ApiError::not_found("no such run"));
+        };
+        let log: Vec<LogEntry> = store.log()?;
+        let run = Run::replay(plan, &log)
+            .map_err(|e| ApiError::internal(format!("the run's log does not replay ({}): {e}", e.code())))?;
+        let active = !run.state.is_terminal();
+        *self.live.borrow_mut() = Some(run);
+        if active {
+            let effects = self.apply(Event::Resume)?;
+            self.pump(effects).await?;
+        }
+        Ok(())
+    }
+
+    /// Log the event (the truth), hand it to the machine, return its effects.
+    pub fn apply(&self, event: Event) -> ApiResult<Vec<Effect>> {
+        let now = now_ms();
+        let mut guard = self.live.borrow_mut();
+        let run = guard.as_mut().ok_or_else(|| ApiError::internal("run not loaded"))?;
+        let effects = run.handle(event.clone(), now);
+        let mut entry = LogEntry::new(now, event);
+        entry.effects_hash = writ_run::effects_hash(&effects);
+        self.store().append_log(&entry)?;
+        Ok(effects)
+    }
+
+    pub fn with_run<T>(&self, f: impl FnOnce(&Run) -> T) -> ApiResult<T> {
+        let guard = self.live.borrow();
+        guard.as_ref().map(f).ok_or_else(|| ApiError::internal("run not loaded"))
+    }
+
+    /// Carry out effects until none are left; effects that answer at once feed their events straight back.
+    pub async fn pump(&self, effects: Vec<Effect>) -> ApiResult<()> {
+        let mut queue: VecDeque<Effect> = effects.into();
+        let mut wake = false;
+        while let Some(effect) = queue.pop_front() {
+            let follow = run_exec::carry_out(self, effect, &mut wake).await?;
+            for event in follow {
+                queue.extend(self.apply(event)?);
+            }
+        }
+        self.publish_progress()?;
+        if wake {
+            self.state.storage().set_alarm(0).await?;
+        }
+        Ok(())
+    }
+
+    fn publish_progress(&self) -> ApiResult<()> {
+        let status = self.status()?;
+        self.store().feed(&json!({
+            "state": status["state"],
+            "progress": status["progress"],
+            "message": status["message"],
+        }))?;
+        Ok(())
+    }
+
+    pub fn status(&self) -> ApiResult<Value> {
+        let meta = self.meta()?;
+        self.with_run(|run| run_exec::status_json(run, &meta))
+    }
+
+    async fn on_alarm(&self) -> ApiResult<()> {
+        self.ensure_loaded().await?;
+        let events = run_exec::run_due_work(self).await?;
+        for event in events {
+            let effects = self.apply(event)?;
+            self.pump(effects).await?;
+        }
+        // The machine's own timer (deadlines, retries) rides on the same alarm.
+        let due = self.with_run(|r| r.alarm_ms.map(|at| at <= now_ms()).unwrap_or(false))?;
+        if due {
+            let effects = self.apply(Event::AlarmFired)?;
+            self.pump(effects).await?;
+        }
+        run_exec::flush_ledger(self).await;
+        let pending = run_exec::has_pending_work(self)? || run_exec::outbox_len(self)? > 0;
+        let machine_alarm = self.with_run(|r| r.alarm_ms)?;
+        let next = match (pending, machine_alarm) {
+            (true, Some(at)) => Some(at.min(now_ms() + 2000)),
+            (true, None) => Some(now_ms() + 2000),
+            (false, Some(at)) => Some(at),
+            (false, None) => None,
+        };
+        if let Some(at) = next {
+            self.state.storage().set_alarm(at.saturating_sub(now_ms()) as i64).await?;
+        }
+        Ok(())
+    }
+
+    async fn route(&self, mut req: Request) -> ApiResult<Response> {
+        let path = req.path();
+        let method = req.method();
+        if path == "/init" && method == Method::Post {
+            let body: InitBody = crate::http::parse_json(&crate::http::body_bytes(&mut req, 16 << 20).await?)?;
+            return self.init(body).await;
+        }
+        self.ensure_loaded().await?;
+        let q = |name: &str| crate::http::query_param(&req, name).unwrap_or_default();
+        match (method, path.as_str()) {
+            (Method::Get, "/status") => json_ok(&self.status()?),
+            (Method::Get, "/plan") => {
+                let plan: FrozenPlan = self.store().get_meta("plan")?.ok_or_else(|| ApiError::not_found("no plan"))?;
+                json_ok(&plan)
+            }
+            (Method::Get, "/feed") => {
+                let after: i64 = q("after").parse().unwrap_or(0);
+                json_ok(&json!({"events": self.store().feed_since(after)?.into_iter().map(|(s, b)| json!({"seq": s, "body": b})).collect::<Vec<_>>()}))
+            }
+            (Method::Get, "/log") => {
+                let log: Vec<Value> = self.store().log()?;
+                json_ok(&json!({"events": log}))
+            }
+            (Method::Post, "/approve") | (Method::Post, "/reject") => {
+                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 16).await?)?;
+                run_exec::decide_gate(self, path == "/approve", body).await
+            }
+            (Method::Post, "/cancel") => {
+                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 16).await?)?;
+                let effects = self.apply(Event::Cancel {
+                    principal: body["principal"].as_str().map(String::from),
+                    reason: body["reason"].as_str().unwrap_or("cancelled").to_string(),
+                })?;
+                self.pump(effects).await?;
+                json_ok(&self.status()?)
+            }
+            (Method::Get, "/artifacts") => json_ok(&run_exec::artifacts_json(self)?),
+            (Method::Get, "/provenance") => json_ok(&run_exec::provenance_json(self, &q("name")).await?),
+            (Method::Get, "/trace") => json_ok(&crate::trace::trace(self, &q("artifact"), &q("pointer")).await?),
+            (Method::Get, "/task") => json_ok(&run_exec::sandbox_request(self, &q("attempt")).await?),
+            (Method::Post, "/shard-result") => {
+                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 64 << 20).await?)?;
+                run_exec::shard_result(self, body).await
+            }
+            (Method::Post, "/bridge") => {
+                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 20).await?)?;
+                crate::bridge::tool_call(self, body).await
+            }
+            (Method::Post, "/seal") => json_ok(&run_exec::seal(self)?),
+            (Method::Post, "/flush") => {
+                run_exec::flush_ledger(self).await;
+                json_ok(&json!({"outbox": run_exec::outbox_len(self)?}))
+            }
+            _ => Err(ApiError::not_found(format!("run object has no route {path}"))),
+        }
+    }
+
+    async fn init(&self, body: InitBody) -> ApiResult<Response> {
+        let store = self.store();
+        if store.get_meta::<RunMeta>("meta")?.is_some() {
+            self.ensure_loaded().await?;
+            return json_ok(&self.status()?);
+        }
+        store.put_meta("meta", &body.meta)?;
+        store.put_meta("plan", &body.plan)?;
+        for (hash, source) in &body.code {
+            store.exec("INSERT OR IGNORE INTO code (hash, source) VALUES (?, ?)", vec![hash.clone().into(), source.clone().into()])?;
+        }
+        let mut inputs = std::collections::BTreeMap::new();
+        for (name, input) in &body.inputs {
+            store.put_blob(&input.hash.to_string(), &input.name, &input.kind)?;
+            inputs.insert(name.clone(), input.hash);
+        }
+        let mode = match body.program_hash {
+            Some(program_hash) => writ_run::RunMode::Sealed { program_hash },
+            None => writ_run::RunMode::Live,
+        };
+        let start = StartRun {
+            run_id: body.meta.run_id.clone(),
+            creator: body.meta.creator.clone(),
+            inputs,
+            mode,
+            plan_hash: body.plan.plan_hash,
+        };
+        let now = now_ms();
+        let (run, effects) = Run::start(body.plan, start.clone(), now)
+            .map_err(|e| ApiError::invalid_field("/plan", format!("the run cannot start: {e}")))?;
+        let mut entry = LogEntry::new(now, Event::Start(start));
+        entry.effects_hash = writ_run::effects_hash(&effects);
+        store.append_log(&entry)?;
+        store.put_meta("created_at", &now_rfc3339())?;
+        *self.live.borrow_mut() = Some(run);
+        self.pump(effects).await?;
+        json_ok(&self.status()?)
+    }
+}
+
+pub fn json_ok<T: serde::Serialize>(v: &T) -> ApiResult<Response> {
+    crate::http::json(200, v)
 }

@@ -1,0 +1,95 @@
+//! Five-field cron expressions (minute hour day-of-month month day-of-week): `*`, `*/n`, `a-b`, `a-b/n`,
+//! and comma lists. Day-of-month and day-of-week combine as in Vixie cron (either matches when both are set).
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cron {
+    fields: [Vec<bool>; 5],
+    dom_any: bool,
+    dow_any: bool,
+}
+
+const RANGES: [(u32, u32); 5] = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 6)];
+
+impl Cron {
+    pub fn parse(text: &str) -> Result<Cron, String> {
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        if parts.len() != 5 {
+            return Err(format!("`{text}` has {} fields; cron needs 5 (minute hour day month weekday)", parts.len()));
+        }
+        let mut fields: [Vec<bool>; 5] = Default::default();
+        for (i, part) in parts.iter().enumerate() {
+            fields[i] = field(part, RANGES[i].0, RANGES[i].1).map_err(|e| format!("field {} (`{part}`): {e}", i + 1))?;
+        }
+        Ok(Cron { fields, dom_any: parts[2] == "*", dow_any: parts[4] == "*" })
+    }
+
+    /// Does the minute starting at `ms` (Unix milliseconds, UTC) match?
+    pub fn matches_ms(&self, ms: u64) -> bool {
+        let minutes = ms / 60_000;
+        let (minute, hour) = ((minutes % 60) as usize, ((minutes / 60) % 24) as usize);
+        let days = (minutes / 1440) as i64;
+        let (_, month, day) = civil_from_days(days);
+        let weekday = ((days + 4).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
+        let dom = self.fields[2][day as usize];
+        let dow = self.fields[4][weekday];
+        let day_ok = match (self.dom_any, self.dow_any) {
+            (true, true) => true,
+            (false, true) => dom,
+            (true, false) => dow,
+            (false, false) => dom || dow,
+        };
+        self.fields[0][minute] && self.fields[1][hour] && self.fields[3][month as usize] && day_ok
+    }
+}
+
+fn field(text: &str, lo: u32, hi: u32) -> Result<Vec<bool>, String> {
+    let mut set = vec![false; hi as usize + 1];
+    for item in text.split(',') {
+        let (range, step) = match item.split_once('/') {
+            Some((r, s)) => (r, s.parse::<u32>().map_err(|_| format!("bad step `{s}`"))?),
+            None => (item, 1),
+        };
+        if step == 0 {
+            return Err("a step of 0".into());
+        }
+        let (a, b) = if range == "*" {
+            (lo, hi)
+        } else if let Some((a, b)) = range.split_once('-') {
+            (num(a)?, num(b)?)
+        } else {
+            let v = num(range)?;
+            (v, if item.contains('/') { hi } else { v })
+        };
+        // Sunday may be written 7.
+        let (a, b) = if hi == 6 { (a % 7, if b == 7 { 6 } else { b }) } else { (a, b) };
+        if a < lo || b > hi || a > b {
+            return Err(format!("{a}-{b} is outside {lo}-{hi}"));
+        }
+        let mut v = a;
+        while v <= b {
+            set[v as usize] = true;
+            v += step;
+        }
+        if item == "7" && hi == 6 {
+            set[0] = true;
+        }
+    }
+    Ok(set)
+}
+
+fn num(s: &str) -> Result<u32, String> {
+    s.parse().map_err(|_| format!("`{s}` is not a number"))
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}

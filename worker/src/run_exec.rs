@@ -1,0 +1,628 @@
+//! Carrying out the run machine's effects with the real primitives, and the run's read models.
+
+use crate::clock::{now_ms, now_rfc3339};
+use crate::error::{ApiError, ApiResult};
+use crate::inputs::blob_key;
+use crate::run_object::{json_ok, RunObject};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use worker::{Method, Response};
+use writ_canon::ContentHash;
+use writ_run::{Effect, Event, OutputMeasure, Receipt, ReceiptStatus, Run, SandboxCall, StepState};
+
+/// What the registry and the API know about a run, fixed at its start.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunMeta {
+    pub run_id: String,
+    pub tenant: String,
+    pub creator: String,
+    #[serde(default)]
+    pub workflow: Option<String>,
+    #[serde(default)]
+    pub objective: Option<String>,
+    /// The worker's own origin, for the sandbox's tool bridge.
+    pub origin: String,
+    /// Which provider served the model phases ("builtin" when no model is configured).
+    pub served_by: String,
+    #[serde(default)]
+    pub program_id: Option<String>,
+}
+
+/// Carry out one effect; returns the events it answers with at once.
+pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiResult<Vec<Event>> {
+    let store = obj.store();
+    Ok(match effect {
+        Effect::AppendLedger { key, record } => {
+            let plan = obj.with_run(|r| r.plan.clone())?;
+            crate::outbox::append_keyed(obj, &key, crate::ledger_map::to_event(&record, &plan))?;
+            vec![]
+        }
+        Effect::SetAlarm { at_ms } => {
+            obj_alarm(obj, at_ms).await?;
+            vec![]
+        }
+        Effect::ResolveInputs { step, generation, inputs, count_items_of } => {
+            let meta = obj.meta()?;
+            let bucket = obj.env().bucket("ARTIFACTS")?;
+            let mut missing = Vec::new();
+            let mut item_count = None;
+            for input in &inputs {
+                let key = blob_key(&meta.tenant, &input.artifact_hash.to_string());
+                if bucket.head(&key).await?.is_none() {
+                    missing.push(input.slot.clone());
+                } else if count_items_of.as_deref() == Some(input.slot.as_str()) {
+                    let bytes = read_blob(obj, &input.artifact_hash).await?;
+                    let rows = writ_artifact::Table::parse(&bytes).map(|t| t.rows.len() as u64).unwrap_or(0);
+                    item_count = Some(rows);
+                }
+            }
+            if missing.is_empty() {
+                vec![Event::InputsResolved { step, generation, item_count }]
+            } else {
+                vec![Event::InputsMissing { step, generation, slots: missing }]
+            }
+        }
+        Effect::AwaitApproval { .. } => vec![],
+        Effect::CallSandbox(call) => {
+            put_task(obj, &call, false)?;
+            *wake = true;
+            vec![]
+        }
+        Effect::DispatchShard(call) => {
+            put_task(obj, &call, true)?;
+            let meta = obj.meta()?;
+            obj.env()
+                .queue("SHARDS")?
+                .send(json!({"run_id": meta.run_id, "attempt_id": call.attempt_id}))
+                .await?;
+            *wake = true; // the watchdog re-sends a shard whose answer does not come back
+            vec![]
+        }
+        Effect::StopAttempt { attempt_id, .. } => {
+            store.exec("UPDATE tasks SET state = 'stopped' WHERE attempt_id = ?", vec![attempt_id.into()])?;
+            vec![]
+        }
+        Effect::MergeShards { step, attempt_id, shards } => vec![merge_shards(obj, &step, &attempt_id, &shards).await?],
+        Effect::Validate { step, attempt_id, outputs } => {
+            vec![crate::validate::validate(obj, &step, &attempt_id, &outputs).await?]
+        }
+        Effect::Audit { step, attempt_id, outputs, rubric } => {
+            vec![crate::validate::audit(obj, &step, &attempt_id, &outputs, &rubric).await?]
+        }
+        Effect::PublishArtifact { step, slot, name, hash, provenance_hash, provenance, .. } => {
+            let kind = obj
+                .with_run(|r| r.plan.step(&step).and_then(|s| s.contract.outputs.iter().find(|o| o.slot == slot).map(|o| o.kind.clone())))?
+                .unwrap_or_default();
+            let name = name.unwrap_or_else(|| slot.clone());
+            // The run-level record and the row-level sources live beside the artifact, under its hash.
+            let rows: Option<String> = store
+                .rows::<OutputRow>("SELECT provenance FROM outputs WHERE hash = ?", vec![hash.to_string().into()])?
+                .into_iter()
+                .next()
+                .and_then(|r| r.provenance);
+            let record = json!({
+                "record": provenance,
+                "record_hash": provenance_hash,
+                "sources": rows.and_then(|t| serde_json::from_str::<Value>(&t).ok()),
+            });
+            let meta = obj.meta()?;
+            obj.env()
+                .bucket("ARTIFACTS")?
+                .put(format!("t/{}/provenance/{}", meta.tenant, hash), record.to_string())
+                .execute()
+                .await?;
+            store.exec(
+                "INSERT OR REPLACE INTO artifacts (name, step, slot, hash, kind, provenance_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                vec![name.into(), step.into(), slot.into(), hash.to_string().into(), kind.into(), provenance_hash.to_string().into()],
+            )?;
+            vec![]
+        }
+        Effect::ToolDecision { .. } => vec![], // answered inline by the bridge call that asked
+        Effect::RequestRepair { step, evidence, .. } => {
+            // The built-in provider has no repairer: the failure stands, with its evidence in the ledger.
+            crate::outbox::append(
+                obj,
+                writ_ledger::LedgerEvent::Note {
+                    text: format!("repair requested for {step}: {} ({}); no repairer is configured", evidence.reason, evidence.code),
+                },
+            )?;
+            vec![]
+        }
+        Effect::Refused { code, event, reason } => {
+            console_log(&format!("refused {event}: {code} {reason}"));
+            vec![]
+        }
+        Effect::RunFinished { .. } => {
+            *wake = true; // flush the ledger promptly
+            vec![]
+        }
+    })
+}
+
+fn console_log(s: &str) {
+    worker::console_log!("{s}");
+}
+
+async fn obj_alarm(obj: &RunObject, at_ms: u64) -> ApiResult<()> {
+    // The alarm is shared with the work loop; keep the earlier of the two.
+    let _ = (obj, at_ms);
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct OutputRow {
+    provenance: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TaskRow {
+    attempt_id: String,
+    call: String,
+    via_queue: i64,
+    state: String,
+    dispatched_ms: f64,
+    token: String,
+}
+
+fn put_task(obj: &RunObject, call: &SandboxCall, via_queue: bool) -> ApiResult<()> {
+    let token = format!("{}.{}", obj.meta()?.run_id, crate::auth::random_hex(16)?);
+    let text = serde_json::to_string(call).map_err(|e| ApiError::internal(e.to_string()))?;
+    obj.store().exec(
+        "INSERT OR REPLACE INTO tasks (attempt_id, call, via_queue, state, dispatched_ms, token) VALUES (?, ?, ?, ?, ?, ?)",
+        vec![
+            call.attempt_id.clone().into(),
+            text.into(),
+            (via_queue as i64).into(),
+            if via_queue { "dispatched" } else { "pending" }.into(),
+            (now_ms() as f64).into(),
+            token.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn task(obj: &RunObject, attempt_id: &str) -> ApiResult<(TaskRow, SandboxCall)> {
+    let row = obj
+        .store()
+        .rows::<TaskRow>("SELECT attempt_id, call, via_queue, state, dispatched_ms, token FROM tasks WHERE attempt_id = ?", vec![attempt_id.into()])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found(format!("no attempt {attempt_id}")))?;
+    let call: SandboxCall = serde_json::from_str(&row.call).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok((row, call))
+}
+
+pub fn task_token(obj: &RunObject, attempt_id: &str) -> ApiResult<(String, SandboxCall, String)> {
+    let (row, call) = task(obj, attempt_id)?;
+    Ok((row.token, call, row.state))
+}
+
+pub fn has_pending_work(obj: &RunObject) -> ApiResult<bool> {
+    #[derive(Deserialize)]
+    struct N {
+        n: i64,
+    }
+    let rows: Vec<N> = obj.store().rows("SELECT count(*) AS n FROM tasks WHERE state IN ('pending', 'running', 'dispatched')", vec![])?;
+    Ok(rows.first().map(|r| r.n > 0).unwrap_or(false))
+}
+
+pub fn outbox_len(obj: &RunObject) -> ApiResult<u64> {
+    crate::outbox::len(obj)
+}
+
+/// Run every sandbox call that is due (concurrently), and re-send shards whose answer is overdue.
+pub async fn run_due_work(obj: &RunObject) -> ApiResult<Vec<Event>> {
+    let store = obj.store();
+    let rows: Vec<TaskRow> = store.rows(
+        "SELECT attempt_id, call, via_queue, state, dispatched_ms, token FROM tasks WHERE state IN ('pending', 'dispatched')",
+        vec![],
+    )?;
+    let mut direct = Vec::new();
+    for row in rows {
+        if row.via_queue == 1 {
+            if now_ms() as f64 - row.dispatched_ms > SHARD_REDELIVERY_MS {
+                let meta = obj.meta()?;
+                obj.env().queue("SHARDS")?.send(json!({"run_id": meta.run_id, "attempt_id": row.attempt_id})).await?;
+                store.exec("UPDATE tasks SET dispatched_ms = ? WHERE attempt_id = ?", vec![(now_ms() as f64).into(), row.attempt_id.clone().into()])?;
+            }
+            continue;
+        }
+        store.exec("UPDATE tasks SET state = 'running' WHERE attempt_id = ?", vec![row.attempt_id.clone().into()])?;
+        direct.push(row.attempt_id);
+    }
+    let results = futures::future::join_all(direct.iter().map(|id| execute(obj, id))).await;
+    let mut events = Vec::new();
+    for (id, result) in direct.iter().zip(results) {
+        let event = match result {
+            Ok(receipt) => receipt_event(obj, id, &receipt).await?,
+            Err(e) => failed_event(id, &e.detail),
+        };
+        store.exec("UPDATE tasks SET state = 'done' WHERE attempt_id = ?", vec![id.clone().into()])?;
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// A shard whose answer has not come back in this long is sent to the queue again (idempotent on its id).
+const SHARD_REDELIVERY_MS: f64 = 120_000.0;
+
+fn failed_event(attempt_id: &str, why: &str) -> Event {
+    Event::SandboxReturned {
+        attempt_id: attempt_id.to_string(),
+        receipt: Receipt {
+            status: ReceiptStatus::Error,
+            exit_code: None,
+            stopped_by: Some(format!("platform: {why}")),
+            duration_ms: 0,
+            outputs: BTreeMap::new(),
+            code_hash: None,
+            tool_calls: 0,
+            model_usage: Default::default(),
+            claimed: None,
+        },
+    }
+}
+
+async fn execute(obj: &RunObject, attempt_id: &str) -> ApiResult<Value> {
+    let body = sandbox_request(obj, attempt_id).await?;
+    let mut resp = crate::sandbox::fetch(obj.env(), "/v1/execute", Method::Post, Some(body.to_string())).await?;
+    let text = resp.text().await?;
+    if resp.status_code() != 200 {
+        return Err(ApiError::upstream(format!("sandbox answered {}: {text}", resp.status_code())));
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError::upstream(format!("sandbox receipt is not JSON: {e}")))
+}
+
+/// The sandbox's execute request for an attempt: the program, only the contracted inputs (the fan-out
+/// slot sliced to the shard), the bound tools, the limits, the bridge.
+pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Value> {
+    let (row, call) = task(obj, attempt_id)?;
+    if row.state == "done" || row.state == "stopped" {
+        return Err(ApiError::new(410, "attempt-finished", "Attempt finished", format!("{attempt_id} is {}", row.state)));
+    }
+    let meta = obj.meta()?;
+    let store = obj.store();
+    let code_hash = call.code_hash.ok_or_else(|| ApiError::internal(format!("{attempt_id} has no code to run")))?;
+    #[derive(Deserialize)]
+    struct Code {
+        source: String,
+    }
+    let program = store
+        .rows::<Code>("SELECT source FROM code WHERE hash = ?", vec![code_hash.to_string().into()])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal(format!("code {code_hash} is not stored with the run")))?
+        .source;
+    let (over, kinds) = obj.with_run(|r| {
+        let step = r.plan.step(&call.step);
+        let over = step.and_then(|s| s.contract.fan_out.as_ref().map(|f| f.over.clone()));
+        let kinds: BTreeMap<String, String> =
+            step.map(|s| s.contract.inputs.iter().map(|i| (i.slot.clone(), i.kind.clone())).collect()).unwrap_or_default();
+        (over, kinds)
+    })?;
+    let mut inputs = serde_json::Map::new();
+    for input in &call.inputs {
+        let mut bytes = read_blob(obj, &input.artifact_hash).await?;
+        if let (Some(shard), Some(over)) = (&call.shard, &over) {
+            if over == &input.slot {
+                bytes = writ_artifact::slice_rows(&bytes, shard.start as usize, shard.end as usize)
+                    .map_err(|e| ApiError::internal(format!("slicing {}: {e}", input.slot)))?;
+            }
+        }
+        let hash = ContentHash::of_bytes(&bytes).to_string();
+        let (name, stored_kind) = store.blob(&input.artifact_hash.to_string())?.unwrap_or_else(|| (input.slot.clone(), String::new()));
+        let kind = kinds.get(&input.slot).cloned().unwrap_or(stored_kind);
+        let file = match String::from_utf8(bytes) {
+            Ok(text) => json!({"name": name, "text": text, "hash": hash}),
+            Err(e) => json!({"name": name, "content_b64": base64::engine::general_purpose::STANDARD.encode(e.into_bytes()), "hash": hash}),
+        };
+        inputs.insert(input.slot.clone(), json!({"kind": kind, "hash": hash, "files": [file]}));
+    }
+    let mut limits = json!({});
+    if let Some(t) = call.limits.timeout_seconds {
+        limits["wall_seconds"] = json!(t);
+    }
+    Ok(json!({
+        "attempt_id": attempt_id,
+        "program": program,
+        "inputs": inputs,
+        "skills": [],
+        "tools": call.tools,
+        "bridge": {"url": format!("{}/v1/bridge", meta.origin), "token": row.token},
+        "limits": limits,
+    }))
+}
+
+/// Store what the sandbox produced (re-hashing every byte: receipts are the platform's) and turn its
+/// receipt into the machine's event.
+pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -> ApiResult<Event> {
+    let meta = obj.meta()?;
+    let store = obj.store();
+    let bucket = obj.env().bucket("ARTIFACTS")?;
+    let (_, call) = task(obj, attempt_id)?;
+    let mut outputs = BTreeMap::new();
+    for (slot, out) in receipt["outputs"].as_object().into_iter().flatten() {
+        let Some(file) = out["files"].as_array().and_then(|f| f.first()) else { continue };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(file["content_b64"].as_str().unwrap_or_default())
+            .map_err(|e| ApiError::upstream(format!("output {slot} is not base64: {e}")))?;
+        let hash = ContentHash::of_bytes(&bytes);
+        if file["hash"].as_str() != Some(hash.to_string().as_str()) {
+            return Ok(failed_event(attempt_id, &format!("output {slot}: the sandbox's hash does not match the bytes")));
+        }
+        let key = blob_key(&meta.tenant, &hash.to_string());
+        if bucket.head(&key).await?.is_none() {
+            bucket.put(&key, bytes.clone()).execute().await?;
+        }
+        let name = file["name"].as_str().unwrap_or(slot).to_string();
+        store.put_blob(&hash.to_string(), &name, out["kind"].as_str().unwrap_or(""))?;
+        let provenance = (!out["provenance"].is_null()).then(|| out["provenance"].to_string());
+        store.exec(
+            "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, provenance) VALUES (?, ?, ?, ?)",
+            vec![hash.to_string().into(), slot.clone().into(), attempt_id.into(), provenance.into()],
+        )?;
+        outputs.insert(slot.clone(), OutputMeasure { hash, size: bytes.len() as u64, rows: file["rows"].as_u64() });
+    }
+    let status = match (receipt["status"].as_str(), receipt["stopped_by"].as_str()) {
+        (Some("succeeded"), _) => ReceiptStatus::Ok,
+        (Some("killed"), Some("wall_time")) => ReceiptStatus::Timeout,
+        (Some("killed"), _) => ReceiptStatus::Killed,
+        _ => ReceiptStatus::Error,
+    };
+    if status != ReceiptStatus::Ok {
+        crate::outbox::append(
+            obj,
+            writ_ledger::LedgerEvent::Note {
+                text: format!(
+                    "attempt {attempt_id} ended {:?} (stopped by {}): {}",
+                    status,
+                    receipt["stopped_by"].as_str().unwrap_or("-"),
+                    tail(receipt["stderr_tail"].as_str().unwrap_or(""), 600)
+                ),
+            },
+        )?;
+    }
+    Ok(Event::SandboxReturned {
+        attempt_id: attempt_id.to_string(),
+        receipt: Receipt {
+            status,
+            exit_code: receipt["exit_code"].as_i64(),
+            stopped_by: receipt["stopped_by"].as_str().map(String::from),
+            duration_ms: receipt["duration_ms"].as_u64().unwrap_or(0),
+            outputs,
+            code_hash: call.code_hash,
+            tool_calls: receipt["tool_calls"].as_array().map(|a| a.len() as u64).unwrap_or(0),
+            model_usage: Default::default(),
+            claimed: None,
+        },
+    })
+}
+
+fn tail(s: &str, n: usize) -> &str {
+    let start = s.len().saturating_sub(n);
+    let mut i = start;
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    &s[i..]
+}
+
+/// A queue consumer reports a shard's receipt; applied once per attempt whatever the redeliveries.
+pub async fn shard_result(obj: &RunObject, body: Value) -> ApiResult<Response> {
+    let attempt_id = body["attempt_id"].as_str().ok_or_else(|| ApiError::invalid_field("/attempt_id", "required"))?.to_string();
+    let (_, _, state) = task_token(obj, &attempt_id)?;
+    if state == "done" || state == "stopped" {
+        return json_ok(&json!({"applied": false}));
+    }
+    obj.store().exec("UPDATE tasks SET state = 'done' WHERE attempt_id = ?", vec![attempt_id.clone().into()])?;
+    let event = match body.get("error").and_then(Value::as_str) {
+        Some(err) => failed_event(&attempt_id, err),
+        None => receipt_event(obj, &attempt_id, &body["receipt"]).await?,
+    };
+    let effects = obj.apply(event)?;
+    obj.pump(effects).await?;
+    json_ok(&json!({"applied": true}))
+}
+
+async fn merge_shards(obj: &RunObject, step: &str, attempt_id: &str, shards: &[writ_run::ShardOutputs]) -> ApiResult<Event> {
+    let meta = obj.meta()?;
+    let store = obj.store();
+    let over = obj.with_run(|r| r.plan.step(step).and_then(|s| s.contract.fan_out.as_ref().map(|f| f.over.clone())))?.unwrap_or_default();
+    let slots: Vec<String> = shards.first().map(|s| s.outputs.keys().cloned().collect()).unwrap_or_default();
+    let mut outputs = BTreeMap::new();
+    for slot in slots {
+        let mut parts = Vec::new();
+        let mut provs = Vec::new();
+        let mut offsets = Vec::new();
+        let mut name = format!("{slot}.csv");
+        for shard in shards {
+            let m = shard.outputs.get(&slot).ok_or_else(|| ApiError::internal(format!("shard {} lacks {slot}", shard.shard.index)))?;
+            parts.push(read_blob(obj, &m.hash).await?);
+            if let Some((n, _)) = store.blob(&m.hash.to_string())? {
+                name = n;
+            }
+            let prov = store
+                .rows::<OutputRow>("SELECT provenance FROM outputs WHERE hash = ?", vec![m.hash.to_string().into()])?
+                .into_iter()
+                .next()
+                .and_then(|r| r.provenance)
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .and_then(|v| writ_artifact::Provenance::parse(&v).ok())
+                .unwrap_or_default();
+            provs.push(prov);
+            offsets.push(shard.shard.start);
+        }
+        let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        let merged = writ_artifact::merge_tables(&refs).map_err(|e| ApiError::internal(format!("merging {slot}: {e}")))?;
+        let prov = writ_artifact::merge_provenance(&provs, &offsets, &over);
+        let hash = ContentHash::of_bytes(&merged);
+        let rows = writ_artifact::Table::parse(&merged).map(|t| t.rows.len() as u64).ok();
+        obj.env().bucket("ARTIFACTS")?.put(blob_key(&meta.tenant, &hash.to_string()), merged.clone()).execute().await?;
+        store.put_blob(&hash.to_string(), &name, "table.csv")?;
+        store.exec(
+            "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, provenance) VALUES (?, ?, ?, ?)",
+            vec![hash.to_string().into(), slot.clone().into(), attempt_id.into(), serde_json::to_string(&prov).ok().into()],
+        )?;
+        outputs.insert(slot, OutputMeasure { hash, size: merged.len() as u64, rows });
+    }
+    Ok(Event::Merged { attempt_id: attempt_id.to_string(), outputs })
+}
+
+pub async fn read_blob(obj: &RunObject, hash: &ContentHash) -> ApiResult<Vec<u8>> {
+    let meta = obj.meta()?;
+    crate::inputs::read_blob(obj.env(), &meta.tenant, &hash.to_string()).await
+}
+
+pub async fn flush_ledger(obj: &RunObject) {
+    if let Err(e) = crate::outbox::flush(obj).await {
+        // Postgres may be down: entries wait in the outbox and the alarm retries.
+        worker::console_log!("ledger flush deferred: {}", e.detail);
+    }
+}
+
+pub async fn decide_gate(obj: &RunObject, approve: bool, body: Value) -> ApiResult<Response> {
+    let step_arg = body["step"].as_str().unwrap_or_default().to_string();
+    let step = obj
+        .with_run(|r| {
+            r.plan
+                .steps
+                .iter()
+                .find(|s| s.id == step_arg || s.contract.slug == step_arg)
+                .map(|s| s.id.clone())
+        })?
+        .ok_or_else(|| ApiError::not_found(format!("the run has no step {step_arg}")))?;
+    let principal = body["principal"].as_str().unwrap_or_default().to_string();
+    let scopes: Vec<String> = serde_json::from_value(body["scopes"].clone()).unwrap_or_default();
+    let before = obj.with_run(|r| r.refused_total)?;
+    let event = if approve {
+        Event::Approve { step: step.clone(), principal, scopes }
+    } else {
+        Event::Reject { step: step.clone(), principal, scopes, reason: body["reason"].as_str().unwrap_or_default().to_string() }
+    };
+    let effects = obj.apply(event)?;
+    let refusal = effects.iter().find_map(|e| match e {
+        Effect::Refused { code, reason, .. } => Some((code.to_string(), reason.clone())),
+        _ => None,
+    });
+    obj.pump(effects).await?;
+    if let Some((code, reason)) = refusal {
+        let _ = before;
+        return Err(ApiError::forbidden(reason).with(json!({"code": code, "step": step})));
+    }
+    json_ok(&obj.status()?)
+}
+
+pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
+    let steps: Vec<Value> = run
+        .plan
+        .steps
+        .iter()
+        .map(|fs| {
+            let st = run.step(&fs.id);
+            json!({
+                "id": fs.id,
+                "slug": fs.contract.slug,
+                "state": st.map(|s| s.state.as_str()).unwrap_or("pending"),
+                "attempts": st.map(|s| s.attempts_started).unwrap_or(0),
+                "gate": fs.contract.gate,
+                "shards": st.and_then(|s| s.shards.as_ref()).map(|s| s.shards.len()),
+            })
+        })
+        .collect();
+    let done = run.steps.iter().filter(|s| s.state == StepState::Published).count();
+    let pending: Vec<&str> =
+        run.steps.iter().filter(|s| s.state == StepState::AwaitingApproval).map(|s| s.id.as_str()).collect();
+    let running: Vec<&str> = run.steps.iter().filter(|s| s.state.is_active()).map(|s| s.id.as_str()).collect();
+    let message = if !pending.is_empty() {
+        format!("awaiting approval: {}", pending.join(", "))
+    } else if !running.is_empty() {
+        running.join(", ")
+    } else {
+        String::new()
+    };
+    json!({
+        "id": run.id,
+        "state": run.state.as_str(),
+        "workflow": meta.workflow,
+        "objective": meta.objective,
+        "creator": run.creator,
+        "served_by": meta.served_by,
+        "mode": if run.mode.is_sealed() { "sealed" } else { "live" },
+        "program_id": meta.program_id,
+        "plan_hash": run.plan.plan_hash,
+        "profile_hash": run.profile_hash,
+        "steps": steps,
+        "pending_approvals": pending,
+        "progress": {"done": done, "total": run.steps.len()},
+        "message": message,
+        "usage": run.usage,
+        "error": run.failure.as_ref().map(|f| format!("{}: {}", f.code, f.reason))
+            .or_else(|| run.steps.iter().find_map(|s| s.failure.as_ref().map(|f| format!("{}: {}", s.id, f.evidence.reason)))),
+        "refusals": run.refusals.iter().rev().take(20).collect::<Vec<_>>(),
+    })
+}
+
+pub fn artifacts_json(obj: &RunObject) -> ApiResult<Value> {
+    #[derive(Deserialize, Serialize)]
+    struct A {
+        name: String,
+        step: String,
+        slot: String,
+        hash: String,
+        kind: String,
+        provenance_hash: String,
+    }
+    let rows: Vec<A> = obj.store().rows("SELECT name, step, slot, hash, kind, provenance_hash FROM artifacts ORDER BY name", vec![])?;
+    Ok(json!({"artifacts": rows}))
+}
+
+pub async fn provenance_json(obj: &RunObject, name: &str) -> ApiResult<Value> {
+    let meta = obj.meta()?;
+    let hash = artifact_hash(obj, name)?;
+    let obj_r2 = obj
+        .env()
+        .bucket("ARTIFACTS")?
+        .get(format!("t/{}/provenance/{}", meta.tenant, hash))
+        .execute()
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no provenance for {name}")))?;
+    let text = obj_r2.body().ok_or_else(|| ApiError::internal("empty provenance"))?.text().await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+pub fn artifact_hash(obj: &RunObject, name: &str) -> ApiResult<String> {
+    #[derive(Deserialize)]
+    struct H {
+        hash: String,
+    }
+    obj.store()
+        .rows::<H>("SELECT hash FROM artifacts WHERE name = ?", vec![name.into()])?
+        .into_iter()
+        .next()
+        .map(|h| h.hash)
+        .ok_or_else(|| ApiError::not_found(format!("the run published no artifact named {name}")))
+}
+
+/// A succeeded run as a program: its frozen plan and the code of every step, under one hash.
+pub fn seal(obj: &RunObject) -> ApiResult<Value> {
+    let (state, plan) = obj.with_run(|r| (r.state, r.plan.clone()))?;
+    if state != writ_run::RunState::Succeeded {
+        return Err(ApiError::conflict(format!("only a succeeded run can be sealed; this one is {}", state.as_str())));
+    }
+    #[derive(Deserialize, Serialize)]
+    struct C {
+        hash: String,
+        source: String,
+    }
+    let code: Vec<C> = obj.store().rows("SELECT hash, source FROM code ORDER BY hash", vec![])?;
+    let code: BTreeMap<String, String> = code.into_iter().map(|c| (c.hash, c.source)).collect();
+    let body = json!({"plan": plan, "code": code});
+    let hash = writ_canon::hash_of(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+    crate::outbox::append(
+        obj,
+        writ_ledger::LedgerEvent::RunSealed { program_id: format!("prog_{}", &hash.hex()[..16]), program_hash: hash },
+    )?;
+    Ok(json!({"program_hash": hash, "program": body, "sealed_at": now_rfc3339()}))
+}

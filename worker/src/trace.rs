@@ -1,0 +1,155 @@
+//! Tracing a value of a published artifact back to the uploaded rows it came from: through each
+//! intermediate artifact's row-level provenance (recorded by the step runtime, kept by the platform), with
+//! the step, the line of step code and the proof record on the way.
+
+use crate::error::{ApiError, ApiResult};
+use crate::run_object::RunObject;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use writ_artifact::{sources_for, Provenance, Source, Table};
+use writ_canon::ContentHash;
+
+#[derive(Deserialize)]
+struct OutRow {
+    slot: String,
+    attempt_id: String,
+    provenance: Option<String>,
+}
+
+fn output_row(obj: &RunObject, hash: &str) -> ApiResult<Option<OutRow>> {
+    Ok(obj.store().rows::<OutRow>("SELECT slot, attempt_id, provenance FROM outputs WHERE hash = ?", vec![hash.into()])?.into_iter().next())
+}
+
+/// `run/ps-3-x/s0/a1` → `ps-3-x`.
+fn step_of(attempt_id: &str) -> String {
+    attempt_id.split('/').nth(1).unwrap_or_default().to_string()
+}
+
+pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<Value> {
+    if artifact.is_empty() {
+        return Err(ApiError::bad_request("the `artifact` query parameter is required"));
+    }
+    let hash = crate::run_exec::artifact_hash(obj, artifact)?;
+    let record = crate::run_exec::provenance_json(obj, artifact).await?;
+    let value = read_value(obj, &hash, artifact, pointer).await?;
+    let run_inputs: BTreeMap<String, ContentHash> = obj.with_run(|r| r.inputs.clone())?;
+    let upload_hashes: BTreeSet<String> = run_inputs.values().map(|h| h.to_string()).collect();
+
+    let mut chain = Vec::new();
+    let mut terminal: BTreeSet<(String, String, u64)> = BTreeSet::new();
+    // Work list: (artifact hash, the sources of the value within it).
+    let first = Provenance::parse(&record["sources"]).map_err(|e| ApiError::internal(e.to_string()))?;
+    let first_sources = sources_for(&first, pointer).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let first_step = record["record"]["step"].as_str().unwrap_or_default().to_string();
+    chain.push(json!({
+        "step": first_step, "artifact": artifact, "hash": hash,
+        "code": first.code_for(pointer).map(|c| with_code_hash(obj, &first_step, c)),
+        "sources": first_sources.len(),
+    }));
+    let mut frontier: Vec<(String, Vec<Source>)> = vec![(first_step, first_sources)];
+    let mut depth = 0;
+    while let Some((step, sources)) = frontier.pop() {
+        depth += 1;
+        if depth > 64 {
+            break; // plans are acyclic; this only guards against a malformed record
+        }
+        let step_inputs: BTreeMap<String, String> = obj.with_run(|r| {
+            r.step(&step).map(|s| s.inputs.iter().map(|i| (i.slot.clone(), i.artifact_hash.to_string())).collect()).unwrap_or_default()
+        })?;
+        let mut by_artifact: BTreeMap<String, Vec<Source>> = BTreeMap::new();
+        for s in sources {
+            if let Some(h) = step_inputs.get(&s.input) {
+                by_artifact.entry(h.clone()).or_default().push(s);
+            }
+        }
+        for (input_hash, sources) in by_artifact {
+            if upload_hashes.contains(&input_hash) {
+                for s in sources {
+                    if let Some(r) = s.row.or(s.line) {
+                        terminal.insert((input_hash.clone(), s.file.clone().unwrap_or_default(), r));
+                    }
+                }
+                continue;
+            }
+            let Some(row) = output_row(obj, &input_hash)? else { continue };
+            let prov = row
+                .provenance
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .and_then(|v| Provenance::parse(&v).ok())
+                .unwrap_or_default();
+            let mut next = BTreeSet::new();
+            for s in &sources {
+                let ptr = match (s.row, &s.pointer) {
+                    (Some(r), _) => format!("/{r}"),
+                    (None, Some(p)) => p.clone(),
+                    (None, None) => String::new(),
+                };
+                if let Ok(found) = sources_for(&prov, &ptr) {
+                    next.extend(found);
+                }
+            }
+            let producer = step_of(&row.attempt_id);
+            chain.push(json!({"step": producer, "artifact": row.slot, "hash": input_hash, "sources": next.len()}));
+            frontier.push((producer, next.into_iter().collect()));
+        }
+    }
+    let mut sources = Vec::new();
+    let mut keys_cache: BTreeMap<String, Option<Table>> = BTreeMap::new();
+    for (upload, file, row) in &terminal {
+        let table = match keys_cache.get(upload) {
+            Some(t) => t.clone(),
+            None => {
+                let bytes = crate::inputs::read_blob(obj.env(), &obj.meta()?.tenant, upload).await.ok();
+                let t = bytes.and_then(|b| Table::parse(&b).ok());
+                keys_cache.insert(upload.clone(), t.clone());
+                t
+            }
+        };
+        let key = table.as_ref().and_then(|t| t.rows.get((*row as usize).wrapping_sub(1)).and_then(|r| r.first().cloned()));
+        sources.push(json!({"upload": upload, "file": file, "row": row, "key": key}));
+    }
+    let proof = record["record"]["audit_proof"].as_str().map(|h| {
+        let doc = crate::validate::doc(obj, h).ok().flatten();
+        json!({"hash": h, "verdict": doc.as_ref().map(|d| if d["passed"] == true { "pass" } else { "fail" }), "criteria": doc.map(|d| d["criteria"].clone())})
+    });
+    Ok(json!({
+        "artifact": artifact,
+        "pointer": pointer,
+        "value": value,
+        "hash": hash,
+        "provenance_hash": record["record_hash"],
+        "chain": chain,
+        "proof": proof,
+        "sources": sources,
+    }))
+}
+
+fn with_code_hash(obj: &RunObject, step: &str, code: Value) -> Value {
+    let hash = obj.with_run(|r| r.plan.step(step).and_then(|s| s.contract.program.as_ref().map(|p| p.hash.to_string()))).ok().flatten();
+    let mut c = code;
+    if let Some(h) = hash {
+        c["hash"] = json!(h);
+    }
+    c
+}
+
+async fn read_value(obj: &RunObject, hash: &str, artifact: &str, pointer: &str) -> ApiResult<Value> {
+    let h = ContentHash::parse(hash).map_err(|e| ApiError::internal(e.to_string()))?;
+    let bytes = crate::run_exec::read_blob(obj, &h).await?;
+    if artifact.ends_with(".json") {
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        return Ok(v.pointer(pointer).cloned().unwrap_or(Value::Null));
+    }
+    if artifact.ends_with(".csv") {
+        let t = Table::parse(&bytes).map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut parts = pointer.trim_start_matches('/').split('/');
+        let row: usize = parts.next().and_then(|r| r.parse().ok()).unwrap_or(0);
+        return Ok(match parts.next() {
+            Some(col) => t.cell(row, col).map(|v| json!(v)).unwrap_or(Value::Null),
+            None => t.rows.get(row.wrapping_sub(1)).map(|r| json!(r)).unwrap_or(Value::Null),
+        });
+    }
+    Ok(Value::Null)
+}
