@@ -85,7 +85,11 @@ fn check_order(input: &DomainInput<'_>, slot: &str, value: &Value, out: &mut Vec
                 out.push(diag::error(
                     diag::ENTRY_ORDER,
                     input.pointer(slot, &child(&index_child("", i + 1), "entry_id")),
-                    format!("entry {} comes after {}", after.2, before.2),
+                    if before == after {
+                        format!("entry {} repeats the row before it", after.2)
+                    } else {
+                        format!("entry {} comes after {}", after.2, before.2)
+                    },
                 ));
                 return;
             }

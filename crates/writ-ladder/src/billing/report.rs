@@ -30,6 +30,20 @@ const TOTALS: [&str; 5] = [
 ];
 const CITING_WORDS: [&str; 4] = ["section", "sections", "line", "lines"];
 const SEPARATORS: &[char] = &['|', '(', ')', '[', ']', '*', ',', ';'];
+const CLAUSE_ENDS: &[char] = &['|', '(', ')', '[', ']', ';'];
+const TRACE_LINK: &str = r"\[[^\]]*\]\(trace:([^:()\s]+):([^()\s]*)\)";
+
+/// `line` with each trace link blanked out, byte offsets kept.
+fn mask_links(line: &str) -> String {
+    match Regex::new(TRACE_LINK) {
+        Ok(link) => link
+            .replace_all(line, |c: &regex::Captures<'_>| {
+                " ".repeat(c.get(0).map_or(0, |m| m.len()))
+            })
+            .into_owned(),
+        Err(_) => line.to_string(),
+    }
+}
 
 fn report_text<'a>(input: &DomainInput<'a>, out: &mut Vec<Diagnostic>) -> Option<&'a str> {
     let text = input.value.as_str();
@@ -58,6 +72,9 @@ fn cited_codes(
         return cited;
     };
     for (n, line) in text.lines().enumerate() {
+        // A trace link's pointer may name a code (`/findings_by_code/VAGUE`); that is not the report naming it.
+        let line = mask_links(line);
+        let line = line.as_str();
         for m in word.find_iter(line) {
             let code = m.as_str();
             if !FINDING_CODES.contains(&code) && !FLAG_CODES.contains(&code) {
@@ -183,6 +200,10 @@ fn figures(text: &str) -> Vec<(usize, &str)> {
             }
             _ => {}
         }
+        // A citation ends with its clause: `(section 8.1) | 481112.50` cites 8.1, not the amount.
+        if CLAUSE_ENDS.contains(&c) {
+            citing = false;
+        }
     }
     found
 }
@@ -211,7 +232,7 @@ pub fn report_traces(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let Some(text) = report_text(input, &mut out) else {
         return out;
     };
-    let Ok(link) = Regex::new(r"\[[^\]]*\]\(trace:([^:()\s]+):([^()\s]*)\)") else {
+    let Ok(link) = Regex::new(TRACE_LINK) else {
         return out;
     };
     let mut stated: BTreeSet<String> = BTreeSet::new();
@@ -237,10 +258,7 @@ pub fn report_traces(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             })
             .collect();
         // Links are masked out so their pointers are not read as figures.
-        let mut masked = line.to_string();
-        for l in &links {
-            masked.replace_range(l.start..l.end, &" ".repeat(l.end - l.start));
-        }
+        let masked = mask_links(line);
         let all = figures(&masked);
         let mut traced: BTreeSet<usize> = BTreeSet::new();
         let mut rows: Vec<&Value> = Vec::new();
