@@ -640,6 +640,20 @@ fn defects() -> Vec<Defect> {
             },
         },
         Defect {
+            name: "a row link labelled with another entry",
+            step: "report",
+            slot: "report",
+            check: "billing.report_traces",
+            code: "L0046",
+            plant: |a| {
+                edit_report(
+                    a,
+                    "TE-10064 [trace](trace:findings.csv:/64)",
+                    "TE-10065 [trace](trace:findings.csv:/64)",
+                )
+            },
+        },
+        Defect {
             name: "an untraced figure added",
             step: "report",
             slot: "report",

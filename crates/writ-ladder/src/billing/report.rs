@@ -284,7 +284,16 @@ pub fn report_traces(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                         ));
                     }
                 }
-                (Target::Row(_), None) => {}
+                (Target::Row(row), None) => {
+                    // A row link labels its row: `TE-10064 [trace](trace:findings.csv:/64)`.
+                    let label = masked.get(cell_start..l.start).unwrap_or_default().trim();
+                    if !label.is_empty() && !holds(row, label) {
+                        error(format!(
+                            "`{label}` is not in the row trace:{}:{}",
+                            l.file, l.pointer
+                        ));
+                    }
+                }
                 (Target::Scalar(value), Some((at, f))) => {
                     traced.insert(*at);
                     if same(f, &value) {
