@@ -299,7 +299,11 @@ pub fn reply_schema(task: &Task) -> Value {
                 }
             })
         }
-        Task::Plan(_) => writ_plan::schema::plan_candidate_schema(),
+        Task::Plan(_) => {
+            let mut schema = writ_plan::schema::plan_candidate_schema();
+            strip_numeric_formats(&mut schema);
+            schema
+        }
         Task::Execute(_) => json!({
             "type": "object",
             "required": ["code"],
@@ -340,5 +344,29 @@ pub fn reply_schema(task: &Task) -> Value {
                 "code": {"type": "string", "minLength": 1, "description": "The whole corrected Python program."}
             }
         }),
+    }
+}
+
+/// schemars marks integer and number fields with `format` (`uint64`, `double`, …), which writ-schema's
+/// subset rejects rather than ignores; the type and bounds already say what matters, so those go.
+fn strip_numeric_formats(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let numeric = match map.get("type") {
+                Some(Value::String(t)) => t == "integer" || t == "number",
+                Some(Value::Array(ts)) => ts
+                    .iter()
+                    .any(|t| t.as_str().is_some_and(|t| t == "integer" || t == "number")),
+                _ => false,
+            };
+            if numeric {
+                map.remove("format");
+            }
+            for v in map.values_mut() {
+                strip_numeric_formats(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_numeric_formats),
+        _ => {}
     }
 }

@@ -129,7 +129,12 @@ fn auditor_must_cover_the_rubric() -> anyhow::Result<()> {
 fn builtin_answers_pass_their_own_conversation() -> anyhow::Result<()> {
     let catalog = Catalog::builtin();
     let route = Task::Route(RouteTask::from_catalog(OBJECTIVE, catalog));
-    for task in [route, execute_task()?] {
+    let plan = Task::Plan(writ_models::task::PlanTask::from_catalog(
+        OBJECTIVE,
+        Some("billing-audit"),
+        catalog,
+    ));
+    for task in [route, plan, execute_task()?] {
         let answer = builtin::answer(catalog, &task)?;
         let mut c = Conversation::new(task.phase(), task)?;
         asked(c.next())?;
