@@ -107,7 +107,9 @@ impl Conversation {
         &self.rejected
     }
 
-    /// What to do next. Asking twice without a reply yields the same request.
+    /// What to do next. Asking twice without a reply yields the same request. (Named as the protocol
+    /// says; it is not an iterator: it never ends by returning `None`.)
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Next {
         match &self.state {
             State::Done(v) => Next::Done(v.clone()),

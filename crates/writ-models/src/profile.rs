@@ -64,7 +64,7 @@ pub struct ProfileOverride {
 #[serde(tag = "layer", rename_all = "snake_case")]
 pub enum ProfileLayer {
     /// Replaces everything below it.
-    Whole(ExecutionProfile),
+    Whole(Box<ExecutionProfile>),
     Partial(ProfileOverride),
 }
 
@@ -108,7 +108,7 @@ pub fn resolve(
     let mut profile = base.clone();
     for layer in layers {
         match layer {
-            ProfileLayer::Whole(p) => profile = p.clone(),
+            ProfileLayer::Whole(p) => profile = (**p).clone(),
             ProfileLayer::Partial(o) => apply(&mut profile, o)?,
         }
     }

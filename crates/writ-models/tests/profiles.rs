@@ -72,7 +72,7 @@ fn cascade() -> anyhow::Result<()> {
         &base,
         &[
             ProfileLayer::Partial(tenant),
-            ProfileLayer::Whole(whole.clone()),
+            ProfileLayer::Whole(Box::new(whole.clone())),
         ],
     )?;
     assert_eq!(replaced.profile, whole);

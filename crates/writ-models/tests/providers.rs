@@ -8,6 +8,14 @@ use writ_models::provider::{
 };
 use writ_plan::PhaseConfig;
 
+/// (status, headers, body, expected parse).
+type WireCase = (
+    u16,
+    Vec<(String, String)>,
+    String,
+    Result<ModelReply, ProviderError>,
+);
+
 fn config(provider: &str, model: &str, params: Value) -> PhaseConfig {
     let params: BTreeMap<String, Value> = serde_json::from_value(params).unwrap_or_default();
     PhaseConfig {
@@ -215,7 +223,7 @@ fn anthropic_responses() {
     let ok = json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
         "content": [{"type": "thinking", "thinking": "hmm"}, {"type": "text", "text": "Here:"}, {"type": "text", "text": " {}"}],
         "stop_reason": "end_turn", "usage": {"input_tokens": 120, "output_tokens": 30, "cache_read_input_tokens": 5}});
-    let cases: Vec<(u16, Vec<(String, String)>, String, Result<ModelReply, ProviderError>)> = vec![
+    let cases: Vec<WireCase> = vec![
         (200, vec![], ok.to_string(), Ok(reply("Here: {}", 125, 30, StopReason::EndTurn, "anthropic", Some("claude-sonnet-4-5")))),
         (200, vec![], json!({"content": [{"type": "text", "text": "cut"}], "stop_reason": "max_tokens", "usage": {"input_tokens": 1, "output_tokens": 2}}).to_string(),
             Ok(reply("cut", 1, 2, StopReason::MaxTokens, "anthropic", None))),
@@ -252,7 +260,7 @@ fn openai_compatible_responses() {
     let ok = json!({"id": "c1", "object": "chat.completion", "model": "gpt-4.1",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14}});
-    let cases: Vec<(u16, Vec<(String, String)>, String, Result<ModelReply, ProviderError>)> = vec![
+    let cases: Vec<WireCase> = vec![
         (200, vec![], ok.to_string(), Ok(reply("hello", 11, 3, StopReason::EndTurn, "openai-compatible", Some("gpt-4.1")))),
         (200, vec![], json!({"choices": [{"message": {"content": "x"}, "finish_reason": "length"}], "usage": {"prompt_tokens": 1, "completion_tokens": 9}}).to_string(),
             Ok(reply("x", 1, 9, StopReason::MaxTokens, "openai-compatible", None))),
