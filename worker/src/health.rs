@@ -49,7 +49,7 @@ async fn r2(env: &Env) -> std::result::Result<(), String> {
 
 async fn queue(env: &Env) -> std::result::Result<(), String> {
     let q = env.queue("SHARDS").map_err(|e| e.to_string())?;
-    q.send(json!({"probe": true})).await.map_err(|e| e.to_string())
+    q.send(crate::ShardMessage { probe: Some(true), ..Default::default() }).await.map_err(|e| e.to_string())
 }
 
 async fn sandbox_health(env: &Env) -> std::result::Result<(), String> {

@@ -111,18 +111,20 @@ async fn bridge_entry(mut req: Request, env: &Env) -> ApiResult<Response> {
     runs::call_run(env, &run_id, Method::Post, "/bridge", Some(body)).await
 }
 
-#[derive(serde::Deserialize)]
-struct ShardMessage {
+/// One queue message per shard attempt. A typed struct, not a JSON value: values cross into JavaScript as
+/// Maps and would not come back out as objects.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Default)]
+pub struct ShardMessage {
     #[serde(default)]
-    probe: Option<bool>,
+    pub probe: Option<bool>,
     #[serde(default)]
-    run_id: String,
+    pub run_id: String,
     #[serde(default)]
-    attempt_id: String,
+    pub attempt_id: String,
 }
 
 #[event(queue)]
-async fn queue(batch: MessageBatch<Value>, env: Env, _ctx: Context) -> Result<()> {
+async fn queue(batch: MessageBatch<ShardMessage>, env: Env, _ctx: Context) -> Result<()> {
     let messages = batch.messages()?;
     // Shards of one batch run concurrently; each reports to its run's object, which applies it once.
     let work = messages.iter().map(|m| shard(&env, m.body().clone()));
@@ -131,28 +133,35 @@ async fn queue(batch: MessageBatch<Value>, env: Env, _ctx: Context) -> Result<()
         match r {
             Ok(()) => m.ack(),
             Err(e) => {
-                console_error!("shard failed to report: {}", e.detail);
-                m.retry();
+                if e.slug != run_exec::SANDBOX_BUSY {
+                    console_error!("shard failed to report: {}", e.detail);
+                }
+                m.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(1).build());
             }
         }
     }
     Ok(())
 }
 
-async fn shard(env: &Env, body: Value) -> ApiResult<()> {
-    let msg: ShardMessage = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+async fn shard(env: &Env, msg: ShardMessage) -> ApiResult<()> {
     if msg.probe.is_some() {
         return Ok(()); // health probes prove the queue delivers; they carry no work
     }
     let mut task = runs::call_run(env, &msg.run_id, Method::Get, &format!("/task?attempt={}", runs::enc(&msg.attempt_id)), None).await?;
     match task.status_code() {
         200 => {}
-        410 | 404 => return Ok(()), // finished or stopped meanwhile: a redelivery, nothing to do
+        410 | 404 => {
+            // Finished or stopped meanwhile (a redelivery), or a run that no longer exists: nothing to do.
+            console_log!("shard {}: nothing to run ({})", msg.attempt_id, task.text().await.unwrap_or_default());
+            return Ok(());
+        }
         code => return Err(ApiError::upstream(format!("run object answered {code} for the shard's task"))),
     }
     let request: Value = task.json().await?;
     let report = match sandbox::fetch(env, "/v1/execute", Method::Post, Some(request.to_string())).await {
         Ok(mut resp) if resp.status_code() == 200 => json!({"attempt_id": msg.attempt_id, "receipt": resp.json::<Value>().await?}),
+        // Every slot busy: back-pressure; the message is retried rather than the shard failed.
+        Ok(resp) if resp.status_code() == 503 => return Err(ApiError::new(503, run_exec::SANDBOX_BUSY, "Sandbox busy", "retry")),
         Ok(mut resp) => json!({"attempt_id": msg.attempt_id, "error": format!("sandbox answered {}: {}", resp.status_code(), resp.text().await.unwrap_or_default())}),
         Err(e) => json!({"attempt_id": msg.attempt_id, "error": format!("sandbox unreachable: {e}")}),
     };

@@ -75,7 +75,7 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             let meta = obj.meta()?;
             obj.env()
                 .queue("SHARDS")?
-                .send(json!({"run_id": meta.run_id, "attempt_id": call.attempt_id}))
+                .send(crate::ShardMessage { probe: None, run_id: meta.run_id, attempt_id: call.attempt_id.clone() })
                 .await?;
             *wake = true; // the watchdog re-sends a shard whose answer does not come back
             vec![]
@@ -224,7 +224,10 @@ pub async fn run_due_work(obj: &RunObject) -> ApiResult<Vec<Event>> {
         if row.via_queue == 1 {
             if now_ms() as f64 - row.dispatched_ms > SHARD_REDELIVERY_MS {
                 let meta = obj.meta()?;
-                obj.env().queue("SHARDS")?.send(json!({"run_id": meta.run_id, "attempt_id": row.attempt_id})).await?;
+                obj.env()
+                    .queue("SHARDS")?
+                    .send(crate::ShardMessage { probe: None, run_id: meta.run_id, attempt_id: row.attempt_id.clone() })
+                    .await?;
                 store.exec("UPDATE tasks SET dispatched_ms = ? WHERE attempt_id = ?", vec![(now_ms() as f64).into(), row.attempt_id.clone().into()])?;
             }
             continue;
@@ -237,6 +240,11 @@ pub async fn run_due_work(obj: &RunObject) -> ApiResult<Vec<Event>> {
     for (id, result) in direct.iter().zip(results) {
         let event = match result {
             Ok(receipt) => receipt_event(obj, id, &receipt).await?,
+            // Every slot busy is back-pressure, not a failure of the attempt: it waits for the next round.
+            Err(e) if e.slug == SANDBOX_BUSY => {
+                store.exec("UPDATE tasks SET state = 'pending' WHERE attempt_id = ?", vec![id.clone().into()])?;
+                continue;
+            }
             Err(e) => failed_event(id, &e.detail),
         };
         store.exec("UPDATE tasks SET state = 'done' WHERE attempt_id = ?", vec![id.clone().into()])?;
@@ -265,10 +273,15 @@ fn failed_event(attempt_id: &str, why: &str) -> Event {
     }
 }
 
+pub const SANDBOX_BUSY: &str = "sandbox-busy";
+
 async fn execute(obj: &RunObject, attempt_id: &str) -> ApiResult<Value> {
     let body = sandbox_request(obj, attempt_id).await?;
     let mut resp = crate::sandbox::fetch(obj.env(), "/v1/execute", Method::Post, Some(body.to_string())).await?;
     let text = resp.text().await?;
+    if resp.status_code() == 503 {
+        return Err(ApiError::new(503, SANDBOX_BUSY, "Sandbox busy", text));
+    }
     if resp.status_code() != 200 {
         return Err(ApiError::upstream(format!("sandbox answered {}: {text}", resp.status_code())));
     }

@@ -169,8 +169,8 @@ impl RunObject {
         let pending = run_exec::has_pending_work(self)? || run_exec::outbox_len(self)? > 0;
         let machine_alarm = self.with_run(|r| r.alarm_ms)?;
         let next = match (pending, machine_alarm) {
-            (true, Some(at)) => Some(at.min(now_ms() + 2000)),
-            (true, None) => Some(now_ms() + 2000),
+            (true, Some(at)) => Some(at.min(now_ms() + PENDING_POLL_MS)),
+            (true, None) => Some(now_ms() + PENDING_POLL_MS),
             (false, Some(at)) => Some(at),
             (false, None) => None,
         };
@@ -217,6 +217,10 @@ impl RunObject {
                 json_ok(&self.status()?)
             }
             (Method::Get, "/artifacts") => json_ok(&run_exec::artifacts_json(self)?),
+            (Method::Get, "/doc") => match crate::validate::doc(self, &q("hash"))? {
+                Some(doc) => json_ok(&doc),
+                None => Err(ApiError::not_found("no validation report or proof record with that hash in this run")),
+            },
             (Method::Get, "/provenance") => json_ok(&run_exec::provenance_json(self, &q("name")).await?),
             (Method::Get, "/trace") => json_ok(&crate::trace::trace(self, &q("artifact"), &q("pointer")).await?),
             (Method::Get, "/task") => json_ok(&run_exec::sandbox_request(self, &q("attempt")).await?),
@@ -276,6 +280,9 @@ impl RunObject {
         json_ok(&self.status()?)
     }
 }
+
+/// While sandbox work is waiting (busy slots, queued shards, an unflushed outbox), the alarm comes back this often.
+const PENDING_POLL_MS: u64 = 250;
 
 pub fn json_ok<T: serde::Serialize>(v: &T) -> ApiResult<Response> {
     crate::http::json(200, v)

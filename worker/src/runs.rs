@@ -333,6 +333,10 @@ pub async fn route(req: Request, env: &Env, who: &Principal, run_id: &str, rest:
             }
             artifact_bytes(env, who, run_id, &name).await
         }
+        (Method::Get, ["records", hash]) => {
+            who.require("runs:read")?;
+            relay(call_run(env, run_id, Method::Get, &format!("/doc?hash={}", enc(hash)), None).await?).await
+        }
         (Method::Get, ["trace"]) => {
             who.require("runs:read")?;
             let path = format!("/trace?artifact={}&pointer={}", enc(&q("artifact")), enc(&q("pointer")));

@@ -53,6 +53,24 @@ async fn evidence(obj: &RunObject, step_id: &str, outputs: &BTreeMap<String, Out
     Ok(Evidence { step, outputs: out, context })
 }
 
+/// Catalog schemas of tables describe one row; the ladder sees the table as an array of rows.
+fn table_schema(kind: &str, row: Value) -> Value {
+    if !(kind.starts_with("table.") || kind.starts_with("dataset.")) || row["type"] == "array" {
+        return row;
+    }
+    let mut row = row;
+    let defs = row.as_object_mut().and_then(|o| o.remove("$defs"));
+    if let Some(o) = row.as_object_mut() {
+        o.remove("$schema");
+        o.remove("$id");
+    }
+    let mut wrapped = json!({"type": "array", "items": row});
+    if let Some(d) = defs {
+        wrapped["$defs"] = d;
+    }
+    wrapped
+}
+
 fn mode(m: ValidationMode) -> writ_ladder::types::Mode {
     match m {
         ValidationMode::Block => writ_ladder::types::Mode::Block,
@@ -70,7 +88,10 @@ pub async fn validate(obj: &RunObject, step_id: &str, attempt_id: &str, outputs:
     let mut stage_events = Vec::new();
     for (slot, (kind, value)) in &ev.outputs {
         let decl = ev.step.contract.outputs.iter().find(|o| &o.slot == slot);
-        let schema = decl.and_then(|o| o.schema_id.as_deref()).and_then(|id| catalog.schema(id)).map(|s| s.schema.clone());
+        let schema = decl
+            .and_then(|o| o.schema_id.as_deref())
+            .and_then(|id| catalog.schema(id))
+            .map(|s| table_schema(kind, s.schema.clone()));
         let config = LadderConfig {
             mode: mode(profile_mode),
             schema,

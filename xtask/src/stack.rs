@@ -62,7 +62,7 @@ pub fn up() -> Result<Stack> {
     let sandbox = spawn_logged(
         "sandbox",
         Command::new(bin_dir().join("writ-sandbox"))
-            .args(["--listen", &format!("127.0.0.1:{SANDBOX_PORT}")])
+            .args(["--listen", &format!("127.0.0.1:{SANDBOX_PORT}"), "--slots", "8"])
             .arg("--runtime")
             .arg(root().join("container/runtime"))
             .arg("--work-root")
