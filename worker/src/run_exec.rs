@@ -95,7 +95,10 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             let kind = obj
                 .with_run(|r| r.plan.step(&step).and_then(|s| s.contract.outputs.iter().find(|o| o.slot == slot).map(|o| o.kind.clone())))?
                 .unwrap_or_default();
-            let name = name.unwrap_or_else(|| slot.clone());
+            // Deliverables carry the name the plan publishes them under; intermediate artifacts are listed
+            // by `<step>/<slot>` and are not exported as deliverables.
+            let deliverable = name.is_some();
+            let name = name.unwrap_or_else(|| format!("{step}/{slot}"));
             // The run-level record and the row-level sources live beside the artifact, under its hash.
             let rows: Option<String> = store
                 .rows::<OutputRow>("SELECT provenance FROM outputs WHERE hash = ?", vec![hash.to_string().into()])?
@@ -114,8 +117,8 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
                 .execute()
                 .await?;
             store.exec(
-                "INSERT OR REPLACE INTO artifacts (name, step, slot, hash, kind, provenance_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                vec![name.into(), step.into(), slot.into(), hash.to_string().into(), kind.into(), provenance_hash.to_string().into()],
+                "INSERT OR REPLACE INTO artifacts (name, step, slot, hash, kind, provenance_hash, deliverable) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                vec![name.into(), step.into(), slot.into(), hash.to_string().into(), kind.into(), provenance_hash.to_string().into(), (deliverable as i64).into()],
             )?;
             vec![]
         }
@@ -577,7 +580,8 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
     })
 }
 
-pub fn artifacts_json(obj: &RunObject) -> ApiResult<Value> {
+/// The run's deliverables (what the plan publishes by name), and with `all` its intermediate artifacts too.
+pub fn artifacts_json(obj: &RunObject, all: bool) -> ApiResult<Value> {
     #[derive(Deserialize, Serialize)]
     struct A {
         name: String,
@@ -587,7 +591,12 @@ pub fn artifacts_json(obj: &RunObject) -> ApiResult<Value> {
         kind: String,
         provenance_hash: String,
     }
-    let rows: Vec<A> = obj.store().rows("SELECT name, step, slot, hash, kind, provenance_hash FROM artifacts ORDER BY name", vec![])?;
+    let q = if all {
+        "SELECT name, step, slot, hash, kind, provenance_hash FROM artifacts ORDER BY deliverable DESC, name"
+    } else {
+        "SELECT name, step, slot, hash, kind, provenance_hash FROM artifacts WHERE deliverable = 1 ORDER BY name"
+    };
+    let rows: Vec<A> = obj.store().rows(q, vec![])?;
     Ok(json!({"artifacts": rows}))
 }
 

@@ -137,13 +137,19 @@ impl RunObject {
         Ok(())
     }
 
+    /// Append to the progress feed when something a watcher sees has changed (tool calls alone do not).
     fn publish_progress(&self) -> ApiResult<()> {
         let status = self.status()?;
-        self.store().feed(&json!({
+        let body = json!({
             "state": status["state"],
             "progress": status["progress"],
             "message": status["message"],
-        }))?;
+        });
+        let last: Option<Value> = self.store().get_meta("feed_last")?;
+        if last.as_ref() != Some(&body) {
+            self.store().feed(&body)?;
+            self.store().put_meta("feed_last", &body)?;
+        }
         Ok(())
     }
 
@@ -216,7 +222,7 @@ impl RunObject {
                 self.pump(effects).await?;
                 json_ok(&self.status()?)
             }
-            (Method::Get, "/artifacts") => json_ok(&run_exec::artifacts_json(self)?),
+            (Method::Get, "/artifacts") => json_ok(&run_exec::artifacts_json(self, q("all") == "true")?),
             (Method::Get, "/doc") => match crate::validate::doc(self, &q("hash"))? {
                 Some(doc) => json_ok(&doc),
                 None => Err(ApiError::not_found("no validation report or proof record with that hash in this run")),

@@ -319,7 +319,8 @@ pub async fn route(req: Request, env: &Env, who: &Principal, run_id: &str, rest:
         }
         (Method::Get, ["artifacts"]) => {
             who.require("runs:read")?;
-            relay(call_run(env, run_id, Method::Get, "/artifacts", None).await?).await
+            let path = if q("all") == "true" { "/artifacts?all=true" } else { "/artifacts" };
+            relay(call_run(env, run_id, Method::Get, path, None).await?).await
         }
         (Method::Get, ["artifacts", name @ ..]) if !name.is_empty() => {
             who.require("runs:read")?;
@@ -348,7 +349,9 @@ pub async fn route(req: Request, env: &Env, who: &Principal, run_id: &str, rest:
             let raw = crate::http::body_bytes(&mut req, 1 << 16).await?;
             let body: Value = if raw.is_empty() { j!({}) } else { crate::http::parse_json(&raw)? };
             let reason = body["reason"].as_str().or(body["comment"].as_str()).unwrap_or("").to_string();
-            let fwd = j!({"step": step, "principal": who.id, "scopes": who.scopes, "reason": reason});
+            // `admin` holds every scope; the machine sees them spelled out.
+            let scopes: Vec<&str> = if who.has("admin") { crate::auth::SCOPES.to_vec() } else { who.scopes.iter().map(String::as_str).collect() };
+            let fwd = j!({"step": step, "principal": who.id, "scopes": scopes, "reason": reason});
             relay(call_run(env, run_id, Method::Post, &format!("/{decision}"), Some(fwd)).await?).await
         }
         (Method::Post, ["cancel"]) => {
@@ -377,7 +380,7 @@ pub fn enc(s: &str) -> String {
 }
 
 async fn artifact_bytes(env: &Env, who: &Principal, run_id: &str, name: &str) -> ApiResult<Response> {
-    let mut resp = call_run(env, run_id, Method::Get, "/artifacts", None).await?;
+    let mut resp = call_run(env, run_id, Method::Get, "/artifacts?all=true", None).await?;
     let list: Value = resp.json().await?;
     let found = list["artifacts"]
         .as_array()

@@ -26,7 +26,10 @@ pub fn stream(env: Env, run_id: String) -> ApiResult<Response> {
         let mut finished = false;
         if let Ok(mut resp) = call_run(&env, &run_id, Method::Get, &format!("/feed?after={after}"), None).await {
             if let Ok(v) = resp.json::<Value>().await {
-                for e in v["events"].as_array().into_iter().flatten() {
+                let events = v["events"].as_array().cloned().unwrap_or_default();
+                // A new watcher starts from the run's present state, not from its history.
+                let skip = if polls == 0 { events.len().saturating_sub(1) } else { 0 };
+                for e in events.iter().skip(skip) {
                     last = e["seq"].as_i64().unwrap_or(last);
                     let body = &e["body"];
                     let state = body["state"].as_str().unwrap_or("");

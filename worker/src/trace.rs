@@ -49,6 +49,7 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
     }));
     let mut frontier: Vec<(String, Vec<Source>)> = vec![(first_step, first_sources)];
     let mut depth = 0;
+    let mut seen_hops: BTreeSet<String> = BTreeSet::new();
     while let Some((step, sources)) = frontier.pop() {
         depth += 1;
         if depth > 64 {
@@ -91,7 +92,9 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
                 }
             }
             let producer = step_of(&row.attempt_id);
-            chain.push(json!({"step": producer, "artifact": row.slot, "hash": input_hash, "sources": next.len()}));
+            if seen_hops.insert(input_hash.clone()) {
+                chain.push(json!({"step": producer, "artifact": row.slot, "hash": input_hash}));
+            }
             frontier.push((producer, next.into_iter().collect()));
         }
     }
