@@ -28,6 +28,10 @@ pub struct RunMeta {
     pub served_by: String,
     #[serde(default)]
     pub program_id: Option<String>,
+    /// Local fault injection (`x-writ-chaos: duplicate-shard-delivery`, honoured only when WRIT_ENV=local):
+    /// every shard message is sent twice, to prove a shard's result is applied once.
+    #[serde(default)]
+    pub duplicate_shard_delivery: bool,
 }
 
 /// Carry out one effect; returns the events it answers with at once.
@@ -73,10 +77,13 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
         Effect::DispatchShard(call) => {
             put_task(obj, &call, true)?;
             let meta = obj.meta()?;
-            obj.env()
-                .queue("SHARDS")?
-                .send(crate::ShardMessage { probe: None, run_id: meta.run_id, attempt_id: call.attempt_id.clone() })
-                .await?;
+            let copies = if meta.duplicate_shard_delivery { 2 } else { 1 };
+            for _ in 0..copies {
+                obj.env()
+                    .queue("SHARDS")?
+                    .send(crate::ShardMessage { probe: None, run_id: meta.run_id.clone(), attempt_id: call.attempt_id.clone() })
+                    .await?;
+            }
             *wake = true; // the watchdog re-sends a shard whose answer does not come back
             vec![]
         }
@@ -296,6 +303,9 @@ async fn execute(obj: &RunObject, attempt_id: &str) -> ApiResult<Value> {
 pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Value> {
     let (row, call) = task(obj, attempt_id)?;
     if row.state == "done" || row.state == "stopped" {
+        // A queue redelivery after the shard's result was applied: counted, and nothing runs.
+        let n: u64 = obj.store().get_meta("late_redeliveries")?.unwrap_or(0);
+        obj.store().put_meta("late_redeliveries", &(n + 1))?;
         return Err(ApiError::new(410, "attempt-finished", "Attempt finished", format!("{attempt_id} is {}", row.state)));
     }
     let meta = obj.meta()?;
@@ -430,6 +440,8 @@ pub async fn shard_result(obj: &RunObject, body: Value) -> ApiResult<Response> {
     let attempt_id = body["attempt_id"].as_str().ok_or_else(|| ApiError::invalid_field("/attempt_id", "required"))?.to_string();
     let (_, _, state) = task_token(obj, &attempt_id)?;
     if state == "done" || state == "stopped" {
+        let n: u64 = obj.store().get_meta("duplicate_results_ignored")?.unwrap_or(0);
+        obj.store().put_meta("duplicate_results_ignored", &(n + 1))?;
         return json_ok(&json!({"applied": false}));
     }
     obj.store().exec("UPDATE tasks SET state = 'done' WHERE attempt_id = ?", vec![attempt_id.clone().into()])?;
@@ -528,6 +540,17 @@ pub async fn decide_gate(obj: &RunObject, approve: bool, body: Value) -> ApiResu
         return Err(ApiError::forbidden(reason).with(json!({"code": code, "step": step})));
     }
     json_ok(&obj.status()?)
+}
+
+/// What the shell itself counts: the ledger outbox, duplicate deliveries it absorbed.
+pub fn shell_json(obj: &RunObject) -> ApiResult<Value> {
+    Ok(json!({
+        "ledger_recorded": crate::outbox::recorded(obj)?,
+        "ledger_pending": crate::outbox::len(obj)?,
+        "duplicate_results_ignored": obj.store().get_meta::<u64>("duplicate_results_ignored")?.unwrap_or(0),
+        "late_redeliveries": obj.store().get_meta::<u64>("late_redeliveries")?.unwrap_or(0),
+        "events": obj.store().log_len()?,
+    }))
 }
 
 pub fn status_json(run: &Run, meta: &RunMeta) -> Value {

@@ -155,7 +155,9 @@ impl RunObject {
 
     pub fn status(&self) -> ApiResult<Value> {
         let meta = self.meta()?;
-        self.with_run(|run| run_exec::status_json(run, &meta))
+        let mut status = self.with_run(|run| run_exec::status_json(run, &meta))?;
+        status["shell"] = run_exec::shell_json(self)?;
+        Ok(status)
     }
 
     async fn on_alarm(&self) -> ApiResult<()> {

@@ -140,7 +140,10 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
     let plan = compile(&candidate, &profile)?;
     let inputs = check_inputs(env, who, &plan, &body.inputs).await?;
     let request_hash = writ_canon::ContentHash::of_bytes(&raw).to_string();
+    let chaos = req.headers().get("x-writ-chaos").ok().flatten().unwrap_or_default();
+    let local = env.var("WRIT_ENV").map(|v| v.to_string() == "local").unwrap_or(false);
     start(env, who, plan, inputs, RunStart {
+        duplicate_shard_delivery: local && chaos.split(',').any(|c| c.trim() == "duplicate-shard-delivery"),
         workflow: body.workflow.clone(),
         objective: body.objective.clone().or_else(|| candidate["objective"].as_str().map(String::from)),
         origin: origin(&req),
@@ -212,6 +215,7 @@ async fn check_inputs(
 }
 
 pub struct RunStart {
+    pub duplicate_shard_delivery: bool,
     pub workflow: Option<String>,
     pub objective: Option<String>,
     pub origin: String,
@@ -259,6 +263,7 @@ pub async fn start(
         origin: s.origin,
         served_by: served_by(&plan),
         program_id: s.program.as_ref().map(|(id, _)| id.clone()),
+        duplicate_shard_delivery: s.duplicate_shard_delivery,
     };
     let body = j!({
         "meta": meta,
@@ -483,6 +488,7 @@ async fn run_program(
     let program_hash = writ_canon::ContentHash::parse(row["hash"].as_str().unwrap_or_default()).map_err(|e| ApiError::internal(e.to_string()))?;
     let inputs = check_inputs(env, who, &plan, &inputs).await?;
     start(env, who, plan, inputs, RunStart {
+        duplicate_shard_delivery: false,
         workflow: row["run_id"].as_str().map(|_| format!("program {program_id}")),
         objective: None,
         origin,

@@ -14,6 +14,9 @@ use worker::{Env, Request, Response};
 struct CreateToken {
     name: String,
     scopes: Vec<String>,
+    /// Another tenant: only the deployment's bootstrap administrator may mint tokens across tenants.
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<Response> {
@@ -30,13 +33,23 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
             return Err(ApiError::invalid_field(format!("/scopes/{i}"), format!("unknown scope `{s}`; scopes are {SCOPES:?}")));
         }
     }
+    let tenant = match &body.tenant {
+        None => who.tenant.clone(),
+        Some(t) if who.id == "bootstrap" => {
+            if t.is_empty() || t.len() > 64 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(ApiError::invalid_field("/tenant", "a tenant id of 1 to 64 letters, digits, `-` or `_`"));
+            }
+            t.clone()
+        }
+        Some(_) => return Err(ApiError::forbidden("only the bootstrap administrator mints tokens for other tenants").at("/tenant")),
+    };
     let token = format!("writ_{}", random_hex(24)?);
     let id = format!("tok_{}", random_hex(8)?);
     registry::call(
         env,
         &RegistryOp::CreateToken {
             id: id.clone(),
-            tenant: who.tenant.clone(),
+            tenant: tenant.clone(),
             name: body.name.clone(),
             scopes: body.scopes.clone(),
             hash: hash_token(&token),
@@ -44,7 +57,7 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
         },
     )
     .await?;
-    json(201, &j!({"id": id, "token": token, "tenant": who.tenant, "name": body.name, "scopes": body.scopes}))
+    json(201, &j!({"id": id, "token": token, "tenant": tenant, "name": body.name, "scopes": body.scopes}))
 }
 
 pub async fn list(env: &Env, who: &Principal) -> ApiResult<Response> {

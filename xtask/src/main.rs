@@ -21,6 +21,7 @@ commands:
   up      start the local stack (Postgres, sandbox server, wrangler dev) and write .writ/env
   down    stop exactly the processes `up` started
   status  show whether the stack is running
+  restart-worker | pg-stop | pg-start   fault injection for the resilience tests
   test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end tests against the stack
   demo    the demo command: bring the stack up and run the canonical job";
 
@@ -46,6 +47,10 @@ fn run(args: &[String]) -> Result<()> {
         }
         "down" => stack::down(),
         "status" => stack::status(),
+        // For resilience tests: crash and restart wrangler dev; stop and start Postgres alone.
+        "restart-worker" => stack::restart_worker(),
+        "pg-stop" => stack::pg_stop(),
+        "pg-start" => stack::pg_start(),
         "test" => {
             setup::run()?;
             test::run(rest)

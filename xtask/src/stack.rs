@@ -79,6 +79,15 @@ pub fn up() -> Result<Stack> {
 
     eprintln!("up: building the worker (wasm32)");
     run(Command::new("bash").arg("worker/build.sh").current_dir(root()))?;
+    let report = start_wrangler(&token)?;
+    write_env(&token)?;
+    println!("up: the stack is running at {}", api_url());
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    println!("up: `. .writ/env` sets WRIT_API, WRIT_TOKEN and DATABASE_URL and puts `writ` on PATH");
+    Ok(Stack { api: api_url(), token })
+}
+
+fn start_wrangler(token: &str) -> Result<serde_json::Value> {
     let wrangler = spawn_logged(
         "wrangler",
         Command::new(root().join("node_modules/.bin/wrangler"))
@@ -92,19 +101,52 @@ pub fn up() -> Result<Stack> {
             .env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEDGER_DB", hyperdrive_url())
             .current_dir(root()),
     )?;
-    record_pid(&pid_file(), "wrangler", wrangler)?;
-
-    let report = wait_for("the stack", Duration::from_secs(180), || {
+    replace_pid("wrangler", wrangler)?;
+    wait_for("the stack", Duration::from_secs(180), || {
         if !is_alive(wrangler as i32) {
             bail!("wrangler dev exited; see {}", logs().join("wrangler.log").display());
         }
         health(&api_url())
-    })?;
-    write_env(&token)?;
-    println!("up: the stack is running at {}", api_url());
-    println!("{}", serde_json::to_string_pretty(&report)?);
-    println!("up: `. .writ/env` sets WRIT_API, WRIT_TOKEN and DATABASE_URL and puts `writ` on PATH");
-    Ok(Stack { api: api_url(), token })
+    })
+}
+
+/// Record a service's pid, replacing an earlier one of the same name.
+fn replace_pid(name: &str, pid: u32) -> Result<()> {
+    let kept: Vec<(String, i32)> = read_pids(&pid_file()).into_iter().filter(|(n, _)| n != name).collect();
+    let _ = fs::remove_file(pid_file());
+    for (n, p) in kept {
+        record_pid(&pid_file(), &n, p as u32)?;
+    }
+    record_pid(&pid_file(), name, pid)
+}
+
+/// Kill `wrangler dev` (as a crash would) and start it again on the same state; for resilience tests.
+pub fn restart_worker() -> Result<()> {
+    let token = admin_token()?;
+    if let Some((_, pid)) = read_pids(&pid_file()).into_iter().find(|(n, _)| n == "wrangler") {
+        // SAFETY: signalling the process group `up` created for wrangler.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        let _ = wait_for("wrangler to exit", Duration::from_secs(10), || {
+            if crate::proc::group_alive(pid) { bail!("still running") } else { Ok(()) }
+        });
+    }
+    start_wrangler(&token)?;
+    println!("restart-worker: wrangler dev restarted");
+    Ok(())
+}
+
+/// Stop or start the stack's Postgres alone; for the ledger outage test.
+pub fn pg_stop() -> Result<()> {
+    pg::stop()?;
+    println!("pg-stop: postgres stopped");
+    Ok(())
+}
+
+pub fn pg_start() -> Result<()> {
+    let pid = pg::start()?;
+    replace_pid("postgres", pid)?;
+    println!("pg-start: postgres started (pid {pid})");
+    Ok(())
 }
 
 /// Health, required to be all `ok`.

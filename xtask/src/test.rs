@@ -23,7 +23,7 @@ pub fn run(args: &[String]) -> Result<()> {
         if !tests.exists() {
             return Ok(());
         }
-        run_cmd(Command::new("python3").args(["-m", "unittest", "discover", "-s"]).arg(&tests).arg("-t").arg(root().join("container/runtime")))
+        run_cmd(Command::new("python3").args(["-m", "unittest", "discover", "-s"]).arg(&tests))
     })?;
     phase("deploy dry run", || {
         run_cmd(
@@ -76,6 +76,8 @@ fn e2e() -> Result<()> {
             .env("WRIT_TOKEN", &s.token)
             .env("DATABASE_URL", app_database_url())
             .env("WRIT_BIN", stack::bin_dir())
+            .env("WRIT_PG_SOCKET", crate::pg::socket_dir())
+            .env("WRIT_PG_PORT", crate::paths::PG_PORT.to_string())
             .current_dir(root()),
     );
     // Leave a stack the developer started running; stop the one this command started.
