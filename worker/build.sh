@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-profile=${WRIT_WORKER_PROFILE:-wasm-dev}
+profile=${WRIT_WORKER_PROFILE:-release}
 stamp=worker/build/.writ-build-$profile
 
 export WASM_BINDGEN_BIN=${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}

@@ -14,13 +14,15 @@ pub struct ApiError {
     /// JSON pointer into the request body, when the problem is in a field.
     pub pointer: Option<String>,
     pub extra: Option<Value>,
+    /// The `Allow` header of a 405.
+    pub allow: Option<&'static str>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: u16, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        ApiError { status, slug, title, detail: detail.into(), pointer: None, extra: None }
+        ApiError { status, slug, title, detail: detail.into(), pointer: None, extra: None, allow: None }
     }
     pub fn at(mut self, pointer: impl Into<String>) -> Self {
         self.pointer = Some(pointer.into());
@@ -49,8 +51,10 @@ impl ApiError {
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(404, "not-found", "Not found", detail)
     }
-    pub fn method_not_allowed(detail: impl Into<String>) -> Self {
-        Self::new(405, "method-not-allowed", "Method not allowed", detail)
+    pub fn method_not_allowed(allow: &'static str, detail: impl Into<String>) -> Self {
+        let mut e = Self::new(405, "method-not-allowed", "Method not allowed", detail);
+        e.allow = Some(allow);
+        e
     }
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(409, "conflict", "Conflict", detail)
@@ -90,6 +94,9 @@ impl ApiError {
         let text = self.body().to_string();
         let headers = worker::Headers::new();
         let _ = headers.set("content-type", "application/problem+json");
+        if let Some(allow) = self.allow {
+            let _ = headers.set("allow", allow);
+        }
         Response::builder().with_status(self.status).with_headers(headers).fixed(text.into_bytes())
     }
 }

@@ -46,24 +46,40 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Ok(route(req, &env).await.unwrap_or_else(|e| e.response()))
 }
 
+/// The methods each route takes; a known path with another method is a 405 with `Allow`, an unknown one a 404.
+fn allowed(segments: &[&str]) -> Option<&'static str> {
+    Some(match segments {
+        ["v1", "health"] | ["v1", "openapi.json"] | ["v1", "schemas"] | ["v1", "schemas", _] => "GET",
+        ["v1", "bridge"] | ["v1", "inputs"] | ["v1", "plans", "compile"] => "POST",
+        ["v1", "tokens"] | ["v1", "runs"] | ["v1", "schedules"] => "GET, POST",
+        ["v1", "runs", _] | ["v1", "runs", _, "plan" | "log" | "events" | "artifacts" | "trace"] => "GET",
+        ["v1", "runs", _, "records", _] => "GET",
+        ["v1", "runs", _, "artifacts", rest @ ..] if !rest.is_empty() => "GET",
+        ["v1", "runs", _, "steps", _, "approve" | "reject"] | ["v1", "runs", _, "cancel" | "seal"] => "POST",
+        ["v1", "programs", _] => "GET",
+        ["v1", "programs", _, "runs"] => "POST",
+        ["v1", "schedules", _] => "DELETE",
+        _ => return None,
+    })
+}
+
 async fn route(req: Request, env: &Env) -> ApiResult<Response> {
     let path = req.path();
     let method = req.method();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    // Unauthenticated: health, the published documents, and the bridge (which carries its own token).
-    match (&method, segments.as_slice()) {
-        (Method::Get, ["v1", "health"]) => return Ok(health::handle(env).await?),
-        (Method::Get, ["v1", "openapi.json"]) => return docs::openapi(),
-        (Method::Get, ["v1", "schemas"]) => return docs::schema_index(),
-        (Method::Get, ["v1", "schemas", name]) => return docs::schema(name),
-        (Method::Post, ["v1", "bridge"]) => return bridge_entry(req, env).await,
-        (_, ["v1", "health"]) | (_, ["v1", "openapi.json"]) | (_, ["v1", "bridge"]) => {
-            return Err(ApiError::method_not_allowed(format!("{path} does not take this method")))
-        }
-        _ => {}
+    let allow = allowed(&segments).ok_or_else(|| ApiError::not_found(format!("no route for {path}")))?;
+    let verb = method.to_string().to_uppercase();
+    if !allow.split(", ").any(|m| m == verb) {
+        return Err(ApiError::method_not_allowed(allow, format!("{path} takes {allow}, not {verb}")));
     }
-    if segments.first() != Some(&"v1") {
-        return Err(ApiError::not_found(format!("no route for {path}")));
+    // Unauthenticated: health, the published documents, and the bridge (which carries its own token).
+    match segments.as_slice() {
+        ["v1", "health"] => return Ok(health::handle(env).await?),
+        ["v1", "openapi.json"] => return docs::openapi(),
+        ["v1", "schemas"] => return docs::schema_index(),
+        ["v1", "schemas", name] => return docs::schema(name),
+        ["v1", "bridge"] => return bridge_entry(req, env).await,
+        _ => {}
     }
     let who = auth::authenticate(&req, env).await?;
     match (method, &segments[1..]) {
@@ -86,9 +102,6 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
         (Method::Post, ["schedules"]) => schedules::create(req, env, &who).await,
         (Method::Get, ["schedules"]) => schedules::list(env, &who).await,
         (Method::Delete, ["schedules", id]) => schedules::delete(env, &who, id).await,
-        (_, ["tokens"]) | (_, ["inputs"]) | (_, ["runs"]) | (_, ["schedules"]) | (_, ["plans", "compile"]) => {
-            Err(ApiError::method_not_allowed(format!("{path} does not take this method")))
-        }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     }
 }

@@ -39,8 +39,8 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
     let store = obj.store();
     Ok(match effect {
         Effect::AppendLedger { key, record } => {
-            let plan = obj.with_run(|r| r.plan.clone())?;
-            crate::outbox::append_keyed(obj, &key, crate::ledger_map::to_event(&record, &plan))?;
+            let event = obj.with_run(|r| crate::ledger_map::to_event(&record, &r.plan))?;
+            crate::outbox::append_keyed(obj, &key, event)?;
             vec![]
         }
         Effect::SetAlarm { at_ms } => {
@@ -537,7 +537,9 @@ pub async fn decide_gate(obj: &RunObject, approve: bool, body: Value) -> ApiResu
     obj.pump(effects).await?;
     if let Some((code, reason)) = refusal {
         let _ = before;
-        return Err(ApiError::forbidden(reason).with(json!({"code": code, "step": step})));
+        // A decision on a run that has ended conflicts with its state; anything else is a refusal of the principal.
+        let err = if code == writ_run::codes::RUN_TERMINAL.to_string() { ApiError::conflict(reason) } else { ApiError::forbidden(reason) };
+        return Err(err.with(json!({"code": code, "step": step})));
     }
     json_ok(&obj.status()?)
 }

@@ -22,11 +22,15 @@ pub struct RunObject {
     state: State,
     env: Env,
     live: RefCell<Option<Run>>,
+    /// The run's metadata never changes after `/init`; read from SQLite once.
+    meta: RefCell<Option<RunMeta>>,
+    /// What the progress feed last showed, to append only changes.
+    last_progress: RefCell<Option<(String, usize, String)>>,
 }
 
 impl DurableObject for RunObject {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, live: RefCell::new(None) }
+        Self { state, env, live: RefCell::new(None), meta: RefCell::new(None), last_progress: RefCell::new(None) }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -78,7 +82,12 @@ impl RunObject {
     }
 
     pub fn meta(&self) -> ApiResult<RunMeta> {
-        self.store().get_meta("meta")?.ok_or_else(|| ApiError::not_found("no such run"))
+        if let Some(m) = self.meta.borrow().as_ref() {
+            return Ok(m.clone());
+        }
+        let m: RunMeta = self.store().get_meta("meta")?.ok_or_else(|| ApiError::not_found("no such run"))?;
+        *self.meta.borrow_mut() = Some(m.clone());
+        Ok(m)
     }
 
     /// Load the machine from the log when this instance has not yet; a fresh instance of a run that is
@@ -139,6 +148,15 @@ impl RunObject {
 
     /// Append to the progress feed when something a watcher sees has changed (tool calls alone do not).
     fn publish_progress(&self) -> ApiResult<()> {
+        // A cheap fingerprint first: most pumps (tool calls) change nothing a watcher sees.
+        let print = self.with_run(|r| {
+            let active: Vec<&str> = r.steps.iter().filter(|s| s.state.is_active()).map(|s| s.state.as_str()).collect();
+            (r.state.as_str().to_string(), r.steps.iter().filter(|s| s.state == writ_run::StepState::Published).count(), active.join(","))
+        })?;
+        if self.last_progress.borrow().as_ref() == Some(&print) {
+            return Ok(());
+        }
+        *self.last_progress.borrow_mut() = Some(print);
         let status = self.status()?;
         let body = json!({
             "state": status["state"],

@@ -100,23 +100,35 @@ fn postgres() -> Result<()> {
     Ok(())
 }
 
-/// Python packages step programs may use, pinned in container/requirements.txt; skipped when the file lists
-/// none or when the installed set already matches (a stamp keyed by the file's content).
+/// Python packages: what step programs may use (container/requirements.txt) and what the tests use
+/// (tests/requirements.txt: the OpenAPI validator and schemathesis). Skipped when every pin is installed.
 fn python_packages() -> Result<()> {
-    let req = root().join("container/requirements.txt");
-    let Ok(text) = fs::read_to_string(&req) else { return Ok(()) };
-    let wanted: Vec<&str> =
-        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-    if wanted.is_empty() {
-        return Ok(());
+    for file in ["container/requirements.txt", "tests/requirements.txt"] {
+        python_requirements(&root().join(file))?;
     }
-    let stamp = crate::paths::state().join("python-packages.stamp");
-    if fs::read_to_string(&stamp).ok().as_deref() == Some(text.as_str()) {
-        return Ok(());
-    }
-    eprintln!("setup: installing Python packages for the sandbox");
-    run_cmd(Command::new("python3").args(["-m", "pip", "install", "--quiet", "-r"]).arg(&req))?;
-    fs::create_dir_all(crate::paths::state())?;
-    fs::write(stamp, text)?;
     Ok(())
+}
+
+fn python_requirements(req: &std::path::Path) -> Result<()> {
+    let Ok(text) = fs::read_to_string(req) else { return Ok(()) };
+    let pins: Vec<(&str, &str)> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter_map(|l| l.split_once("=="))
+        .collect();
+    if pins.is_empty() || pins.iter().all(|(name, version)| installed_version(name).as_deref() == Some(*version)) {
+        return Ok(());
+    }
+    eprintln!("setup: installing Python packages from {}", req.display());
+    run_cmd(
+        Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(req),
+    )
+}
+
+/// The installed version of a Python distribution, without starting pip (fast when nothing is missing).
+fn installed_version(name: &str) -> Option<String> {
+    let code = format!("import importlib.metadata as m; print(m.version({name:?}))");
+    output(Command::new("python3").args(["-c", &code])).map(|s| s.trim().to_string())
 }
