@@ -6,14 +6,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 profile=${WRIT_WORKER_PROFILE:-release}
-stamp=worker/build/.writ-build-$profile
+stamp=worker/build/.writ-build-$profile-opt${WRIT_WASM_OPT:-0}
 
 export WASM_BINDGEN_BIN=${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}
 export ESBUILD_BIN=${ESBUILD_BIN:-$root/node_modules/@esbuild/linux-x64/bin/esbuild}
 export WASM_OPT_BIN=${WASM_OPT_BIN:-$root/node_modules/binaryen/bin/wasm-opt}
 
 if [ -f "$stamp" ] && [ -f worker/build/worker/shim.mjs ]; then
-  newer=$(find worker/src worker/Cargo.toml crates catalog Cargo.toml Cargo.lock -newer "$stamp" \
+  newer=$(find worker/src worker/Cargo.toml worker/openapi.json crates catalog Cargo.toml Cargo.lock -newer "$stamp" \
     -not -path '*/tests/*' -not -name '*.snap' -print -quit 2>/dev/null || true)
   if [ -z "$newer" ]; then
     echo "writ: worker build is up to date ($profile)"
@@ -22,7 +22,8 @@ if [ -f "$stamp" ] && [ -f worker/build/worker/shim.mjs ]; then
 fi
 
 rm -f worker/build/.writ-build-*
-opt=()
-if [ "$profile" != "release" ]; then opt=(--no-opt); fi
+# wasm-opt adds ~45 s for a smaller bundle; deployments opt in with WRIT_WASM_OPT=1.
+opt=(--no-opt)
+if [ "${WRIT_WASM_OPT:-0}" = "1" ]; then opt=(); fi
 (cd worker && worker-build --profile "$profile" "${opt[@]}")
 touch "$stamp"
