@@ -2,6 +2,7 @@
 //!
 //! Every command but `down` runs `setup` first, which installs only what is missing and is fast when nothing is.
 
+mod bench;
 mod demo;
 mod paths;
 mod pg;
@@ -23,7 +24,8 @@ commands:
   status  show whether the stack is running
   restart-worker | pg-stop | pg-start   fault injection for the resilience tests
   test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end tests against the stack
-  demo    the demo command: bring the stack up and run the canonical job";
+  demo    the demo command: bring the stack up and run the canonical job
+  bench billing [N]   wall time of the canonical run and of its sealed re-run (median of N)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,6 +56,10 @@ fn run(args: &[String]) -> Result<()> {
         "test" => {
             setup::run()?;
             test::run(rest)
+        }
+        "bench" => {
+            setup::run()?;
+            bench::run(rest)
         }
         "demo" => {
             setup::run()?;

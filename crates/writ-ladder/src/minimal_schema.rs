@@ -183,7 +183,7 @@ fn check_node(
                 }
             }
             if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
-                match regex::Regex::new(pattern) {
+                match crate::schema::compiled(pattern) {
                     Ok(re) if re.is_match(text) => {}
                     Ok(_) => fail(
                         out,
