@@ -2,11 +2,27 @@
 
 use std::path::{Path, PathBuf};
 
-pub const WORKER_PORT: u16 = 8917;
-pub const SANDBOX_PORT: u16 = 8918;
-pub const PG_PORT: u16 = 54917;
+/// The stack's ports, all moved by `WRIT_PORT_OFFSET` (default 0) so that a second checkout (a fresh clone
+/// running CI beside a developer's stack) can run its own stack at the same time.
+pub fn port_offset() -> u16 {
+    std::env::var("WRIT_PORT_OFFSET").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+pub fn worker_port() -> u16 {
+    8917 + port_offset()
+}
+pub fn sandbox_port() -> u16 {
+    8918 + port_offset()
+}
+pub fn inspector_port() -> u16 {
+    9229 + port_offset()
+}
+pub fn pg_port() -> u16 {
+    54917 + port_offset()
+}
 /// The gate in front of Postgres that wrangler's local Hyperdrive connects to (see pg_gate.rs).
-pub const PG_GATE_PORT: u16 = 54916;
+pub fn pg_gate_port() -> u16 {
+    54916 + port_offset()
+}
 pub const PG_DB: &str = "writ";
 pub const PG_APP_USER: &str = "writ_app";
 pub const PG_APP_PASSWORD: &str = "writ";
@@ -22,10 +38,10 @@ pub fn state() -> PathBuf {
 
 
 pub fn app_database_url() -> String {
-    format!("postgresql://{PG_APP_USER}:{PG_APP_PASSWORD}@127.0.0.1:{PG_PORT}/{PG_DB}")
+    format!("postgresql://{PG_APP_USER}:{PG_APP_PASSWORD}@127.0.0.1:{}/{PG_DB}", pg_port())
 }
 
 /// What Hyperdrive uses locally: the same database, through the gate, without TLS.
 pub fn hyperdrive_url() -> String {
-    format!("postgresql://{PG_APP_USER}:{PG_APP_PASSWORD}@127.0.0.1:{PG_GATE_PORT}/{PG_DB}?sslmode=disable")
+    format!("postgresql://{PG_APP_USER}:{PG_APP_PASSWORD}@127.0.0.1:{}/{PG_DB}?sslmode=disable", pg_gate_port())
 }

@@ -3,7 +3,7 @@
 //! PostgreSQL refuses to run as root; when xtask runs as root the cluster belongs to the `postgres` system user
 //! (created by Debian's package) and its commands run through `runuser`.
 
-use crate::paths::{state, PG_APP_PASSWORD, PG_APP_USER, PG_DB, PG_PORT};
+use crate::paths::{state, PG_APP_PASSWORD, PG_APP_USER, PG_DB, pg_port};
 use crate::proc::{output, run};
 use crate::setup::pg_bin_dir;
 use anyhow::{bail, Context, Result};
@@ -64,7 +64,7 @@ pub fn ensure_cluster() -> Result<()> {
 pub fn start() -> Result<u32> {
     owned_dir(&socket_dir())?;
     owned_dir(&log_dir())?;
-    let opts = format!("-p {PG_PORT} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", socket_dir().display());
+    let opts = format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", pg_port(), socket_dir().display());
     run(pg_command("pg_ctl")?
         .arg("-D")
         .arg(data_dir())
@@ -89,14 +89,14 @@ pub fn stop() -> Result<()> {
 
 /// Superuser connection over the unix socket (local trust), for provisioning and migrations.
 pub fn superuser_url(db: &str) -> String {
-    format!("postgresql://postgres@localhost/{db}?host={}&port={PG_PORT}", socket_dir().display())
+    format!("postgresql://postgres@localhost/{db}?host={}&port={}", socket_dir().display(), pg_port())
 }
 
 fn psql(db: &str, sql: &str) -> Result<String> {
     let mut cmd = Command::new("psql");
     cmd.args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h"])
         .arg(socket_dir())
-        .args(["-p", &PG_PORT.to_string(), "-U", "postgres", "-d", db, "-c", sql]);
+        .args(["-p", &pg_port().to_string(), "-U", "postgres", "-d", db, "-c", sql]);
     match output(&mut cmd) {
         Some(out) => Ok(out),
         None => bail!("psql failed: {sql}"),

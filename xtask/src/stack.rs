@@ -1,6 +1,6 @@
 //! `cargo xtask up | down | status`: the local stack — Postgres, the sandbox server, `wrangler dev`.
 
-use crate::paths::{app_database_url, hyperdrive_url, root, state, PG_GATE_PORT, PG_PORT, SANDBOX_PORT, WORKER_PORT};
+use crate::paths::{app_database_url, hyperdrive_url, root, state, inspector_port, pg_gate_port, pg_port, sandbox_port, worker_port};
 use crate::pg;
 use crate::proc::{is_alive, read_pids, record_pid, run, stop_group, wait_for};
 use anyhow::{bail, Context, Result};
@@ -24,7 +24,7 @@ fn logs() -> PathBuf {
 }
 
 pub fn api_url() -> String {
-    format!("http://127.0.0.1:{WORKER_PORT}")
+    format!("http://127.0.0.1:{}", worker_port())
 }
 
 pub fn bin_dir() -> PathBuf {
@@ -62,7 +62,7 @@ pub fn up() -> Result<Stack> {
     let sandbox = spawn_logged(
         "sandbox",
         Command::new(bin_dir().join("writ-sandbox"))
-            .args(["--listen", &format!("127.0.0.1:{SANDBOX_PORT}"), "--slots", "8"])
+            .args(["--listen", &format!("127.0.0.1:{}", sandbox_port()), "--slots", "8", "--uid-base", &(61000 + 100 * u32::from(crate::paths::port_offset())).to_string()])
             .arg("--runtime")
             .arg(root().join("container/runtime"))
             .arg("--work-root")
@@ -73,7 +73,7 @@ pub fn up() -> Result<Stack> {
     let gate = spawn_logged(
         "pg-gate",
         Command::new(std::env::current_exe()?)
-            .args(["pg-gate", &format!("127.0.0.1:{PG_GATE_PORT}"), &format!("127.0.0.1:{PG_PORT}")]),
+            .args(["pg-gate", &format!("127.0.0.1:{}", pg_gate_port()), &format!("127.0.0.1:{}", pg_port())]),
     )?;
     record_pid(&pid_file(), "pg-gate", gate)?;
 
@@ -91,12 +91,13 @@ fn start_wrangler(token: &str) -> Result<serde_json::Value> {
     let wrangler = spawn_logged(
         "wrangler",
         Command::new(root().join("node_modules/.bin/wrangler"))
-            .args(["dev", "--local", "--ip", "127.0.0.1", "--port", &WORKER_PORT.to_string()])
+            .args(["dev", "--local", "--ip", "127.0.0.1", "--port", &worker_port().to_string()])
+            .args(["--inspector-port", &inspector_port().to_string()])
             .args(["--test-scheduled", "--show-interactive-dev-session=false"])
             .arg("--persist-to")
             .arg(state().join("wrangler"))
             .args(["--var", &format!("WRIT_BOOTSTRAP_TOKEN:{token}")])
-            .args(["--var", &format!("SANDBOX_URL:http://127.0.0.1:{SANDBOX_PORT}")])
+            .args(["--var", &format!("SANDBOX_URL:http://127.0.0.1:{}", sandbox_port())])
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEDGER_DB", hyperdrive_url())
             .current_dir(root()),
@@ -207,12 +208,13 @@ fn write_env(token: &str) -> Result<()> {
          export WRIT_TOKEN={token}\n\
          export DATABASE_URL={db}\n\
          export WRIT_PG_SOCKET={sock}\n\
-         export WRIT_PG_PORT={PG_PORT}\n\
+         export WRIT_PG_PORT={pg_port}\n\
          case \":$PATH:\" in *\":{bin}:\"*) ;; *) export PATH=\"{bin}:$PATH\" ;; esac\n",
         api = api_url(),
         db = app_database_url(),
         sock = pg::socket_dir().display(),
         bin = bin_dir().display(),
+        pg_port = pg_port(),
     );
     fs::write(state().join("env"), text)?;
     Ok(())

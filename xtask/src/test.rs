@@ -77,7 +77,7 @@ fn e2e() -> Result<()> {
             .env("DATABASE_URL", app_database_url())
             .env("WRIT_BIN", stack::bin_dir())
             .env("WRIT_PG_SOCKET", crate::pg::socket_dir())
-            .env("WRIT_PG_PORT", crate::paths::PG_PORT.to_string())
+            .env("WRIT_PG_PORT", crate::paths::pg_port().to_string())
             .current_dir(root()),
     );
     // Leave a stack the developer started running; stop the one this command started.
