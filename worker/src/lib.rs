@@ -15,6 +15,7 @@ mod inputs;
 mod ledger_db;
 mod ledger_flush;
 mod ledger_map;
+mod models;
 mod outbox;
 mod registry;
 mod run_exec;
@@ -55,7 +56,7 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
         ["v1", "runs", _] | ["v1", "runs", _, "plan" | "log" | "events" | "artifacts" | "trace"] => "GET",
         ["v1", "runs", _, "records", _] => "GET",
         ["v1", "runs", _, "artifacts", rest @ ..] if !rest.is_empty() => "GET",
-        ["v1", "runs", _, "steps", _, "approve" | "reject"] | ["v1", "runs", _, "cancel" | "seal"] => "POST",
+        ["v1", "runs", _, "steps", _, "approve" | "reject"] | ["v1", "runs", _, "cancel" | "seal" | "replay" | "profile"] => "POST",
         ["v1", "programs", _] => "GET",
         ["v1", "programs", _, "runs"] => "POST",
         ["v1", "schedules", _] => "DELETE",

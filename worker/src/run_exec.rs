@@ -39,7 +39,10 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
     let store = obj.store();
     Ok(match effect {
         Effect::AppendLedger { key, record } => {
-            let event = obj.with_run(|r| crate::ledger_map::to_event(&record, &r.plan))?;
+            let event = match crate::models::ledger_event(obj, &key, &record)? {
+                Some(event) => event,
+                None => obj.with_run(|r| crate::ledger_map::to_event(&record, &r.plan))?,
+            };
             crate::outbox::append_keyed(obj, &key, event)?;
             vec![]
         }
@@ -70,11 +73,17 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
         }
         Effect::AwaitApproval { .. } => vec![],
         Effect::CallSandbox(call) => {
-            put_task(obj, &call, false)?;
-            *wake = true;
-            vec![]
+            // A step whose code a model writes gets it first (None: the attempt failed; the events say so).
+            let (call, events) = crate::models::ensure_code(obj, call).await?;
+            if let Some(call) = call {
+                put_task(obj, &call, false)?;
+                *wake = true;
+            }
+            events
         }
         Effect::DispatchShard(call) => {
+            let (call, events) = crate::models::ensure_code(obj, call).await?;
+            let Some(call) = call else { return Ok(events) };
             put_task(obj, &call, true)?;
             let meta = obj.meta()?;
             let copies = if meta.duplicate_shard_delivery { 2 } else { 1 };
@@ -85,7 +94,7 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
                     .await?;
             }
             *wake = true; // the watchdog re-sends a shard whose answer does not come back
-            vec![]
+            events
         }
         Effect::StopAttempt { attempt_id, .. } => {
             store.exec("UPDATE tasks SET state = 'stopped' WHERE attempt_id = ?", vec![attempt_id.into()])?;

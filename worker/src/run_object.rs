@@ -63,6 +63,9 @@ struct InitBody {
     /// Code sources the run may execute, by content hash (catalog programs, sealed code).
     #[serde(default)]
     code: std::collections::BTreeMap<String, String>,
+    /// Model runs: the candidate, the planner's metered calls and exchanges (`crate::models::init`).
+    #[serde(default)]
+    models: Option<Value>,
 }
 
 #[derive(Deserialize, serde::Serialize, Clone)]
@@ -259,6 +262,11 @@ impl RunObject {
                 crate::bridge::tool_call(self, body).await
             }
             (Method::Post, "/seal") => json_ok(&run_exec::seal(self)?),
+            (Method::Get, "/models") => json_ok(&crate::models::export(self)?),
+            (Method::Post, "/profile") => {
+                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 20).await?)?;
+                crate::models::change_profile(self, body).await
+            }
             (Method::Post, "/flush") => {
                 run_exec::flush_ledger(self).await;
                 json_ok(&json!({"outbox": run_exec::outbox_len(self)?}))
@@ -302,6 +310,8 @@ impl RunObject {
         store.append_log(&entry)?;
         store.put_meta("created_at", &now_rfc3339())?;
         *self.live.borrow_mut() = Some(run);
+        let mut effects = effects;
+        effects.extend(crate::models::init(self, body.models)?);
         self.pump(effects).await?;
         json_ok(&self.status()?)
     }

@@ -32,7 +32,7 @@ pub struct CreateRun {
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum InputArg {
+pub(crate) enum InputArg {
     Hash(String),
     Full {
         hash: String,
@@ -42,7 +42,7 @@ enum InputArg {
 }
 
 impl InputArg {
-    fn hash(&self) -> &str {
+    pub(crate) fn hash(&self) -> &str {
         match self {
             InputArg::Hash(h) | InputArg::Full { hash: h, .. } => h,
         }
@@ -125,6 +125,9 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
     if !ctype.to_ascii_lowercase().starts_with("application/json") {
         return Err(ApiError::unsupported_media_type(format!("expected application/json, got {}", if ctype.is_empty() { "none" } else { &ctype })));
     }
+    if crate::models::handles(&serde_json::from_slice(&raw).unwrap_or(Value::Null)) {
+        return crate::models::create(&req, env, who, &raw).await;
+    }
     let body: CreateRun = crate::http::parse_json(&raw)?;
     let profile_id = body.profile.clone().unwrap_or_else(|| DEFAULT_PROFILE.into());
     let profile = profile(&profile_id)?;
@@ -151,11 +154,13 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
         request_hash,
         program: None,
         code: catalog_code(&candidate_plan_programs(catalog))?,
+        served_by: None,
+        models: None,
     })
     .await
 }
 
-fn candidate_plan_programs(catalog: &Catalog) -> Vec<(String, String, writ_canon::ContentHash)> {
+pub(crate) fn candidate_plan_programs(catalog: &Catalog) -> Vec<(String, String, writ_canon::ContentHash)> {
     catalog
         .list(Some(writ_catalog::EntryKind::Program))
         .into_iter()
@@ -164,7 +169,7 @@ fn candidate_plan_programs(catalog: &Catalog) -> Vec<(String, String, writ_canon
 }
 
 /// Code sources by hash, each checked against its content (the hash the compiler froze must be the code).
-fn catalog_code(programs: &[(String, String, writ_canon::ContentHash)]) -> ApiResult<BTreeMap<String, String>> {
+pub(crate) fn catalog_code(programs: &[(String, String, writ_canon::ContentHash)]) -> ApiResult<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for (id, source, hash) in programs {
         if writ_canon::ContentHash::of_bytes(source.as_bytes()) != *hash {
@@ -175,7 +180,7 @@ fn catalog_code(programs: &[(String, String, writ_canon::ContentHash)]) -> ApiRe
     Ok(out)
 }
 
-async fn check_inputs(
+pub(crate) async fn check_inputs(
     env: &Env,
     who: &Principal,
     plan: &FrozenPlan,
@@ -223,6 +228,10 @@ pub struct RunStart {
     pub request_hash: String,
     pub program: Option<(String, writ_canon::ContentHash)>,
     pub code: BTreeMap<String, String>,
+    /// What served the run, when models did (else derived from the plan's profile).
+    pub served_by: Option<String>,
+    /// The models module's part of the run object's `/init` (see `crate::models::init`).
+    pub models: Option<Value>,
 }
 
 pub async fn start(
@@ -261,7 +270,7 @@ pub async fn start(
         workflow: s.workflow,
         objective: s.objective,
         origin: s.origin,
-        served_by: served_by(&plan),
+        served_by: s.served_by.clone().unwrap_or_else(|| served_by(&plan)),
         program_id: s.program.as_ref().map(|(id, _)| id.clone()),
         duplicate_shard_delivery: s.duplicate_shard_delivery,
     };
@@ -271,6 +280,7 @@ pub async fn start(
         "inputs": inputs,
         "program_hash": s.program.as_ref().map(|(_, h)| h),
         "code": s.code,
+        "models": s.models,
     });
     let mut resp = call_run(env, &run_id, Method::Post, "/init", Some(body)).await?;
     let status = resp.status_code();
@@ -363,6 +373,8 @@ pub async fn route(req: Request, env: &Env, who: &Principal, run_id: &str, rest:
             who.require("runs:write")?;
             relay(call_run(env, run_id, Method::Post, "/cancel", Some(j!({"principal": who.id, "reason": "cancelled by request"}))).await?).await
         }
+        (Method::Post, ["replay"]) => crate::models::replay(req, env, who, run_id).await,
+        (Method::Post, ["profile"]) => crate::models::change_profile_route(req, env, who, run_id).await,
         (Method::Post, ["seal"]) => {
             who.require("runs:write")?;
             seal(env, who, run_id).await
@@ -496,6 +508,8 @@ async fn run_program(
         request_hash,
         program: Some((program_id.to_string(), program_hash)),
         code,
+        served_by: None,
+        models: None,
     })
     .await
 }
