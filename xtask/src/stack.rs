@@ -98,6 +98,7 @@ fn start_wrangler(token: &str) -> Result<serde_json::Value> {
             .arg(state().join("wrangler"))
             .args(["--var", &format!("WRIT_BOOTSTRAP_TOKEN:{token}")])
             .args(["--var", &format!("SANDBOX_URL:http://127.0.0.1:{}", sandbox_port())])
+            .args(["--var", &format!("WRIT_PUBLIC_URL:{}", api_url())])
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEDGER_DB", hyperdrive_url())
             .current_dir(root()),
