@@ -1,3 +1,5 @@
+//! `cargo xtask bench ledger [ENTRIES]`: batched ledger appends and verification against the stack's Postgres.
+//!
 //! `cargo xtask bench billing [N]`: wall time of the canonical billing audit on the local stack, live and
 //! sealed, median of N runs each (default 3). A run is timed from `writ run` to `succeeded`, the reviewer's
 //! approval of the report gate included (it is given as soon as the gate opens).
@@ -14,7 +16,8 @@ const REFERENCE: Duration = Duration::from_secs(43 * 60);
 pub fn run(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("billing") => billing(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(3)),
-        _ => bail!("usage: cargo xtask bench billing [N]"),
+        Some("ledger") => ledger(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(50_000)),
+        _ => bail!("usage: cargo xtask bench billing [N] | ledger [ENTRIES]"),
     }
 }
 
@@ -77,4 +80,28 @@ fn billing(n: usize) -> Result<()> {
 fn median(v: &mut [Duration]) -> Duration {
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Batched appends through the real flush protocol into the stack's Postgres, then a full verification.
+fn ledger(n: u64) -> Result<()> {
+    stack::up()?;
+    let tenant = format!("bench-{}", std::process::id());
+    let writ = |args: &[&str]| -> Result<Duration> {
+        let t = Instant::now();
+        let o = Command::new(stack::bin_dir().join("writ"))
+            .args(args)
+            .env("DATABASE_URL", crate::paths::app_database_url())
+            .output()
+            .with_context(|| format!("writ {args:?}"))?;
+        if !o.status.success() {
+            bail!("writ {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        }
+        Ok(t.elapsed())
+    };
+    let append = writ(&["ledger", "append-demo", "--tenant", &tenant, "--run", &format!("{tenant}-run"), "--count", &n.to_string()])?;
+    let verify = writ(&["ledger", "verify", "--tenant", &tenant])?;
+    println!("ledger, local Postgres, {n} entries in one tenant chain:");
+    println!("  batched append: {:6.2} s   {:8.0} entries/s   target >= 5,000/s", append.as_secs_f64(), n as f64 / append.as_secs_f64());
+    println!("  verify:         {:6.2} s   {:8.0} entries/s", verify.as_secs_f64(), n as f64 / verify.as_secs_f64());
+    Ok(())
 }

@@ -25,7 +25,8 @@ commands:
   restart-worker | pg-stop | pg-start   fault injection for the resilience tests
   test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end tests against the stack
   demo    the demo command: bring the stack up and run the canonical job
-  bench billing [N]   wall time of the canonical run and of its sealed re-run (median of N)";
+  bench billing [N]   wall time of the canonical run and of its sealed re-run (median of N)
+  bench ledger [N]    batched ledger appends and chain verification against the stack's Postgres";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
