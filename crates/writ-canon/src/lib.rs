@@ -7,6 +7,7 @@
 //! escapes.
 
 mod number;
+mod ser;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -102,10 +103,11 @@ impl<'de> serde::Deserialize<'de> for ContentHash {
     }
 }
 
-/// Canonical JSON text of any serializable value.
+/// Canonical JSON text of any serializable value, written directly (no intermediate `Value`).
 pub fn to_canonical_string<T: Serialize + ?Sized>(value: &T) -> Result<String, CanonError> {
-    let v = serde_json::to_value(value).map_err(|e| CanonError::Serialize(e.to_string()))?;
-    canonical_value(&v)
+    let mut out = String::new();
+    value.serialize(ser::Canonical { out: &mut out })?;
+    Ok(out)
 }
 
 /// Canonical JSON text of a JSON value.
@@ -155,7 +157,7 @@ fn write_value(v: &Value, out: &mut String) -> Result<(), CanonError> {
     Ok(())
 }
 
-fn write_string(s: &str, out: &mut String) {
+pub(crate) fn write_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

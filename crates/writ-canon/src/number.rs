@@ -13,10 +13,10 @@ pub fn write_number(n: &Number, out: &mut String) -> Result<(), CanonError> {
         return Ok(());
     }
     let f = n.as_f64().ok_or_else(|| CanonError::NonFinite(n.to_string()))?;
-    write_f64(f, out)
+    write_f64_canonical(f, out)
 }
 
-fn write_f64(f: f64, out: &mut String) -> Result<(), CanonError> {
+pub(crate) fn write_f64_canonical(f: f64, out: &mut String) -> Result<(), CanonError> {
     if !f.is_finite() {
         return Err(CanonError::NonFinite(f.to_string()));
     }

@@ -78,3 +78,72 @@ proptest! {
         prop_assert_eq!(canonical_value(&back).unwrap(), text);
     }
 }
+
+proptest! {
+    #[test]
+    fn direct_serializer_equals_the_value_path(v in arb_json()) {
+        let via_value = canonical_value(&v).unwrap();
+        prop_assert_eq!(to_canonical_string(&v).unwrap(), via_value);
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Tagged {
+    Unit,
+    Fields { b: u8, a: Option<String>, #[serde(skip_serializing_if = "Option::is_none")] skipped: Option<u8> },
+    Newtype(Vec<f64>),
+}
+
+#[derive(serde::Serialize)]
+enum External {
+    Tuple(u8, String),
+    Struct { z: bool, y: f32 },
+    Newtype(std::collections::BTreeMap<u32, &'static str>),
+}
+
+#[test]
+fn structs_enums_and_maps_match_serde_json() {
+    let values: Vec<Box<dyn erased::Ser>> = vec![
+        Box::new(Tagged::Unit),
+        Box::new(Tagged::Fields { b: 7, a: None, skipped: None }),
+        Box::new(vec![External::Tuple(1, "x".into()), External::Struct { z: true, y: 1.5 }]),
+        Box::new(External::Newtype([(10, "ten"), (2, "two")].into_iter().collect())),
+        Box::new((f64::NAN, 'c', b"ab".to_vec(), ())),
+    ];
+    for v in values {
+        let value = serde_json::to_value(v.as_ser()).unwrap();
+        assert_eq!(v.canonical(), canonical_value(&value).unwrap());
+    }
+}
+
+/// A tiny object-safe wrapper so the table can hold values of different types.
+mod erased {
+    pub trait Ser {
+        fn canonical(&self) -> String;
+        fn as_ser(&self) -> &dyn erased_helper::Dyn;
+    }
+    pub mod erased_helper {
+        pub trait Dyn {
+            fn to_json(&self) -> serde_json::Value;
+        }
+        impl serde::Serialize for dyn Dyn + '_ {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.to_json().serialize(s)
+            }
+        }
+        impl<T: serde::Serialize> Dyn for T {
+            fn to_json(&self) -> serde_json::Value {
+                serde_json::to_value(self).unwrap()
+            }
+        }
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn canonical(&self) -> String {
+            crate::to_canonical_string(self).unwrap()
+        }
+        fn as_ser(&self) -> &dyn erased_helper::Dyn {
+            self
+        }
+    }
+}
