@@ -13,28 +13,38 @@ const FLUSH_BATCH: usize = 500;
 
 /// Append unless an entry with this key was appended before (the machine re-issues effects on resume).
 pub fn append_keyed(obj: &RunObject, key: &str, event: LedgerEvent) -> ApiResult<()> {
-    let store = obj.store();
-    #[derive(Deserialize)]
-    struct K {
-        #[allow(dead_code)]
-        key: String,
-    }
-    let seen: Vec<K> = store.rows("SELECT key FROM ledger_keys WHERE key = ?", vec![key.into()])?;
-    if !seen.is_empty() {
+    let fresh = obj.store().exec_written("INSERT OR IGNORE INTO ledger_keys (key) VALUES (?)", vec![key.into()])?;
+    if fresh == 0 {
         return Ok(());
     }
-    store.exec("INSERT INTO ledger_keys (key) VALUES (?)", vec![key.into()])?;
     append(obj, event)
 }
 
+/// The run's next ledger seq. Kept in memory (a run appends hundreds of entries); after a restart it is
+/// the larger of what the last flush stored and what the outbox still holds, so no seq is ever reused.
+fn next_seq(obj: &RunObject) -> ApiResult<u64> {
+    if let Some(n) = obj.ledger_seq() {
+        return Ok(n);
+    }
+    #[derive(Deserialize)]
+    struct M {
+        m: Option<i64>,
+    }
+    let flushed: u64 = obj.store().get_meta("ledger_next_seq")?.unwrap_or(0);
+    let waiting: Vec<M> = obj.store().rows("SELECT max(seq) AS m FROM outbox", vec![])?;
+    let waiting = waiting.first().and_then(|r| r.m).map(|m| m as u64 + 1).unwrap_or(0);
+    let n = flushed.max(waiting);
+    obj.set_ledger_seq(n);
+    Ok(n)
+}
+
 pub fn append(obj: &RunObject, event: LedgerEvent) -> ApiResult<()> {
-    let store = obj.store();
     let meta = obj.meta()?;
-    let seq: u64 = store.get_meta("ledger_next_seq")?.unwrap_or(0);
+    let seq = next_seq(obj)?;
     let entry = PendingEntry { tenant: meta.tenant, run_id: meta.run_id, seq, at: now_rfc3339(), event };
     let text = serde_json::to_string(&entry).map_err(|e| ApiError::internal(e.to_string()))?;
-    store.exec("INSERT INTO outbox (seq, entry) VALUES (?, ?)", vec![(seq as i64).into(), text.into()])?;
-    store.put_meta("ledger_next_seq", &(seq + 1))?;
+    obj.store().exec("INSERT INTO outbox (seq, entry) VALUES (?, ?)", vec![(seq as i64).into(), text.into()])?;
+    obj.set_ledger_seq(seq + 1);
     Ok(())
 }
 
@@ -49,7 +59,7 @@ pub fn len(obj: &RunObject) -> ApiResult<u64> {
 
 /// Total entries this run has recorded (flushed or waiting).
 pub fn recorded(obj: &RunObject) -> ApiResult<u64> {
-    Ok(obj.store().get_meta("ledger_next_seq")?.unwrap_or(0))
+    next_seq(obj)
 }
 
 pub async fn flush(obj: &RunObject) -> ApiResult<()> {
@@ -69,7 +79,9 @@ pub async fn flush(obj: &RunObject) -> ApiResult<()> {
             .collect::<ApiResult<_>>()?;
         let n = pending.len();
         crate::ledger_flush::flush(obj.env(), &meta.tenant, pending).await.map_err(|e| ApiError::upstream(e.to_string()))?;
-        // Deleted only after the commit: a lost acknowledgement means a resend, which the flush recognises.
+        // The next seq is stored before the rows that prove it go; deleted only after the commit: a lost
+        // acknowledgement means a resend, which the flush recognises.
+        obj.store().put_meta("ledger_next_seq", &next_seq(obj)?)?;
         obj.store().exec("DELETE FROM outbox WHERE seq <= ?", vec![last.into()])?;
         if n < FLUSH_BATCH {
             return Ok(());

@@ -38,6 +38,8 @@ pub struct RunMeta {
 pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiResult<Vec<Event>> {
     let store = obj.store();
     Ok(match effect {
+        // The bridge writes every tool call's full entry (arguments and result hashes) itself.
+        Effect::AppendLedger { record: writ_run::LedgerRecord::ToolCall { .. }, .. } => vec![],
         Effect::AppendLedger { key, record } => {
             let event = match crate::models::ledger_event(obj, &key, &record)? {
                 Some(event) => event,

@@ -26,11 +26,13 @@ pub struct RunObject {
     meta: RefCell<Option<RunMeta>>,
     /// What the progress feed last showed, to append only changes.
     last_progress: RefCell<Option<(String, usize, String)>>,
+    /// The ledger outbox's next seq (see `outbox::next_seq`).
+    ledger_seq: std::cell::Cell<Option<u64>>,
 }
 
 impl DurableObject for RunObject {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, live: RefCell::new(None), meta: RefCell::new(None), last_progress: RefCell::new(None) }
+        Self { state, env, live: RefCell::new(None), meta: RefCell::new(None), last_progress: RefCell::new(None), ledger_seq: std::cell::Cell::new(None) }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -78,6 +80,15 @@ pub struct InputRef {
 impl RunObject {
     pub fn store(&self) -> Store {
         Store::new(self.state.storage().sql())
+    }
+
+    /// The ledger outbox's next seq, when known in memory (see `outbox::next_seq`).
+    pub fn ledger_seq(&self) -> Option<u64> {
+        self.ledger_seq.get()
+    }
+
+    pub fn set_ledger_seq(&self, n: u64) {
+        self.ledger_seq.set(Some(n));
     }
 
     pub fn env(&self) -> &Env {

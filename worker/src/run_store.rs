@@ -44,6 +44,11 @@ impl Store {
         self.sql.exec(q, Some(args)).map(|_| ())
     }
 
+    /// Execute and return how many rows it wrote.
+    pub fn exec_written(&self, q: &str, args: Vec<SqlStorageValue>) -> worker::Result<usize> {
+        Ok(self.sql.exec(q, Some(args))?.rows_written())
+    }
+
     pub fn rows<T: DeserializeOwned>(&self, q: &str, args: Vec<SqlStorageValue>) -> worker::Result<Vec<T>> {
         self.sql.exec(q, Some(args))?.to_array()
     }
