@@ -84,19 +84,16 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             events
         }
         Effect::DispatchShard(call) => {
-            let (call, events) = crate::models::ensure_code(obj, call).await?;
-            let Some(call) = call else { return Ok(events) };
             put_task(obj, &call, true)?;
             let meta = obj.meta()?;
             let copies = if meta.duplicate_shard_delivery { 2 } else { 1 };
             for _ in 0..copies {
-                obj.env()
-                    .queue("SHARDS")?
-                    .send(crate::ShardMessage { probe: None, run_id: meta.run_id.clone(), attempt_id: call.attempt_id.clone() })
-                    .await?;
+                // Sent together at the end of the pump, so a step's shards arrive in one consumer batch
+                // and run side by side instead of in waves.
+                obj.queue_shard(crate::ShardMessage { probe: None, run_id: meta.run_id.clone(), attempt_id: call.attempt_id.clone() });
             }
             *wake = true; // the watchdog re-sends a shard whose answer does not come back
-            events
+            vec![]
         }
         Effect::StopAttempt { attempt_id, .. } => {
             store.exec("UPDATE tasks SET state = 'stopped' WHERE attempt_id = ?", vec![attempt_id.into()])?;

@@ -28,11 +28,13 @@ pub struct RunObject {
     last_progress: RefCell<Option<(String, usize, String)>>,
     /// The ledger outbox's next seq (see `outbox::next_seq`).
     ledger_seq: std::cell::Cell<Option<u64>>,
+    /// Shard messages produced by this pump, sent as one batch when it ends.
+    shards_out: RefCell<Vec<crate::ShardMessage>>,
 }
 
 impl DurableObject for RunObject {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, live: RefCell::new(None), meta: RefCell::new(None), last_progress: RefCell::new(None), ledger_seq: std::cell::Cell::new(None) }
+        Self { state, env, live: RefCell::new(None), meta: RefCell::new(None), last_progress: RefCell::new(None), ledger_seq: std::cell::Cell::new(None), shards_out: RefCell::new(Vec::new()) }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -85,6 +87,10 @@ impl RunObject {
     /// The ledger outbox's next seq, when known in memory (see `outbox::next_seq`).
     pub fn ledger_seq(&self) -> Option<u64> {
         self.ledger_seq.get()
+    }
+
+    pub fn queue_shard(&self, m: crate::ShardMessage) {
+        self.shards_out.borrow_mut().push(m);
     }
 
     pub fn set_ledger_seq(&self, n: u64) {
@@ -152,6 +158,10 @@ impl RunObject {
             for event in follow {
                 queue.extend(self.apply(event)?);
             }
+        }
+        let shards: Vec<crate::ShardMessage> = std::mem::take(&mut *self.shards_out.borrow_mut());
+        if !shards.is_empty() {
+            self.env.queue("SHARDS")?.send_batch(shards).await?;
         }
         self.publish_progress()?;
         if wake {

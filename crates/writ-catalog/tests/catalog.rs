@@ -248,7 +248,9 @@ fn the_billing_template_is_exactly_the_contract_others_build_against() {
             .fan_out
             .as_ref()
             .map(|f| (f.over.as_str(), f.shard_size)),
-        Some(("entries", 100))
+        // 200 items per shard: the 753 entries make four shards, which run side by side within the six
+        // connections a Worker invocation may hold open (eight ran in two waves).
+        Some(("entries", 200))
     );
     let report = &plan.steps[8];
     let gate = report.gate.as_ref().expect("report gate");
