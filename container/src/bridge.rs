@@ -39,7 +39,11 @@ fn forward(
     // One agent for the server's life: its pool keeps connections to the worker alive across calls
     // (an attempt may make hundreds), instead of a new TCP connection per call.
     static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
-    let agent = AGENT.get_or_init(|| ureq::AgentBuilder::new().max_idle_connections_per_host(16).build());
+    let agent = AGENT.get_or_init(|| {
+        ureq::AgentBuilder::new()
+            .max_idle_connections_per_host(16)
+            .build()
+    });
     let body = json!({"attempt_id": ctx.attempt_id, "tool": tool, "args": args});
     let response = agent
         .post(&bridge.url)

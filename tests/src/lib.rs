@@ -9,11 +9,16 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 pub fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the end-to-end tests with `cargo xtask test`"))
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the end-to-end tests with `cargo xtask test`")
+    })
 }
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 pub fn billing_data() -> PathBuf {
@@ -27,16 +32,22 @@ pub struct Writ {
 
 impl Writ {
     pub fn admin() -> Writ {
-        Writ { token: env("WRIT_TOKEN") }
+        Writ {
+            token: env("WRIT_TOKEN"),
+        }
     }
 
     pub fn with(token: &str) -> Writ {
-        Writ { token: token.to_string() }
+        Writ {
+            token: token.to_string(),
+        }
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(Path::new(&env("WRIT_BIN")).join("writ"));
-        c.args(args).env("WRIT_API", env("WRIT_API")).env("WRIT_TOKEN", &self.token);
+        c.args(args)
+            .env("WRIT_API", env("WRIT_API"))
+            .env("WRIT_TOKEN", &self.token);
         if let Ok(db) = std::env::var("DATABASE_URL") {
             c.env("DATABASE_URL", db);
         }
@@ -45,9 +56,17 @@ impl Writ {
 
     /// stdout of a successful command, trimmed.
     pub fn ok(&self, args: &[&str]) -> Result<String> {
-        let o = self.command(args).output().with_context(|| format!("running writ {args:?}"))?;
+        let o = self
+            .command(args)
+            .output()
+            .with_context(|| format!("running writ {args:?}"))?;
         if !o.status.success() {
-            bail!("writ {args:?} failed ({}): {}{}", o.status, String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+            bail!(
+                "writ {args:?} failed ({}): {}{}",
+                o.status,
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
         }
         Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
     }
@@ -55,7 +74,11 @@ impl Writ {
     /// (success, stdout, stderr), for commands expected to fail.
     pub fn try_run(&self, args: &[&str]) -> Result<(bool, String, String)> {
         let o = self.command(args).output()?;
-        Ok((o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned()))
+        Ok((
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ))
     }
 
     pub fn status(&self, run: &str) -> Result<Value> {
@@ -70,13 +93,15 @@ impl Writ {
 
     pub fn export(&self, run: &str, dir: &Path) -> Result<()> {
         let _ = std::fs::remove_dir_all(dir);
-        self.ok(&["artifacts", "export", run, &dir.to_string_lossy()]).map(|_| ())
+        self.ok(&["artifacts", "export", run, &dir.to_string_lossy()])
+            .map(|_| ())
     }
 }
 
 /// The REST API directly, for what the CLI does not expose (malformed requests, raw status codes).
 pub fn http(method: &str, path: &str, token: Option<&str>) -> ureq::Request {
-    let mut r = ureq::request(method, &format!("{}{}", env("WRIT_API"), path)).timeout(Duration::from_secs(60));
+    let mut r = ureq::request(method, &format!("{}{}", env("WRIT_API"), path))
+        .timeout(Duration::from_secs(60));
     if let Some(t) = token {
         r = r.set("authorization", &format!("Bearer {t}"));
     }
@@ -90,12 +115,20 @@ pub fn call(result: Result<ureq::Response, ureq::Error>) -> (u16, String, Value)
             let status = r.status();
             let ctype = r.content_type().to_string();
             let text = r.into_string().unwrap_or_default();
-            (status, ctype, serde_json::from_str(&text).unwrap_or(Value::Null))
+            (
+                status,
+                ctype,
+                serde_json::from_str(&text).unwrap_or(Value::Null),
+            )
         }
         Err(ureq::Error::Status(status, r)) => {
             let ctype = r.content_type().to_string();
             let text = r.into_string().unwrap_or_default();
-            (status, ctype, serde_json::from_str(&text).unwrap_or(Value::Null))
+            (
+                status,
+                ctype,
+                serde_json::from_str(&text).unwrap_or(Value::Null),
+            )
         }
         Err(e) => (0, String::new(), Value::String(e.to_string())),
     }
@@ -138,27 +171,49 @@ pub fn assert_same_file(a: &Path, b: &Path) {
             .take(5)
             .map(|(i, (l, r))| format!("line {}: run {l:?} / oracle {r:?}", i + 1))
             .collect();
-        panic!("{} differs from {}:\n{}", a.display(), b.display(), diff.join("\n"));
+        panic!(
+            "{} differs from {}:\n{}",
+            a.display(),
+            b.display(),
+            diff.join("\n")
+        );
     }
 }
 
 pub fn json_file(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).expect("JSON")
+    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .expect("JSON")
 }
 
 /// Start a billing run and take it to the gate; returns the run id.
 pub fn run_to_gate(w: &Writ, inputs: &Path) -> Result<String> {
-    let run = w.ok(&["run", "--workflow", "billing-audit", "--inputs", &inputs.to_string_lossy()])?;
+    let run = w.ok(&[
+        "run",
+        "--workflow",
+        "billing-audit",
+        "--inputs",
+        &inputs.to_string_lossy(),
+    ])?;
     let state = w.wait(&run)?;
     if state != "awaiting_approval" {
-        bail!("run {run} reached {state}, not awaiting_approval: {}", w.status(&run)?);
+        bail!(
+            "run {run} reached {state}, not awaiting_approval: {}",
+            w.status(&run)?
+        );
     }
     Ok(run)
 }
 
 /// A reviewer who may approve (a separate principal from the admin who starts runs).
 pub fn reviewer(name: &str) -> Result<String> {
-    Writ::admin().ok(&["token", "create", "--name", name, "--scopes", "runs:read,approve"])
+    Writ::admin().ok(&[
+        "token",
+        "create",
+        "--name",
+        name,
+        "--scopes",
+        "runs:read,approve",
+    ])
 }
 
 pub fn approve_and_finish(w: &Writ, reviewer: &str, run: &str) -> Result<()> {
@@ -178,7 +233,12 @@ pub fn approve_and_finish(w: &Writ, reviewer: &str, run: &str) -> Result<()> {
 pub fn shifted_month(days: i64, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out)?;
     let src = billing_data();
-    for f in ["engagement_letter.md", "matters.csv", "staffing.csv", "timekeepers.csv"] {
+    for f in [
+        "engagement_letter.md",
+        "matters.csv",
+        "staffing.csv",
+        "timekeepers.csv",
+    ] {
         std::fs::copy(src.join(f), out.join(f))?;
     }
     let text = std::fs::read_to_string(src.join("time_entries.csv"))?;
@@ -200,7 +260,9 @@ pub fn shifted_month(days: i64, out: &Path) -> Result<()> {
 
 fn shift_date(date: &str, days: i64) -> Result<String> {
     let parts: Vec<i64> = date.split('-').map(|p| p.parse().unwrap_or(0)).collect();
-    let [y, m, d] = parts[..] else { bail!("bad date {date}") };
+    let [y, m, d] = parts[..] else {
+        bail!("bad date {date}")
+    };
     let n = days_from_civil(y, m, d) + days;
     let (y, m, d) = civil_from_days(n);
     Ok(format!("{y:04}-{m:02}-{d:02}"))
@@ -243,7 +305,10 @@ pub fn eventually(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) ->
 
 /// `cargo xtask <cmd>` through the already-built xtask binary (fault injection for resilience tests).
 pub fn xtask(cmd: &str) -> Result<()> {
-    let status = Command::new(root().join("target/debug/xtask")).arg(cmd).status().context("running xtask")?;
+    let status = Command::new(root().join("target/debug/xtask"))
+        .arg(cmd)
+        .status()
+        .context("running xtask")?;
     if !status.success() {
         bail!("xtask {cmd} failed");
     }
@@ -253,8 +318,23 @@ pub fn xtask(cmd: &str) -> Result<()> {
 /// Rows of the ledger for a run, straight from Postgres (psql over the stack's socket, as the superuser).
 pub fn ledger_rows(run: &str) -> Result<u64> {
     let out = Command::new("psql")
-        .args(["-X", "-At", "-h", &env("WRIT_PG_SOCKET"), "-p", &env("WRIT_PG_PORT"), "-U", "postgres", "-d", "writ", "-c"])
-        .arg(format!("SELECT count(*) FROM ledger_entries WHERE run_id = '{}'", run.replace('\'', "")))
+        .args([
+            "-X",
+            "-At",
+            "-h",
+            &env("WRIT_PG_SOCKET"),
+            "-p",
+            &env("WRIT_PG_PORT"),
+            "-U",
+            "postgres",
+            "-d",
+            "writ",
+            "-c",
+        ])
+        .arg(format!(
+            "SELECT count(*) FROM ledger_entries WHERE run_id = '{}'",
+            run.replace('\'', "")
+        ))
         .output()?;
     if !out.status.success() {
         bail!("psql: {}", String::from_utf8_lossy(&out.stderr));

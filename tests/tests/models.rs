@@ -28,7 +28,11 @@ impl ModelServer {
             .context("starting writ-model-server")?;
         let mut line = String::new();
         BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
-        let url = line.trim().strip_prefix("listening on ").context("writ-model-server did not say where it listens")?.to_string();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .context("writ-model-server did not say where it listens")?
+            .to_string();
         Ok(ModelServer { child, url })
     }
 }
@@ -47,12 +51,30 @@ fn admin_token() -> String {
 /// Uploads the billing-audit inputs; the `inputs` object of a create request.
 fn upload_inputs() -> Result<Value> {
     let mut inputs = serde_json::Map::new();
-    let mut files: Vec<_> = std::fs::read_dir(billing_data())?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(billing_data())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     for f in files {
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        let stem = name.rsplit_once('.').map(|(s, _)| s.to_string()).unwrap_or_else(|| name.clone());
-        let (status, _, body) = call(http("POST", &format!("/v1/inputs?name={name}"), Some(&admin_token())).send_bytes(&std::fs::read(&f)?));
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let stem = name
+            .rsplit_once('.')
+            .map(|(s, _)| s.to_string())
+            .unwrap_or_else(|| name.clone());
+        let (status, _, body) = call(
+            http(
+                "POST",
+                &format!("/v1/inputs?name={name}"),
+                Some(&admin_token()),
+            )
+            .send_bytes(&std::fs::read(&f)?),
+        );
         if status != 201 {
             bail!("upload {name}: {status} {body}");
         }
@@ -80,7 +102,14 @@ fn id(run: &Value) -> String {
 
 /// Artifact name → hash, every artifact (deliverables and intermediate).
 fn artifact_hashes(run: &str) -> Result<Vec<(String, String)>> {
-    let (status, _, list) = call(http("GET", &format!("/v1/runs/{run}/artifacts?all=true"), Some(&admin_token())).call());
+    let (status, _, list) = call(
+        http(
+            "GET",
+            &format!("/v1/runs/{run}/artifacts?all=true"),
+            Some(&admin_token()),
+        )
+        .call(),
+    );
     if status != 200 {
         bail!("artifacts of {run}: {status} {list}");
     }
@@ -88,7 +117,12 @@ fn artifact_hashes(run: &str) -> Result<Vec<(String, String)>> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|a| (a["name"].as_str().unwrap_or("").to_string(), a["hash"].as_str().unwrap_or("").to_string()))
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap_or("").to_string(),
+                a["hash"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     h.sort();
     Ok(h)
@@ -107,15 +141,28 @@ fn ledger_events(run: &str, event_type: &str) -> Result<Vec<Value>> {
     if !out.status.success() {
         bail!("psql: {}", String::from_utf8_lossy(&out.stderr));
     }
-    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.trim().is_empty()).map(|l| Ok(serde_json::from_str(l)?)).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| Ok(serde_json::from_str(l)?))
+        .collect()
 }
 
 fn flushed(run: &str) -> Result<()> {
-    eventually("the ledger outbox to flush", 60, || Ok(Writ::admin().status(run)?["shell"]["ledger_pending"] == 0))
+    eventually("the ledger outbox to flush", 60, || {
+        Ok(Writ::admin().status(run)?["shell"]["ledger_pending"] == 0)
+    })
 }
 
 fn change_profile(run: &str, body: Value) -> (u16, Value) {
-    let (status, _, out) = call(http("POST", &format!("/v1/runs/{run}/profile"), Some(&admin_token())).send_json(body));
+    let (status, _, out) = call(
+        http(
+            "POST",
+            &format!("/v1/runs/{run}/profile"),
+            Some(&admin_token()),
+        )
+        .send_json(body),
+    );
     (status, out)
 }
 
@@ -130,8 +177,15 @@ fn full_run(profile: &str, provider: &str) -> Result<()> {
     let status = admin.status(&run)?;
     assert_eq!(state, "awaiting_approval", "{status}");
     let served = status["served_by"].as_str().unwrap_or_default();
-    assert!(served.contains(&format!("planner: {provider}")) && served.contains(&format!("executor: {provider}")), "served_by: {served}");
-    assert!(status["usage"]["model_calls"].as_u64().unwrap_or(0) >= 2, "planner and executor calls are metered: {status}");
+    assert!(
+        served.contains(&format!("planner: {provider}"))
+            && served.contains(&format!("executor: {provider}")),
+        "served_by: {served}"
+    );
+    assert!(
+        status["usage"]["model_calls"].as_u64().unwrap_or(0) >= 2,
+        "planner and executor calls are metered: {status}"
+    );
 
     // The first model call froze the profile: an admin cannot change it any more.
     let (code, problem) = change_profile(&run, json!({"profile": "builtin"}));
@@ -142,38 +196,91 @@ fn full_run(profile: &str, provider: &str) -> Result<()> {
     let status = admin.status(&run)?;
     let calls = status["usage"]["model_calls"].as_u64().unwrap_or(0);
     let steps = status["steps"].as_array().map(Vec::len).unwrap_or(0) as u64;
-    assert_eq!(calls, steps + 1, "one planner call and one executor call per step: {status}");
-    assert!(status["usage"]["tokens"].as_u64().unwrap_or(0) > 0 && status["usage"]["cost_micros"].as_u64().unwrap_or(0) > 0, "{status}");
+    assert_eq!(
+        calls,
+        steps + 1,
+        "one planner call and one executor call per step: {status}"
+    );
+    assert!(
+        status["usage"]["tokens"].as_u64().unwrap_or(0) > 0
+            && status["usage"]["cost_micros"].as_u64().unwrap_or(0) > 0,
+        "{status}"
+    );
 
     flushed(&run)?;
     let entries = ledger_events(&run, "model_call")?;
-    assert_eq!(entries.len() as u64, calls, "a ledger model_call per call: {entries:?}");
+    assert_eq!(
+        entries.len() as u64,
+        calls,
+        "a ledger model_call per call: {entries:?}"
+    );
     for e in &entries {
         assert_eq!(e["provider"], provider, "{e}");
-        assert!(e["tokens_in"].as_u64().unwrap_or(0) > 0 && e["tokens_out"].as_u64().unwrap_or(0) > 0, "{e}");
+        assert!(
+            e["tokens_in"].as_u64().unwrap_or(0) > 0 && e["tokens_out"].as_u64().unwrap_or(0) > 0,
+            "{e}"
+        );
         assert!(e["cost_usd"].as_str().is_some_and(|c| c != "0"), "{e}");
-        assert!(e["request_hash"].as_str().is_some_and(|h| h.starts_with("b3:")), "{e}");
-        assert!(e["response_hash"].as_str().is_some_and(|h| h.starts_with("b3:")), "{e}");
+        assert!(
+            e["request_hash"]
+                .as_str()
+                .is_some_and(|h| h.starts_with("b3:")),
+            "{e}"
+        );
+        assert!(
+            e["response_hash"]
+                .as_str()
+                .is_some_and(|h| h.starts_with("b3:")),
+            "{e}"
+        );
     }
-    assert!(entries.iter().filter(|e| e["step"].is_string()).count() as u64 == steps, "every step's code call names its step");
+    assert!(
+        entries.iter().filter(|e| e["step"].is_string()).count() as u64 == steps,
+        "every step's code call names its step"
+    );
     assert_eq!(ledger_events(&run, "profile_frozen")?.len(), 1);
     let original = artifact_hashes(&run)?;
     assert!(!original.is_empty());
 
     // Replay with the model gone: every answer comes from the recording.
     drop(server);
-    let (code, _, replayed) = call(http("POST", &format!("/v1/runs/{run}/replay"), Some(&admin_token())).call());
+    let (code, _, replayed) = call(
+        http(
+            "POST",
+            &format!("/v1/runs/{run}/replay"),
+            Some(&admin_token()),
+        )
+        .call(),
+    );
     assert_eq!(code, 201, "{replayed}");
     let replay = id(&replayed);
-    assert!(replayed["served_by"].as_str().is_some_and(|s| s.starts_with(&format!("replay of {run}"))), "{replayed}");
-    assert_eq!(replayed["plan_hash"], status["plan_hash"], "the replayed planner drafted the same plan");
+    assert!(
+        replayed["served_by"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(&format!("replay of {run}"))),
+        "{replayed}"
+    );
+    assert_eq!(
+        replayed["plan_hash"], status["plan_hash"],
+        "the replayed planner drafted the same plan"
+    );
     let state = admin.wait(&replay)?;
     if state == "awaiting_approval" {
         approve_and_finish(&admin, &reviewer, &replay)?;
     } else {
-        bail!("replay {replay} reached {state}: {}", admin.status(&replay)?);
+        bail!(
+            "replay {replay} reached {state}: {}",
+            admin.status(&replay)?
+        );
     }
-    assert_eq!(artifact_hashes(&replay)?.into_iter().map(|(n, h)| (n, h)).collect::<Vec<_>>(), original, "a replay gives the same artifacts");
+    assert_eq!(
+        artifact_hashes(&replay)?
+            .into_iter()
+            .map(|(n, h)| (n, h))
+            .collect::<Vec<_>>(),
+        original,
+        "a replay gives the same artifacts"
+    );
     Ok(())
 }
 
@@ -192,20 +299,34 @@ fn a_token_budget_stops_the_run_at_the_cap() -> Result<()> {
     let admin = Writ::admin();
     let server = ModelServer::start()?;
     // Enough for the planner and the first steps' code, not for the whole run.
-    let run = id(&create("openai-compatible", &server, json!({"profile_override": {"budgets": {"tokens": 20000}}}))?);
+    let run = id(&create(
+        "openai-compatible",
+        &server,
+        json!({"profile_override": {"budgets": {"tokens": 20000}}}),
+    )?);
     let state = admin.wait(&run)?;
     let status = admin.status(&run)?;
     assert_eq!(state, "failed", "{status}");
     let error = status["error"].as_str().unwrap_or_default();
-    assert!(error.contains("R0023") && error.contains("tokens") && error.contains("cap 20000"), "the reason is in the status: {error}");
-    assert!(status["usage"]["tokens"].as_u64().unwrap_or(0) > 20000, "{status}");
+    assert!(
+        error.contains("R0023") && error.contains("tokens") && error.contains("cap 20000"),
+        "the reason is in the status: {error}"
+    );
+    assert!(
+        status["usage"]["tokens"].as_u64().unwrap_or(0) > 20000,
+        "{status}"
+    );
     flushed(&run)?;
     let stops = ledger_events(&run, "budget_stop")?;
     assert_eq!(stops.len(), 1, "{stops:?}");
     assert_eq!(stops[0]["budget"], "tokens");
     assert_eq!(stops[0]["limit"], "20000");
     let finished = ledger_events(&run, "run_finished")?;
-    assert_eq!(finished.first().map(|f| f["outcome"].clone()), Some(json!("budget_stopped")), "{finished:?}");
+    assert_eq!(
+        finished.first().map(|f| f["outcome"].clone()),
+        Some(json!("budget_stopped")),
+        "{finished:?}"
+    );
     Ok(())
 }
 
@@ -214,11 +335,17 @@ fn the_profile_changes_before_the_first_model_call_only() -> Result<()> {
     let admin = Writ::admin();
     // The built-in provider makes no model call: the profile is not frozen and an admin may change it.
     let run = run_to_gate(&admin, &billing_data())?;
-    let (code, out) = change_profile(&run, json!({"profile": "builtin", "profile_override": {"budgets": {"tokens": 0}}}));
+    let (code, out) = change_profile(
+        &run,
+        json!({"profile": "builtin", "profile_override": {"budgets": {"tokens": 0}}}),
+    );
     assert_eq!(code, 200, "{out}");
     // Only admins change profiles.
     let reviewer = reviewer("e2e-models-profile")?;
-    let (code, _, _) = call(http("POST", &format!("/v1/runs/{run}/profile"), Some(&reviewer)).send_json(json!({"profile": "builtin"})));
+    let (code, _, _) = call(
+        http("POST", &format!("/v1/runs/{run}/profile"), Some(&reviewer))
+            .send_json(json!({"profile": "builtin"})),
+    );
     assert_eq!(code, 403);
     admin.ok(&["cancel", &run])?;
     Ok(())

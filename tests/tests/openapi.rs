@@ -17,7 +17,9 @@ fn openapi_document_validates_and_the_api_conforms_under_fuzzing() {
          (or `cargo xtask up && . .writ/env` first)"
     );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("api_fuzz.py");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent");
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let status = Command::new(&python)
         .arg(&script)

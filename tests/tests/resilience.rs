@@ -10,7 +10,12 @@ fn deliverable_hashes(w: &Writ, run: &str) -> anyhow::Result<Vec<(String, String
         .as_array()
         .into_iter()
         .flatten()
-        .map(|a| (a["name"].as_str().unwrap_or("").to_string(), a["hash"].as_str().unwrap_or("").to_string()))
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap_or("").to_string(),
+                a["hash"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     h.sort();
     Ok(h)
@@ -27,16 +32,32 @@ fn resilience_scenarios() -> anyhow::Result<()> {
     let reference = deliverable_hashes(&admin, &calm)?;
 
     // 1. wrangler dev killed and restarted mid-run: the run resumes from its log.
-    let run = admin.ok(&["run", "--workflow", "billing-audit", "--inputs", &billing_data().to_string_lossy()])?;
-    eventually("the run to get going", 60, || Ok(admin.status(&run)?["progress"]["done"].as_u64().unwrap_or(0) >= 2))?;
+    let run = admin.ok(&[
+        "run",
+        "--workflow",
+        "billing-audit",
+        "--inputs",
+        &billing_data().to_string_lossy(),
+    ])?;
+    eventually("the run to get going", 60, || {
+        Ok(admin.status(&run)?["progress"]["done"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 2)
+    })?;
     xtask("restart-worker")?;
     let state = admin.wait(&run)?;
     assert_eq!(state, "awaiting_approval", "{}", admin.status(&run)?);
     approve_and_finish(&admin, &reviewer, &run)?;
-    assert_eq!(deliverable_hashes(&admin, &run)?, reference, "a restarted run ends with the same artifacts");
+    assert_eq!(
+        deliverable_hashes(&admin, &run)?,
+        reference,
+        "a restarted run ends with the same artifacts"
+    );
 
     // 2. Every shard message delivered twice: each shard's result is applied once.
-    let inputs: serde_json::Value = serde_json::from_str(&admin.ok(&["upload", &billing_data().to_string_lossy()])?)?;
+    let inputs: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["upload", &billing_data().to_string_lossy()])?)?;
     let (status, _, body) = call(
         http("POST", "/v1/runs", Some(&env("WRIT_TOKEN")))
             .set("x-writ-chaos", "duplicate-shard-delivery")
@@ -47,31 +68,69 @@ fn resilience_scenarios() -> anyhow::Result<()> {
     assert_eq!(admin.wait(&dup)?, "awaiting_approval");
     approve_and_finish(&admin, &reviewer, &dup)?;
     let st = admin.status(&dup)?;
-    let shards = st["steps"].as_array().into_iter().flatten().filter_map(|s| s["shards"].as_u64()).sum::<u64>();
-    let absorbed = st["shell"]["duplicate_results_ignored"].as_u64().unwrap_or(0) + st["shell"]["late_redeliveries"].as_u64().unwrap_or(0);
+    let shards = st["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["shards"].as_u64())
+        .sum::<u64>();
+    let absorbed = st["shell"]["duplicate_results_ignored"]
+        .as_u64()
+        .unwrap_or(0)
+        + st["shell"]["late_redeliveries"].as_u64().unwrap_or(0);
     assert!(shards > 0);
-    assert_eq!(absorbed, shards, "every duplicate delivery is absorbed, none applied: {}", st["shell"]);
+    assert_eq!(
+        absorbed, shards,
+        "every duplicate delivery is absorbed, none applied: {}",
+        st["shell"]
+    );
     let log: serde_json::Value = serde_json::from_str(&admin.ok(&["status", &dup, "--json"])?)?;
     assert_eq!(log["state"], "succeeded");
-    assert_eq!(deliverable_hashes(&admin, &dup)?, reference, "duplicates change nothing");
+    assert_eq!(
+        deliverable_hashes(&admin, &dup)?,
+        reference,
+        "duplicates change nothing"
+    );
 
     // 3. Postgres stopped mid-run: the run finishes, entries wait, and all arrive once when it returns.
-    let run = admin.ok(&["run", "--workflow", "billing-audit", "--inputs", &billing_data().to_string_lossy()])?;
+    let run = admin.ok(&[
+        "run",
+        "--workflow",
+        "billing-audit",
+        "--inputs",
+        &billing_data().to_string_lossy(),
+    ])?;
     xtask("pg-stop")?;
     let result = (|| -> anyhow::Result<()> {
         assert_eq!(admin.wait(&run)?, "awaiting_approval");
         approve_and_finish(&admin, &reviewer, &run)?;
-        let pending = admin.status(&run)?["shell"]["ledger_pending"].as_u64().unwrap_or(0);
-        assert!(pending > 0, "with Postgres down the entries wait in the outbox");
+        let pending = admin.status(&run)?["shell"]["ledger_pending"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(
+            pending > 0,
+            "with Postgres down the entries wait in the outbox"
+        );
         let health: serde_json::Value = call(http("GET", "/v1/health", None).call()).2;
-        assert_ne!(health["components"]["ledger_db"], "ok", "health reports the ledger database failing: {health}");
+        assert_ne!(
+            health["components"]["ledger_db"], "ok",
+            "health reports the ledger database failing: {health}"
+        );
         Ok(())
     })();
     xtask("pg-start")?;
     result?;
-    eventually("the outbox to drain after the outage", 90, || Ok(admin.status(&run)?["shell"]["ledger_pending"] == 0))?;
-    let recorded = admin.status(&run)?["shell"]["ledger_recorded"].as_u64().unwrap_or(0);
-    assert_eq!(ledger_rows(&run)?, recorded, "every entry arrived exactly once");
+    eventually("the outbox to drain after the outage", 90, || {
+        Ok(admin.status(&run)?["shell"]["ledger_pending"] == 0)
+    })?;
+    let recorded = admin.status(&run)?["shell"]["ledger_recorded"]
+        .as_u64()
+        .unwrap_or(0);
+    assert_eq!(
+        ledger_rows(&run)?,
+        recorded,
+        "every entry arrived exactly once"
+    );
     admin.ok(&["ledger", "verify"])?;
     assert_eq!(deliverable_hashes(&admin, &run)?, reference);
     Ok(())

@@ -35,12 +35,32 @@ fn a_schedule_runs_its_program_once_per_due_time() -> anyhow::Result<()> {
     shifted_month(30, &month)?;
     // Programs are content-addressed: earlier tests may have sealed the same one. Start from no schedule of it.
     let (_, _, list) = call(http("GET", "/v1/schedules", Some(&env("WRIT_TOKEN"))).call());
-    for s in list["schedules"].as_array().into_iter().flatten().filter(|s| s["program_id"] == program.as_str()) {
-        call(http("DELETE", &format!("/v1/schedules/{}", s["id"].as_str().unwrap_or_default()), Some(&env("WRIT_TOKEN"))).call());
+    for s in list["schedules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["program_id"] == program.as_str())
+    {
+        call(
+            http(
+                "DELETE",
+                &format!("/v1/schedules/{}", s["id"].as_str().unwrap_or_default()),
+                Some(&env("WRIT_TOKEN")),
+            )
+            .call(),
+        );
     }
     let prefix = format!("e2e/{program}/2026-12");
     admin.ok(&["upload", &month.to_string_lossy(), "--prefix", &prefix])?;
-    let id = admin.ok(&["schedule", "create", &program, "--cron", "* * * * *", "--prefix", &format!("e2e/{program}/")])?;
+    let id = admin.ok(&[
+        "schedule",
+        "create",
+        &program,
+        "--cron",
+        "* * * * *",
+        "--prefix",
+        &format!("e2e/{program}/"),
+    ])?;
     assert!(id.starts_with("sch_"), "{id}");
 
     // Fired twice within one minute, the schedule starts exactly one run.
@@ -50,11 +70,17 @@ fn a_schedule_runs_its_program_once_per_due_time() -> anyhow::Result<()> {
         fire_cron()?;
         fire_cron()?;
         if chrono_minute() == minute {
-            break runs_of(&program)?.into_iter().filter(|r| !before.contains(r)).collect::<Vec<_>>();
+            break runs_of(&program)?
+                .into_iter()
+                .filter(|r| !before.contains(r))
+                .collect::<Vec<_>>();
         }
         // The minute turned between the two firings; both may legitimately have started a run. Try again.
         std::thread::sleep(std::time::Duration::from_secs(2));
-        for r in runs_of(&program)?.into_iter().filter(|r| !before.contains(r)) {
+        for r in runs_of(&program)?
+            .into_iter()
+            .filter(|r| !before.contains(r))
+        {
             let _ = admin.try_run(&["cancel", &r]);
         }
     };
@@ -72,7 +98,14 @@ fn a_schedule_runs_its_program_once_per_due_time() -> anyhow::Result<()> {
     admin.export(run2, &out)?;
     oracle(&month, &expect)?;
     assert_same_file(&out.join("findings.csv"), &expect.join("findings.csv"));
-    let (s, _, b) = call(http("DELETE", &format!("/v1/schedules/{id}"), Some(&env("WRIT_TOKEN"))).call());
+    let (s, _, b) = call(
+        http(
+            "DELETE",
+            &format!("/v1/schedules/{id}"),
+            Some(&env("WRIT_TOKEN")),
+        )
+        .call(),
+    );
     assert_eq!(s, 200, "{b}");
     let _ = json!({});
     Ok(())
@@ -80,5 +113,8 @@ fn a_schedule_runs_its_program_once_per_due_time() -> anyhow::Result<()> {
 
 /// The current UTC minute since the epoch.
 fn chrono_minute() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 60).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 60)
+        .unwrap_or(0)
 }

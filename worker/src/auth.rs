@@ -25,7 +25,10 @@ impl Principal {
         if self.has(scope) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("this token lacks the `{scope}` scope")).with(serde_json::json!({"required_scope": scope})))
+            Err(
+                ApiError::forbidden(format!("this token lacks the `{scope}` scope"))
+                    .with(serde_json::json!({"required_scope": scope})),
+            )
         }
     }
 }
@@ -35,19 +38,34 @@ pub fn hash_token(token: &str) -> String {
 }
 
 pub async fn authenticate(req: &Request, env: &Env) -> ApiResult<Principal> {
-    let header = req.headers().get("authorization").ok().flatten().ok_or_else(|| {
-        ApiError::unauthorized("send `Authorization: Bearer <token>`; `writ token create` makes one")
-    })?;
+    let header = req
+        .headers()
+        .get("authorization")
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "send `Authorization: Bearer <token>`; `writ token create` makes one",
+            )
+        })?;
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header is not `Bearer <token>`"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header is not `Bearer <token>`")
+        })?;
     if let Some(p) = bootstrap_principal(env, token) {
         return Ok(p);
     }
-    let found = registry::call(env, &RegistryOp::LookupToken { hash: hash_token(token) }).await?;
+    let found = registry::call(
+        env,
+        &RegistryOp::LookupToken {
+            hash: hash_token(token),
+        },
+    )
+    .await?;
     serde_json::from_value::<Option<Principal>>(found)
         .ok()
         .flatten()
@@ -64,8 +82,16 @@ fn bootstrap_principal(env: &Env, token: &str) -> Option<Principal> {
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), token.as_bytes()) {
         return None;
     }
-    let tenant = env.var("WRIT_BOOTSTRAP_TENANT").map(|v| v.to_string()).unwrap_or_else(|_| "local".into());
-    Some(Principal { id: "bootstrap".into(), tenant, name: "admin".into(), scopes: vec!["admin".into()] })
+    let tenant = env
+        .var("WRIT_BOOTSTRAP_TENANT")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "local".into());
+    Some(Principal {
+        id: "bootstrap".into(),
+        tenant,
+        name: "admin".into(),
+        scopes: vec!["admin".into()],
+    })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -74,6 +100,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 pub fn random_hex(bytes: usize) -> ApiResult<String> {
     let mut buf = vec![0u8; bytes];
-    getrandom::getrandom(&mut buf).map_err(|e| ApiError::internal(format!("randomness unavailable: {e}")))?;
+    getrandom::getrandom(&mut buf)
+        .map_err(|e| ApiError::internal(format!("randomness unavailable: {e}")))?;
     Ok(hex::encode(buf))
 }

@@ -14,18 +14,33 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
     let tool = body["tool"].as_str().unwrap_or_default().to_string();
     let (expected, call, state) = crate::run_exec::task_token(obj, &attempt_id)?;
     if expected != token || !(state == "running" || state == "dispatched") {
-        return Err(ApiError::unauthorized("the bridge token does not belong to a running attempt"));
+        return Err(ApiError::unauthorized(
+            "the bridge token does not belong to a running attempt",
+        ));
     }
     // Unique and deterministic: the machine's seq of the event that will carry the request.
     let call_id = format!("c{}", obj.with_run(|r| r.seq)? + 1);
-    let effects = obj.apply(Event::ToolCallRequested { attempt_id: attempt_id.clone(), call_id: call_id.clone(), tool: tool.clone(), cost_micros: 0 })?;
+    let effects = obj.apply(Event::ToolCallRequested {
+        attempt_id: attempt_id.clone(),
+        call_id: call_id.clone(),
+        tool: tool.clone(),
+        cost_micros: 0,
+    })?;
     let decision = effects.iter().find_map(|e| match e {
-        Effect::ToolDecision { call_id: c, allowed, code, reason, .. } if *c == call_id => Some((*allowed, code.map(|c| c.to_string()), reason.clone())),
+        Effect::ToolDecision {
+            call_id: c,
+            allowed,
+            code,
+            reason,
+            ..
+        } if *c == call_id => Some((*allowed, code.map(|c| c.to_string()), reason.clone())),
         _ => None,
     });
     obj.pump(effects).await?;
     let Some((allowed, code, reason)) = decision else {
-        return json_ok(&json!({"ok": false, "error": {"code": "no-decision", "message": "the run did not decide on this call"}}));
+        return json_ok(
+            &json!({"ok": false, "error": {"code": "no-decision", "message": "the run did not decide on this call"}}),
+        );
     };
     let args = body.get("args").cloned().unwrap_or(Value::Null);
     if !allowed {
@@ -36,21 +51,33 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
     let result = writ_tools::call(&tool, &args);
     let (ok, payload) = match &result {
         Ok(v) => (true, json!({"ok": true, "result": v})),
-        Err(e) => (false, json!({"ok": false, "error": {"code": e.code(), "message": e.to_string()}})),
+        Err(e) => (
+            false,
+            json!({"ok": false, "error": {"code": e.code(), "message": e.to_string()}}),
+        ),
     };
     record(obj, &call.step, &tool, &args, &payload, ok)?;
     json_ok(&payload)
 }
 
 /// The ledger entry of one tool call, allowed or refused.
-fn record(obj: &RunObject, step: &str, tool: &str, args: &Value, payload: &Value, ok: bool) -> ApiResult<()> {
+fn record(
+    obj: &RunObject,
+    step: &str,
+    tool: &str,
+    args: &Value,
+    payload: &Value,
+    ok: bool,
+) -> ApiResult<()> {
     crate::outbox::append(
         obj,
         writ_ledger::LedgerEvent::ToolCall {
             step: Some(step.to_string()),
             tool: tool.to_string(),
-            args_hash: writ_canon::hash_of(args).unwrap_or_else(|_| writ_canon::ContentHash::of_bytes(b"")),
-            result_hash: writ_canon::hash_of(payload).unwrap_or_else(|_| writ_canon::ContentHash::of_bytes(b"")),
+            args_hash: writ_canon::hash_of(args)
+                .unwrap_or_else(|_| writ_canon::ContentHash::of_bytes(b"")),
+            result_hash: writ_canon::hash_of(payload)
+                .unwrap_or_else(|_| writ_canon::ContentHash::of_bytes(b"")),
             ok,
             cost_usd: writ_ledger::UsdAmount::zero(),
         },

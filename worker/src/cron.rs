@@ -14,13 +14,21 @@ impl Cron {
     pub fn parse(text: &str) -> Result<Cron, String> {
         let parts: Vec<&str> = text.split_whitespace().collect();
         if parts.len() != 5 {
-            return Err(format!("`{text}` has {} fields; cron needs 5 (minute hour day month weekday)", parts.len()));
+            return Err(format!(
+                "`{text}` has {} fields; cron needs 5 (minute hour day month weekday)",
+                parts.len()
+            ));
         }
         let mut fields: [Vec<bool>; 5] = Default::default();
         for (i, part) in parts.iter().enumerate() {
-            fields[i] = field(part, RANGES[i].0, RANGES[i].1).map_err(|e| format!("field {} (`{part}`): {e}", i + 1))?;
+            fields[i] = field(part, RANGES[i].0, RANGES[i].1)
+                .map_err(|e| format!("field {} (`{part}`): {e}", i + 1))?;
         }
-        Ok(Cron { fields, dom_any: parts[2] == "*", dow_any: parts[4] == "*" })
+        Ok(Cron {
+            fields,
+            dom_any: parts[2] == "*",
+            dow_any: parts[4] == "*",
+        })
     }
 
     /// Does the minute starting at `ms` (Unix milliseconds, UTC) match?
@@ -61,7 +69,11 @@ fn field(text: &str, lo: u32, hi: u32) -> Result<Vec<bool>, String> {
             (v, if item.contains('/') { hi } else { v })
         };
         // Sunday may be written 7.
-        let (a, b) = if hi == 6 { (a % 7, if b == 7 { 6 } else { b }) } else { (a, b) };
+        let (a, b) = if hi == 6 {
+            (a % 7, if b == 7 { 6 } else { b })
+        } else {
+            (a, b)
+        };
         if a < lo || b > hi || a > b {
             return Err(format!("{a}-{b} is outside {lo}-{hi}"));
         }

@@ -21,8 +21,21 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: u16, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        ApiError { status, slug, title, detail: detail.into(), pointer: None, extra: None, allow: None }
+    pub fn new(
+        status: u16,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            pointer: None,
+            extra: None,
+            allow: None,
+        }
     }
     pub fn at(mut self, pointer: impl Into<String>) -> Self {
         self.pointer = Some(pointer.into());
@@ -43,7 +56,12 @@ impl ApiError {
         Self::new(422, "invalid-request", "Invalid request", detail).at(pointer)
     }
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(401, "unauthorized", "Missing or invalid bearer token", detail)
+        Self::new(
+            401,
+            "unauthorized",
+            "Missing or invalid bearer token",
+            detail,
+        )
     }
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(403, "forbidden", "Forbidden", detail)
@@ -60,10 +78,20 @@ impl ApiError {
         Self::new(409, "conflict", "Conflict", detail)
     }
     pub fn too_large(limit: usize) -> Self {
-        Self::new(413, "payload-too-large", "Payload too large", format!("the body exceeds the limit of {limit} bytes"))
+        Self::new(
+            413,
+            "payload-too-large",
+            "Payload too large",
+            format!("the body exceeds the limit of {limit} bytes"),
+        )
     }
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
-        Self::new(415, "unsupported-media-type", "Unsupported media type", detail)
+        Self::new(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            detail,
+        )
     }
     pub fn upstream(detail: impl Into<String>) -> Self {
         Self::new(502, "upstream-failure", "A dependency failed", detail)
@@ -97,7 +125,10 @@ impl ApiError {
         if let Some(allow) = self.allow {
             let _ = headers.set("allow", allow);
         }
-        Response::builder().with_status(self.status).with_headers(headers).fixed(text.into_bytes())
+        Response::builder()
+            .with_status(self.status)
+            .with_headers(headers)
+            .fixed(text.into_bytes())
     }
 }
 

@@ -10,7 +10,10 @@ pub async fn handle(env: &Env) -> Result<Response> {
     components.insert("r2".into(), status(r2(env).await));
     components.insert("queue".into(), status(queue(env).await));
     components.insert("sandbox".into(), status(sandbox_health(env).await));
-    components.insert("ledger_db".into(), status(ledger_db::ping(env).await.map_err(|e| e.to_string())));
+    components.insert(
+        "ledger_db".into(),
+        status(ledger_db::ping(env).await.map_err(|e| e.to_string())),
+    );
     let all_ok = components.values().all(|v| v == "ok");
     let body = json!({
         "status": if all_ok { "ok" } else { "degraded" },
@@ -29,33 +32,64 @@ fn status(r: std::result::Result<(), String>) -> Value {
 
 async fn durable_objects(env: &Env) -> std::result::Result<(), String> {
     let ns = env.durable_object("REGISTRY").map_err(|e| e.to_string())?;
-    let stub = ns.id_from_name("global").and_then(|id| id.get_stub()).map_err(|e| e.to_string())?;
-    let mut resp = stub.fetch_with_str("http://registry/ping").await.map_err(|e| e.to_string())?;
+    let stub = ns
+        .id_from_name("global")
+        .and_then(|id| id.get_stub())
+        .map_err(|e| e.to_string())?;
+    let mut resp = stub
+        .fetch_with_str("http://registry/ping")
+        .await
+        .map_err(|e| e.to_string())?;
     match resp.status_code() {
         200 => Ok(()),
-        code => Err(format!("registry answered {code}: {}", resp.text().await.unwrap_or_default())),
+        code => Err(format!(
+            "registry answered {code}: {}",
+            resp.text().await.unwrap_or_default()
+        )),
     }
 }
 
 async fn r2(env: &Env) -> std::result::Result<(), String> {
     let bucket = env.bucket("ARTIFACTS").map_err(|e| e.to_string())?;
-    bucket.put("health/probe", "ok".to_string()).execute().await.map_err(|e| e.to_string())?;
-    let object = bucket.get("health/probe").execute().await.map_err(|e| e.to_string())?;
+    bucket
+        .put("health/probe", "ok".to_string())
+        .execute()
+        .await
+        .map_err(|e| e.to_string())?;
+    let object = bucket
+        .get("health/probe")
+        .execute()
+        .await
+        .map_err(|e| e.to_string())?;
     let object = object.ok_or("probe object missing after write")?;
     let body = object.body().ok_or("probe object has no body")?;
     let text = body.text().await.map_err(|e| e.to_string())?;
-    if text == "ok" { Ok(()) } else { Err(format!("probe read back {text:?}")) }
+    if text == "ok" {
+        Ok(())
+    } else {
+        Err(format!("probe read back {text:?}"))
+    }
 }
 
 async fn queue(env: &Env) -> std::result::Result<(), String> {
     let q = env.queue("SHARDS").map_err(|e| e.to_string())?;
-    q.send(crate::ShardMessage { probe: Some(true), ..Default::default() }).await.map_err(|e| e.to_string())
+    q.send(crate::ShardMessage {
+        probe: Some(true),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| e.to_string())
 }
 
 async fn sandbox_health(env: &Env) -> std::result::Result<(), String> {
-    let mut resp = sandbox::fetch(env, "/health", Method::Get, None).await.map_err(|e| e.to_string())?;
+    let mut resp = sandbox::fetch(env, "/health", Method::Get, None)
+        .await
+        .map_err(|e| e.to_string())?;
     match resp.status_code() {
         200 => Ok(()),
-        code => Err(format!("sandbox answered {code}: {}", resp.text().await.unwrap_or_default())),
+        code => Err(format!(
+            "sandbox answered {code}: {}",
+            resp.text().await.unwrap_or_default()
+        )),
     }
 }

@@ -15,7 +15,10 @@ pub async fn body_bytes(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
             return Err(ApiError::too_large(limit));
         }
     }
-    let bytes = req.bytes().await.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
     if bytes.len() > limit {
         return Err(ApiError::too_large(limit));
     }
@@ -24,12 +27,26 @@ pub async fn body_bytes(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
 
 /// A JSON body: `application/json`, within the limit, every field known (types deny unknown fields).
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
-    let ctype = req.headers().get("content-type").ok().flatten().unwrap_or_default();
-    let media = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let media = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if media != "application/json" && !media.ends_with("+json") {
         return Err(ApiError::unsupported_media_type(format!(
             "expected content-type application/json, got {}",
-            if ctype.is_empty() { "none".to_string() } else { ctype }
+            if ctype.is_empty() {
+                "none".to_string()
+            } else {
+                ctype
+            }
         )));
     }
     let bytes = body_bytes(req, JSON_BODY_LIMIT).await?;
@@ -38,8 +55,8 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     // Syntax first, so that malformed JSON and a wrong shape get different problem types.
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| ApiError::malformed_json(format!("the body is not JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::malformed_json(format!("the body is not JSON: {e}")))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = to_pointer(&e.path().to_string());
         ApiError::invalid_field(pointer, e.inner().to_string())
@@ -74,10 +91,14 @@ fn to_pointer(path: &str) -> String {
 }
 
 pub fn json<T: Serialize>(status: u16, value: &T) -> ApiResult<Response> {
-    Ok(Response::from_json(value).map_err(ApiError::from)?.with_status(status))
+    Ok(Response::from_json(value)
+        .map_err(ApiError::from)?
+        .with_status(status))
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let url = req.url().ok()?;
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }

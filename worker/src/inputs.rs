@@ -17,20 +17,27 @@ pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 200
         && !name.starts_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
         && !name.contains("..")
 }
 
 pub async fn upload(mut req: Request, env: &Env, who: &Principal) -> ApiResult<Response> {
     who.require("runs:write")?;
-    let name = query_param(&req, "name").ok_or_else(|| ApiError::bad_request("the `name` query parameter is required"))?;
+    let name = query_param(&req, "name")
+        .ok_or_else(|| ApiError::bad_request("the `name` query parameter is required"))?;
     if !valid_name(&name) {
-        return Err(ApiError::bad_request(format!("`{name}` is not a valid file name")));
+        return Err(ApiError::bad_request(format!(
+            "`{name}` is not a valid file name"
+        )));
     }
     let prefix = query_param(&req, "prefix");
     if let Some(p) = &prefix {
         if !valid_name(p) {
-            return Err(ApiError::bad_request(format!("`{p}` is not a valid prefix")));
+            return Err(ApiError::bad_request(format!(
+                "`{p}` is not a valid prefix"
+            )));
         }
     }
     let bytes = body_bytes(&mut req, UPLOAD_LIMIT).await?;
@@ -44,17 +51,33 @@ pub async fn upload(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
     if let Some(prefix) = &prefix {
         registry::call(
             env,
-            &RegistryOp::PutUpload { tenant: who.tenant.clone(), prefix: prefix.clone(), name: name.clone(), hash: hash.clone(), size, at: now_rfc3339() },
+            &RegistryOp::PutUpload {
+                tenant: who.tenant.clone(),
+                prefix: prefix.clone(),
+                name: name.clone(),
+                hash: hash.clone(),
+                size,
+                at: now_rfc3339(),
+            },
         )
         .await?;
     }
-    json(201, &j!({"hash": hash, "name": name, "size": size, "prefix": prefix}))
+    json(
+        201,
+        &j!({"hash": hash, "name": name, "size": size, "prefix": prefix}),
+    )
 }
 
 /// Read a stored blob of the tenant.
 pub async fn read_blob(env: &Env, tenant: &str, hash: &str) -> ApiResult<Vec<u8>> {
     let bucket = env.bucket("ARTIFACTS")?;
-    let obj = bucket.get(blob_key(tenant, hash)).execute().await?.ok_or_else(|| ApiError::not_found(format!("no input {hash}")))?;
-    let body = obj.body().ok_or_else(|| ApiError::internal("blob without a body"))?;
+    let obj = bucket
+        .get(blob_key(tenant, hash))
+        .execute()
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no input {hash}")))?;
+    let body = obj
+        .body()
+        .ok_or_else(|| ApiError::internal("blob without a body"))?;
     Ok(body.bytes().await?)
 }

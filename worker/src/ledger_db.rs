@@ -27,15 +27,21 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = (Client, Result<T, DbError>)>,
 {
-    let hyperdrive = env.hyperdrive(BINDING).map_err(|e| DbError::Binding(e.to_string()))?;
-    let config: tokio_postgres::Config =
-        hyperdrive.connection_string().parse().map_err(|e: tokio_postgres::Error| DbError::Binding(e.to_string()))?;
+    let hyperdrive = env
+        .hyperdrive(BINDING)
+        .map_err(|e| DbError::Binding(e.to_string()))?;
+    let config: tokio_postgres::Config = hyperdrive
+        .connection_string()
+        .parse()
+        .map_err(|e: tokio_postgres::Error| DbError::Binding(e.to_string()))?;
     let socket = Socket::builder()
         .secure_transport(SecureTransport::StartTls)
         .connect(hyperdrive.host(), hyperdrive.port())
         .map_err(|e| DbError::Connect(e.to_string()))?;
-    let (client, connection) =
-        config.connect_raw(socket, PassthroughTls).await.map_err(|e| DbError::Connect(describe(&e)))?;
+    let (client, connection) = config
+        .connect_raw(socket, PassthroughTls)
+        .await
+        .map_err(|e| DbError::Connect(describe(&e)))?;
     let (done_tx, done_rx) = oneshot::channel();
     wasm_bindgen_futures::spawn_local(async move {
         let _ = connection.await;
@@ -49,7 +55,11 @@ where
 
 pub async fn ping(env: &Env) -> Result<(), DbError> {
     with_client(env, |client| async move {
-        let r = client.simple_query("SELECT 1").await.map(|_| ()).map_err(|e| DbError::Query(describe(&e)));
+        let r = client
+            .simple_query("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(|e| DbError::Query(describe(&e)));
         (client, r)
     })
     .await

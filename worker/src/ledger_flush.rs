@@ -23,35 +23,61 @@ pub async fn flush(env: &Env, tenant: &str, pending: Vec<PendingEntry>) -> Resul
     .await
 }
 
-async fn transaction(client: &Client, tenant: &str, pending: Vec<PendingEntry>) -> Result<usize, DbError> {
+async fn transaction(
+    client: &Client,
+    tenant: &str,
+    pending: Vec<PendingEntry>,
+) -> Result<usize, DbError> {
     let q = |e: tokio_postgres::Error| DbError::Query(describe(&e));
     client.simple_query("BEGIN").await.map_err(q)?;
-    client.execute(sql::ENSURE_HEAD, &[&tenant]).await.map_err(q)?;
-    let head_row = client.query_one(sql::LOCK_HEAD, &[&tenant]).await.map_err(q)?;
+    client
+        .execute(sql::ENSURE_HEAD, &[&tenant])
+        .await
+        .map_err(q)?;
+    let head_row = client
+        .query_one(sql::LOCK_HEAD, &[&tenant])
+        .await
+        .map_err(q)?;
     let read_pos: i64 = head_row.get(0);
     let head_hash: String = head_row.get(1);
-    let head = TenantHead::from_row(tenant, read_pos, &head_hash).map_err(|e| DbError::Query(e.to_string()))?;
+    let head = TenantHead::from_row(tenant, read_pos, &head_hash)
+        .map_err(|e| DbError::Query(e.to_string()))?;
 
     let mut runs: Vec<String> = pending.iter().map(|p| p.run_id.clone()).collect();
     runs.sort();
     runs.dedup();
-    let progress_rows = client.query(sql::SELECT_RUN_PROGRESS, &[&runs]).await.map_err(q)?;
+    let progress_rows = client
+        .query(sql::SELECT_RUN_PROGRESS, &[&runs])
+        .await
+        .map_err(q)?;
     let mut progress = Vec::new();
     for row in progress_rows {
         let run: String = row.get(0);
         let owner: String = row.get(1);
         let next: i64 = row.get(2);
-        progress.push(RunProgress::from_row(&run, &owner, next).map_err(|e| DbError::Query(e.to_string()))?);
+        progress.push(
+            RunProgress::from_row(&run, &owner, next).map_err(|e| DbError::Query(e.to_string()))?,
+        );
     }
     let sealed = seal_batch(head, progress, pending).map_err(|e| DbError::Query(e.to_string()))?;
     if sealed.entries.is_empty() {
         client.simple_query("COMMIT").await.map_err(q)?;
         return Ok(0);
     }
-    let mut cols: (Vec<String>, Vec<i64>, Vec<String>, Vec<i64>, Vec<String>, Vec<String>, Vec<String>, Vec<String>) =
-        Default::default();
+    let mut cols: (
+        Vec<String>,
+        Vec<i64>,
+        Vec<String>,
+        Vec<i64>,
+        Vec<String>,
+        Vec<String>,
+        Vec<String>,
+        Vec<String>,
+    ) = Default::default();
     for entry in &sealed.entries {
-        let row = entry.to_stored().map_err(|e| DbError::Query(e.to_string()))?;
+        let row = entry
+            .to_stored()
+            .map_err(|e| DbError::Query(e.to_string()))?;
         cols.0.push(row.tenant);
         cols.1.push(row.chain_pos);
         cols.2.push(row.run_id);
@@ -62,19 +88,38 @@ async fn transaction(client: &Client, tenant: &str, pending: Vec<PendingEntry>) 
         cols.7.push(row.entry_hash);
     }
     let inserted = client
-        .execute(sql::INSERT_BATCH, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7])
+        .execute(
+            sql::INSERT_BATCH,
+            &[
+                &cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7,
+            ],
+        )
         .await
         .map_err(q)?;
     if inserted as usize != sealed.entries.len() {
-        return Err(DbError::Query(format!("inserted {inserted} of {} sealed entries", sealed.entries.len())));
+        return Err(DbError::Query(format!(
+            "inserted {inserted} of {} sealed entries",
+            sealed.entries.len()
+        )));
     }
-    let new_pos = i64::try_from(sealed.head.next_pos).map_err(|_| DbError::Query("chain position overflow".into()))?;
+    let new_pos = i64::try_from(sealed.head.next_pos)
+        .map_err(|_| DbError::Query("chain position overflow".into()))?;
     let moved = client
-        .execute(sql::ADVANCE_HEAD, &[&tenant, &new_pos, &sealed.head.head_hash.to_string(), &read_pos])
+        .execute(
+            sql::ADVANCE_HEAD,
+            &[
+                &tenant,
+                &new_pos,
+                &sealed.head.head_hash.to_string(),
+                &read_pos,
+            ],
+        )
         .await
         .map_err(q)?;
     if moved != 1 {
-        return Err(DbError::Query("the tenant head moved during the flush".into()));
+        return Err(DbError::Query(
+            "the tenant head moved during the flush".into(),
+        ));
     }
     client.simple_query("COMMIT").await.map_err(q)?;
     Ok(inserted as usize)

@@ -8,45 +8,98 @@ use writ_run::{LedgerRecord, ReceiptStatus, RunState, StepState};
 
 pub fn to_event(record: &LedgerRecord, plan: &FrozenPlan) -> LedgerEvent {
     match record {
-        LedgerRecord::RunStarted { plan_hash, profile_hash, program_hash, .. } => {
-            LedgerEvent::RunStarted { plan_hash: *plan_hash, profile_hash: *profile_hash, program_hash: *program_hash }
-        }
-        LedgerRecord::ProfileFrozen { profile_hash } => LedgerEvent::ProfileFrozen { profile_hash: *profile_hash },
+        LedgerRecord::RunStarted {
+            plan_hash,
+            profile_hash,
+            program_hash,
+            ..
+        } => LedgerEvent::RunStarted {
+            plan_hash: *plan_hash,
+            profile_hash: *profile_hash,
+            program_hash: *program_hash,
+        },
+        LedgerRecord::ProfileFrozen { profile_hash } => LedgerEvent::ProfileFrozen {
+            profile_hash: *profile_hash,
+        },
         LedgerRecord::StepStarted { step, .. } => LedgerEvent::StepStarted { step: step.clone() },
-        LedgerRecord::AttemptStarted { step, attempt_id } => {
-            LedgerEvent::AttemptStarted { step: step.clone(), attempt: attempt_number(attempt_id) }
-        }
-        LedgerRecord::AttemptFinished { step, attempt_id, status, duration_ms, receipt_hash } => {
-            LedgerEvent::AttemptFinished {
-                step: step.clone(),
-                attempt: attempt_number(attempt_id),
-                receipt: ReceiptSummary {
-                    ok: *status == ReceiptStatus::Ok,
-                    exit_code: None,
-                    wall_ms: *duration_ms,
-                    cpu_ms: 0,
-                    output_bytes: 0,
-                    receipt_hash: receipt_hash.unwrap_or_else(|| ContentHash::of_bytes(attempt_id.as_bytes())),
-                },
-            }
-        }
-        LedgerRecord::Validation { step, publishable, report_hash, .. } => LedgerEvent::ValidationStage {
+        LedgerRecord::AttemptStarted { step, attempt_id } => LedgerEvent::AttemptStarted {
+            step: step.clone(),
+            attempt: attempt_number(attempt_id),
+        },
+        LedgerRecord::AttemptFinished {
+            step,
+            attempt_id,
+            status,
+            duration_ms,
+            receipt_hash,
+        } => LedgerEvent::AttemptFinished {
+            step: step.clone(),
+            attempt: attempt_number(attempt_id),
+            receipt: ReceiptSummary {
+                ok: *status == ReceiptStatus::Ok,
+                exit_code: None,
+                wall_ms: *duration_ms,
+                cpu_ms: 0,
+                output_bytes: 0,
+                receipt_hash: receipt_hash
+                    .unwrap_or_else(|| ContentHash::of_bytes(attempt_id.as_bytes())),
+            },
+        },
+        LedgerRecord::Validation {
+            step,
+            publishable,
+            report_hash,
+            ..
+        } => LedgerEvent::ValidationStage {
             step: step.clone(),
             stage: "ladder".into(),
-            outcome: if *publishable { StageOutcome::Pass } else { StageOutcome::Rejected },
+            outcome: if *publishable {
+                StageOutcome::Pass
+            } else {
+                StageOutcome::Rejected
+            },
             details_hash: *report_hash,
         },
-        LedgerRecord::ArtifactPublished { step, slot, hash, provenance_hash } => {
+        LedgerRecord::ArtifactPublished {
+            step,
+            slot,
+            hash,
+            provenance_hash,
+        } => {
             let (kind, name) = plan
                 .step(step)
                 .and_then(|s| s.contract.outputs.iter().find(|o| &o.slot == slot))
-                .map(|o| (o.kind.clone(), o.name.clone().unwrap_or_else(|| o.slot.clone())))
+                .map(|o| {
+                    (
+                        o.kind.clone(),
+                        o.name.clone().unwrap_or_else(|| o.slot.clone()),
+                    )
+                })
                 .unwrap_or_else(|| ("unknown".into(), slot.clone()));
-            LedgerEvent::ArtifactPublished { hash: *hash, kind, name, provenance_hash: *provenance_hash }
+            LedgerEvent::ArtifactPublished {
+                hash: *hash,
+                kind,
+                name,
+                provenance_hash: *provenance_hash,
+            }
         }
-        LedgerRecord::Approval { step, principal } => LedgerEvent::Approval { step: step.clone(), principal: principal.clone() },
-        LedgerRecord::Rejection { step, principal, .. } => LedgerEvent::Rejection { step: step.clone(), principal: principal.clone() },
-        LedgerRecord::ToolCall { step, tool, allowed, cost_micros, attempt_id } => LedgerEvent::ToolCall {
+        LedgerRecord::Approval { step, principal } => LedgerEvent::Approval {
+            step: step.clone(),
+            principal: principal.clone(),
+        },
+        LedgerRecord::Rejection {
+            step, principal, ..
+        } => LedgerEvent::Rejection {
+            step: step.clone(),
+            principal: principal.clone(),
+        },
+        LedgerRecord::ToolCall {
+            step,
+            tool,
+            allowed,
+            cost_micros,
+            attempt_id,
+        } => LedgerEvent::ToolCall {
             step: Some(step.clone()),
             tool: tool.clone(),
             args_hash: ContentHash::of_bytes(attempt_id.as_bytes()),
@@ -54,7 +107,14 @@ pub fn to_event(record: &LedgerRecord, plan: &FrozenPlan) -> LedgerEvent {
             ok: *allowed,
             cost_usd: micros_to_usd(*cost_micros),
         },
-        LedgerRecord::ModelCall { step, phase, model, tokens_in, tokens_out, cost_micros } => LedgerEvent::ModelCall {
+        LedgerRecord::ModelCall {
+            step,
+            phase,
+            model,
+            tokens_in,
+            tokens_out,
+            cost_micros,
+        } => LedgerEvent::ModelCall {
             step: step.clone(),
             provider: format!("{phase:?}").to_lowercase(),
             model: model.clone(),
@@ -73,7 +133,11 @@ pub fn to_event(record: &LedgerRecord, plan: &FrozenPlan) -> LedgerEvent {
                 _ => StepOutcome::Failed,
             },
         },
-        LedgerRecord::Repair { step, patch_hash, invalidated } => LedgerEvent::Repair {
+        LedgerRecord::Repair {
+            step,
+            patch_hash,
+            invalidated,
+        } => LedgerEvent::Repair {
             step: step.clone(),
             reason: format!("invalidated {}", invalidated.join(", ")),
             patch_hash: *patch_hash,
@@ -85,15 +149,26 @@ pub fn to_event(record: &LedgerRecord, plan: &FrozenPlan) -> LedgerEvent {
                 _ => RunOutcome::Failed,
             },
         },
-        other => LedgerEvent::Note { text: writ_canon::to_canonical_string(other).unwrap_or_else(|e| e.to_string()) },
+        other => LedgerEvent::Note {
+            text: writ_canon::to_canonical_string(other).unwrap_or_else(|e| e.to_string()),
+        },
     }
 }
 
 /// `run/ps-3-x/a2` → 2.
 fn attempt_number(attempt_id: &str) -> u32 {
-    attempt_id.rsplit('/').next().and_then(|a| a.trim_start_matches(|c: char| !c.is_ascii_digit()).parse().ok()).unwrap_or(0)
+    attempt_id
+        .rsplit('/')
+        .next()
+        .and_then(|a| {
+            a.trim_start_matches(|c: char| !c.is_ascii_digit())
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }
 
 pub fn micros_to_usd(micros: u64) -> UsdAmount {
-    UsdAmount::parse(&format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)).unwrap_or_else(|_| UsdAmount::zero())
+    UsdAmount::parse(&format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000))
+        .unwrap_or_else(|_| UsdAmount::zero())
 }

@@ -50,13 +50,17 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 /// The methods each route takes; a known path with another method is a 405 with `Allow`, an unknown one a 404.
 fn allowed(segments: &[&str]) -> Option<&'static str> {
     Some(match segments {
-        ["v1", "health"] | ["v1", "openapi.json"] | ["v1", "schemas"] | ["v1", "schemas", _] => "GET",
+        ["v1", "health"] | ["v1", "openapi.json"] | ["v1", "schemas"] | ["v1", "schemas", _] => {
+            "GET"
+        }
         ["v1", "bridge"] | ["v1", "inputs"] | ["v1", "plans", "compile"] => "POST",
         ["v1", "tokens"] | ["v1", "runs"] | ["v1", "schedules"] => "GET, POST",
-        ["v1", "runs", _] | ["v1", "runs", _, "plan" | "log" | "events" | "artifacts" | "trace"] => "GET",
+        ["v1", "runs", _]
+        | ["v1", "runs", _, "plan" | "log" | "events" | "artifacts" | "trace"] => "GET",
         ["v1", "runs", _, "records", _] => "GET",
         ["v1", "runs", _, "artifacts", rest @ ..] if !rest.is_empty() => "GET",
-        ["v1", "runs", _, "steps", _, "approve" | "reject"] | ["v1", "runs", _, "cancel" | "seal" | "replay" | "profile"] => "POST",
+        ["v1", "runs", _, "steps", _, "approve" | "reject"]
+        | ["v1", "runs", _, "cancel" | "seal" | "replay" | "profile"] => "POST",
         ["v1", "programs", _] => "GET",
         ["v1", "programs", _, "runs"] => "POST",
         ["v1", "schedules", _] => "DELETE",
@@ -68,10 +72,14 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
     let path = req.path();
     let method = req.method();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let allow = allowed(&segments).ok_or_else(|| ApiError::not_found(format!("no route for {path}")))?;
+    let allow =
+        allowed(&segments).ok_or_else(|| ApiError::not_found(format!("no route for {path}")))?;
     let verb = method.to_string().to_uppercase();
     if !allow.split(", ").any(|m| m == verb) {
-        return Err(ApiError::method_not_allowed(allow, format!("{path} takes {allow}, not {verb}")));
+        return Err(ApiError::method_not_allowed(
+            allow,
+            format!("{path} takes {allow}, not {verb}"),
+        ));
     }
     // Unauthenticated: health, the published documents, and the bridge (which carries its own token).
     match segments.as_slice() {
@@ -120,7 +128,8 @@ async fn bridge_entry(mut req: Request, env: &Env) -> ApiResult<Response> {
     if !run_id.starts_with("run_") {
         return Err(ApiError::unauthorized("malformed bridge token"));
     }
-    let mut body: Value = http::parse_json(&http::body_bytes(&mut req, http::JSON_BODY_LIMIT).await?)?;
+    let mut body: Value =
+        http::parse_json(&http::body_bytes(&mut req, http::JSON_BODY_LIMIT).await?)?;
     body["token"] = json!(token);
     runs::call_run(env, &run_id, Method::Post, "/bridge", Some(body)).await
 }
@@ -150,7 +159,11 @@ async fn queue(batch: MessageBatch<ShardMessage>, env: Env, _ctx: Context) -> Re
                 if e.slug != run_exec::SANDBOX_BUSY {
                     console_error!("shard failed to report: {}", e.detail);
                 }
-                m.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(1).build());
+                m.retry_with_options(
+                    &QueueRetryOptionsBuilder::new()
+                        .with_delay_seconds(1)
+                        .build(),
+                );
             }
         }
     }
@@ -161,27 +174,67 @@ async fn shard(env: &Env, msg: ShardMessage) -> ApiResult<()> {
     if msg.probe.is_some() {
         return Ok(()); // health probes prove the queue delivers; they carry no work
     }
-    let mut task = runs::call_run(env, &msg.run_id, Method::Get, &format!("/task?attempt={}", runs::enc(&msg.attempt_id)), None).await?;
+    let mut task = runs::call_run(
+        env,
+        &msg.run_id,
+        Method::Get,
+        &format!("/task?attempt={}", runs::enc(&msg.attempt_id)),
+        None,
+    )
+    .await?;
     match task.status_code() {
         200 => {}
         410 | 404 => {
             // Finished or stopped meanwhile (a redelivery), or a run that no longer exists: nothing to do.
-            console_log!("shard {}: nothing to run ({})", msg.attempt_id, task.text().await.unwrap_or_default());
+            console_log!(
+                "shard {}: nothing to run ({})",
+                msg.attempt_id,
+                task.text().await.unwrap_or_default()
+            );
             return Ok(());
         }
-        code => return Err(ApiError::upstream(format!("run object answered {code} for the shard's task"))),
+        code => {
+            return Err(ApiError::upstream(format!(
+                "run object answered {code} for the shard's task"
+            )))
+        }
     }
     let request: Value = task.json().await?;
-    let report = match sandbox::fetch(env, "/v1/execute", Method::Post, Some(request.to_string())).await {
-        Ok(mut resp) if resp.status_code() == 200 => json!({"attempt_id": msg.attempt_id, "receipt": resp.json::<Value>().await?}),
+    let report = match sandbox::fetch(env, "/v1/execute", Method::Post, Some(request.to_string()))
+        .await
+    {
+        Ok(mut resp) if resp.status_code() == 200 => {
+            json!({"attempt_id": msg.attempt_id, "receipt": resp.json::<Value>().await?})
+        }
         // Every slot busy: back-pressure; the message is retried rather than the shard failed.
-        Ok(resp) if resp.status_code() == 503 => return Err(ApiError::new(503, run_exec::SANDBOX_BUSY, "Sandbox busy", "retry")),
-        Ok(mut resp) => json!({"attempt_id": msg.attempt_id, "error": format!("sandbox answered {}: {}", resp.status_code(), resp.text().await.unwrap_or_default())}),
-        Err(e) => json!({"attempt_id": msg.attempt_id, "error": format!("sandbox unreachable: {e}")}),
+        Ok(resp) if resp.status_code() == 503 => {
+            return Err(ApiError::new(
+                503,
+                run_exec::SANDBOX_BUSY,
+                "Sandbox busy",
+                "retry",
+            ))
+        }
+        Ok(mut resp) => {
+            json!({"attempt_id": msg.attempt_id, "error": format!("sandbox answered {}: {}", resp.status_code(), resp.text().await.unwrap_or_default())})
+        }
+        Err(e) => {
+            json!({"attempt_id": msg.attempt_id, "error": format!("sandbox unreachable: {e}")})
+        }
     };
-    let resp = runs::call_run(env, &msg.run_id, Method::Post, "/shard-result", Some(report)).await?;
+    let resp = runs::call_run(
+        env,
+        &msg.run_id,
+        Method::Post,
+        "/shard-result",
+        Some(report),
+    )
+    .await?;
     if resp.status_code() != 200 {
-        return Err(ApiError::upstream(format!("run object answered {} to the shard result", resp.status_code())));
+        return Err(ApiError::upstream(format!(
+            "run object answered {} to the shard result",
+            resp.status_code()
+        )));
     }
     Ok(())
 }

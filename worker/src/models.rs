@@ -41,8 +41,12 @@ use writ_models::accounting::{CallFacts, ModelCallRecord, Usd};
 use writ_models::conversation::{Conversation, Next};
 use writ_models::http::HttpRequest;
 use writ_models::profile::{resolve, FrozenProfile, ProfileLayer, ProfileOverride};
-use writ_models::provider::{build_call, parse_response, ModelReply, Params, ProviderCall, ProviderError, ProviderKind};
-use writ_models::replay::{request_hash, response_hash, Exchange, RecordedResponse, Recording, Replayer};
+use writ_models::provider::{
+    build_call, parse_response, ModelReply, Params, ProviderCall, ProviderError, ProviderKind,
+};
+use writ_models::replay::{
+    request_hash, response_hash, Exchange, RecordedResponse, Recording, Replayer,
+};
 use writ_models::retry::{Jitter, RetryDecision, RetryPolicy};
 use writ_models::task::{ExecuteTask, PlanTask, Task};
 use writ_plan::{ExecutionProfile, Phase, PhaseConfig, PlanCandidate};
@@ -88,15 +92,25 @@ struct ModelRun {
 /// field, or an objective with neither `workflow` nor `plan` (the planner drafts it, the built-in one if
 /// the profile names no model).
 pub fn handles(body: &Value) -> bool {
-    let Some(o) = body.as_object() else { return false };
+    let Some(o) = body.as_object() else {
+        return false;
+    };
     if o.contains_key("profile_override") || o.contains_key("model_base_url") {
         return true;
     }
-    if !o.contains_key("workflow") && !o.contains_key("plan") && o.get("objective").is_some_and(Value::is_string) {
+    if !o.contains_key("workflow")
+        && !o.contains_key("plan")
+        && o.get("objective").is_some_and(Value::is_string)
+    {
         return true;
     }
-    let id = o.get("profile").and_then(Value::as_str).unwrap_or(crate::runs::DEFAULT_PROFILE);
-    Catalog::builtin().profile(id).is_some_and(|p| uses_models(&p.profile))
+    let id = o
+        .get("profile")
+        .and_then(Value::as_str)
+        .unwrap_or(crate::runs::DEFAULT_PROFILE);
+    Catalog::builtin()
+        .profile(id)
+        .is_some_and(|p| uses_models(&p.profile))
 }
 
 fn is_model(config: &PhaseConfig) -> bool {
@@ -108,7 +122,9 @@ fn uses_models(p: &ExecutionProfile) -> bool {
 }
 
 fn local(env: &Env) -> bool {
-    env.var("WRIT_ENV").map(|v| v.to_string() == "local").unwrap_or(false)
+    env.var("WRIT_ENV")
+        .map(|v| v.to_string() == "local")
+        .unwrap_or(false)
 }
 
 fn phase_mut(p: &mut ExecutionProfile, phase: Phase) -> &mut PhaseConfig {
@@ -125,30 +141,61 @@ fn phase_mut(p: &mut ExecutionProfile, phase: Phase) -> &mut PhaseConfig {
 
 /// The catalog profile `id`, the run's override, then the base URL (the run's, else the Worker var
 /// `WRIT_MODEL_BASE_URL`) on every HTTP phase; checked and hashed.
-fn resolve_profile(env: &Env, id: &str, over: Option<&ProfileOverride>, base_url: Option<&str>, at: &str) -> ApiResult<FrozenProfile> {
+fn resolve_profile(
+    env: &Env,
+    id: &str,
+    over: Option<&ProfileOverride>,
+    base_url: Option<&str>,
+    at: &str,
+) -> ApiResult<FrozenProfile> {
     let base = Catalog::builtin()
         .profile(id)
         .map(|p| p.profile.clone())
-        .ok_or_else(|| ApiError::invalid_field(format!("{at}/profile"), format!("no execution profile `{id}` in the catalog")))?;
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                format!("{at}/profile"),
+                format!("no execution profile `{id}` in the catalog"),
+            )
+        })?;
     let mut layers = Vec::new();
     if let Some(o) = over {
         for (phase, po) in &o.phases {
-            let ptr = format!("{at}/profile_override/phases/{}", serde_json::to_value(phase).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+            let ptr = format!(
+                "{at}/profile_override/phases/{}",
+                serde_json::to_value(phase)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            );
             if po.params.contains_key("api_key_secret") {
-                return Err(ApiError::invalid_field(format!("{ptr}/params/api_key_secret"), "a run may not choose which secret is sent; keys are configured in the profile"));
+                return Err(ApiError::invalid_field(
+                    format!("{ptr}/params/api_key_secret"),
+                    "a run may not choose which secret is sent; keys are configured in the profile",
+                ));
             }
             if po.params.contains_key("base_url") && !local(env) {
-                return Err(ApiError::invalid_field(format!("{ptr}/params/base_url"), "the provider URL can be overridden per run only on a local stack"));
+                return Err(ApiError::invalid_field(
+                    format!("{ptr}/params/base_url"),
+                    "the provider URL can be overridden per run only on a local stack",
+                ));
             }
         }
         layers.push(ProfileLayer::Partial(o.clone()));
     }
-    let resolved = resolve(&base, &layers).map_err(|e| ApiError::invalid_field(format!("{at}/profile_override"), e.to_string()))?;
-    let var = env.var("WRIT_MODEL_BASE_URL").map(|v| v.to_string()).ok().filter(|s| !s.is_empty());
+    let resolved = resolve(&base, &layers)
+        .map_err(|e| ApiError::invalid_field(format!("{at}/profile_override"), e.to_string()))?;
+    let var = env
+        .var("WRIT_MODEL_BASE_URL")
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|s| !s.is_empty());
     let url = match (base_url, var) {
         (Some(u), _) => {
             if !local(env) {
-                return Err(ApiError::invalid_field(format!("{at}/model_base_url"), "the provider URL can be overridden per run only on a local stack"));
+                return Err(ApiError::invalid_field(
+                    format!("{at}/model_base_url"),
+                    "the provider URL can be overridden per run only on a local stack",
+                ));
             }
             Some(u.to_string())
         }
@@ -156,7 +203,11 @@ fn resolve_profile(env: &Env, id: &str, over: Option<&ProfileOverride>, base_url
     };
     let Some(url) = url else { return Ok(resolved) };
     let root = url.trim_end_matches('/');
-    let v1 = if root.ends_with("/v1") { root.to_string() } else { format!("{root}/v1") };
+    let v1 = if root.ends_with("/v1") {
+        root.to_string()
+    } else {
+        format!("{root}/v1")
+    };
     let mut profile = resolved.profile;
     for phase in Phase::ALL {
         let config = phase_mut(&mut profile, phase);
@@ -164,7 +215,8 @@ fn resolve_profile(env: &Env, id: &str, over: Option<&ProfileOverride>, base_url
             config.params.insert("base_url".into(), json!(v1));
         }
     }
-    FrozenProfile::freeze(profile).map_err(|e| ApiError::invalid_field(format!("{at}/model_base_url"), e.to_string()))
+    FrozenProfile::freeze(profile)
+        .map_err(|e| ApiError::invalid_field(format!("{at}/model_base_url"), e.to_string()))
 }
 
 // ---- calling a model ----------------------------------------------------------------------------------
@@ -186,16 +238,32 @@ struct Failure {
 
 impl Failure {
     fn upstream(message: impl Into<String>) -> Failure {
-        Failure { upstream: true, message: message.into() }
+        Failure {
+            upstream: true,
+            message: message.into(),
+        }
     }
     fn reply(message: impl Into<String>) -> Failure {
-        Failure { upstream: false, message: message.into() }
+        Failure {
+            upstream: false,
+            message: message.into(),
+        }
     }
     fn api(self, phase: &str) -> ApiError {
         if self.upstream {
-            ApiError::new(502, "model-unavailable", "The model could not answer", format!("{phase}: {}", self.message))
+            ApiError::new(
+                502,
+                "model-unavailable",
+                "The model could not answer",
+                format!("{phase}: {}", self.message),
+            )
         } else {
-            ApiError::new(422, "model-reply-rejected", "The model's replies were not usable", format!("{phase}: {}", self.message))
+            ApiError::new(
+                422,
+                "model-reply-rejected",
+                "The model's replies were not usable",
+                format!("{phase}: {}", self.message),
+            )
         }
     }
 }
@@ -211,56 +279,105 @@ struct Caller<'a> {
 
 impl<'a> Caller<'a> {
     fn new(env: &'a Env, profile: ExecutionProfile, replay: Option<Recording>) -> Caller<'a> {
-        Caller { env, profile, replay: replay.map(Replayer::new), calls: Vec::new(), exchanges: Vec::new() }
+        Caller {
+            env,
+            profile,
+            replay: replay.map(Replayer::new),
+            calls: Vec::new(),
+            exchanges: Vec::new(),
+        }
     }
 
     /// The phase's answer to `task`: the built-in provider in-process, or a conversation with the model.
-    async fn converse(&mut self, phase: Phase, task: Task, step: Option<&str>) -> Result<Value, Failure> {
+    async fn converse(
+        &mut self,
+        phase: Phase,
+        task: Task,
+        step: Option<&str>,
+    ) -> Result<Value, Failure> {
         let config = self.profile.phases.get(phase).clone();
-        let kind = ProviderKind::parse(&config.provider).map_err(|e| Failure::reply(e.to_string()))?;
+        let kind =
+            ProviderKind::parse(&config.provider).map_err(|e| Failure::reply(e.to_string()))?;
         if kind == ProviderKind::Builtin {
-            return writ_models::builtin::answer(Catalog::builtin(), &task).map(|a| a.value).map_err(|e| Failure::reply(e.to_string()));
+            return writ_models::builtin::answer(Catalog::builtin(), &task)
+                .map(|a| a.value)
+                .map_err(|e| Failure::reply(e.to_string()));
         }
-        let mut conversation = Conversation::new(phase, task).map_err(|e| Failure::reply(e.to_string()))?;
+        let mut conversation =
+            Conversation::new(phase, task).map_err(|e| Failure::reply(e.to_string()))?;
         loop {
             match conversation.next() {
                 Next::Ask(chat) => {
-                    let call = build_call(&config, &chat).map_err(|e| Failure::reply(e.to_string()))?;
+                    let call =
+                        build_call(&config, &chat).map_err(|e| Failure::reply(e.to_string()))?;
                     let reply = self.ask(phase, kind, &config, &call, step).await?;
                     conversation.on_reply(&reply.text);
                 }
                 Next::Done(value) => return Ok(value),
                 Next::Failed(diagnostics) => {
-                    let text: Vec<String> = diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
-                    return Err(Failure::reply(format!("no valid reply: {}", text.join("; "))));
+                    let text: Vec<String> = diagnostics
+                        .iter()
+                        .map(|d| format!("{} {}", d.code, d.message))
+                        .collect();
+                    return Err(Failure::reply(format!(
+                        "no valid reply: {}",
+                        text.join("; ")
+                    )));
                 }
             }
         }
     }
 
     /// One ask, retried per the policy; the reply is metered and every answer recorded.
-    async fn ask(&mut self, phase: Phase, kind: ProviderKind, config: &PhaseConfig, call: &ProviderCall, step: Option<&str>) -> Result<ModelReply, Failure> {
+    async fn ask(
+        &mut self,
+        phase: Phase,
+        kind: ProviderKind,
+        config: &PhaseConfig,
+        call: &ProviderCall,
+        step: Option<&str>,
+    ) -> Result<ModelReply, Failure> {
         let ProviderCall::Http(http) = call else {
-            return Err(Failure::upstream(format!("provider `{}` is not reached over HTTP; the Worker does not call it yet", config.provider)));
+            return Err(Failure::upstream(format!(
+                "provider `{}` is not reached over HTTP; the Worker does not call it yet",
+                config.provider
+            )));
         };
         let req_hash = request_hash(call).map_err(|e| Failure::reply(e.to_string()))?;
-        let timeout = Params::read(kind, &config.params).ok().and_then(|p| p.timeout_ms).unwrap_or(DEFAULT_TIMEOUT_MS);
+        let timeout = Params::read(kind, &config.params)
+            .ok()
+            .and_then(|p| p.timeout_ms)
+            .unwrap_or(DEFAULT_TIMEOUT_MS);
         let policy = RetryPolicy::default();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let started = now_ms();
             let answer = match self.replay.as_mut() {
-                Some(r) => Ok(r.answer(call).map_err(|e| Failure::upstream(format!("replay: {e}")))?),
+                Some(r) => Ok(r
+                    .answer(call)
+                    .map_err(|e| Failure::upstream(format!("replay: {e}")))?),
                 None => send(self.env, http, timeout).await,
             };
             let latency_ms = now_ms().saturating_sub(started);
             let parsed = answer.and_then(|recorded| {
-                self.exchanges.push(Exchange { request_hash: req_hash, response: recorded.clone() });
-                let resp_hash = response_hash(&recorded).map_err(|e| ProviderError::Malformed { pointer: String::new(), message: e.to_string() })?;
+                self.exchanges.push(Exchange {
+                    request_hash: req_hash,
+                    response: recorded.clone(),
+                });
+                let resp_hash = response_hash(&recorded).map_err(|e| ProviderError::Malformed {
+                    pointer: String::new(),
+                    message: e.to_string(),
+                })?;
                 match &recorded {
-                    RecordedResponse::Http { status, headers, body } => parse_response(kind, *status, headers, body).map(|r| (r, resp_hash)),
-                    _ => Err(ProviderError::NotHttp { provider: kind.id().to_string() }),
+                    RecordedResponse::Http {
+                        status,
+                        headers,
+                        body,
+                    } => parse_response(kind, *status, headers, body).map(|r| (r, resp_hash)),
+                    _ => Err(ProviderError::NotHttp {
+                        provider: kind.id().to_string(),
+                    }),
                 }
             });
             match parsed {
@@ -275,18 +392,24 @@ impl<'a> Caller<'a> {
                         request_hash: req_hash,
                         response_hash: resp_hash,
                     };
-                    let record = ModelCallRecord::new(facts, &self.profile.prices).unwrap_or_else(|_| ModelCallRecord {
-                        phase,
-                        provider: kind.id().to_string(),
-                        model: config.model.clone(),
-                        tokens_in: reply.tokens_in,
-                        tokens_out: reply.tokens_out,
-                        cost_usd: Usd::ZERO,
-                        latency_ms,
-                        request_hash: req_hash,
-                        response_hash: resp_hash,
+                    let record =
+                        ModelCallRecord::new(facts, &self.profile.prices).unwrap_or_else(|_| {
+                            ModelCallRecord {
+                                phase,
+                                provider: kind.id().to_string(),
+                                model: config.model.clone(),
+                                tokens_in: reply.tokens_in,
+                                tokens_out: reply.tokens_out,
+                                cost_usd: Usd::ZERO,
+                                latency_ms,
+                                request_hash: req_hash,
+                                response_hash: resp_hash,
+                            }
+                        });
+                    self.calls.push(CallDone {
+                        step: step.map(String::from),
+                        record,
                     });
-                    self.calls.push(CallDone { step: step.map(String::from), record });
                     return Ok(reply);
                 }
                 Err(e) => {
@@ -298,7 +421,11 @@ impl<'a> Caller<'a> {
                             }
                         }
                         RetryDecision::GiveUp { reason } => {
-                            return Err(Failure::upstream(format!("{} {}: {e} (after {attempt} attempts; {reason:?})", kind.id(), config.model)))
+                            return Err(Failure::upstream(format!(
+                                "{} {}: {e} (after {attempt} attempts; {reason:?})",
+                                kind.id(),
+                                config.model
+                            )))
                         }
                     }
                 }
@@ -318,10 +445,17 @@ fn secret(env: &Env, name: &str) -> Option<String> {
 }
 
 /// Sends a request (keys filled in only here) and keeps what the reply's meaning depends on.
-async fn send(env: &Env, http: &HttpRequest, timeout_ms: u64) -> Result<RecordedResponse, ProviderError> {
+async fn send(
+    env: &Env,
+    http: &HttpRequest,
+    timeout_ms: u64,
+) -> Result<RecordedResponse, ProviderError> {
     let filled = http
         .with_secrets(|name| secret(env, name))
-        .map_err(|e| ProviderError::Auth { status: 0, message: e.to_string() })?;
+        .map_err(|e| ProviderError::Auth {
+            status: 0,
+            message: e.to_string(),
+        })?;
     let transport = |e: worker::Error| ProviderError::transport(e.to_string());
     let headers = Headers::new();
     for h in &filled.headers {
@@ -347,7 +481,11 @@ async fn send(env: &Env, http: &HttpRequest, timeout_ms: u64) -> Result<Recorded
     let mut resp = match futures::future::select(sending, delay).await {
         futures::future::Either::Left((Ok(r), _)) => r,
         futures::future::Either::Left((Err(e), _)) => return Err(transport(e)),
-        futures::future::Either::Right(_) => return Err(ProviderError::timeout(format!("no answer within {timeout_ms} ms"))),
+        futures::future::Either::Right(_) => {
+            return Err(ProviderError::timeout(format!(
+                "no answer within {timeout_ms} ms"
+            )))
+        }
     };
     let status = resp.status_code();
     let mut kept = Vec::new();
@@ -357,12 +495,22 @@ async fn send(env: &Env, http: &HttpRequest, timeout_ms: u64) -> Result<Recorded
         }
     }
     let body = resp.text().await.map_err(transport)?;
-    Ok(RecordedResponse::Http { status, headers: kept, body })
+    Ok(RecordedResponse::Http {
+        status,
+        headers: kept,
+        body,
+    })
 }
 
 /// What status says served the run.
 fn served_by(p: &ExecutionProfile, planner: &str, replay_of: Option<&str>) -> String {
-    let phase = |c: &PhaseConfig| if is_model(c) { format!("{} {}", c.provider, c.model) } else { format!("builtin {}", c.model) };
+    let phase = |c: &PhaseConfig| {
+        if is_model(c) {
+            format!("{} {}", c.provider, c.model)
+        } else {
+            format!("builtin {}", c.model)
+        }
+    };
     let text = format!(
         "planner: {planner}; executor: {}; auditor: builtin (rubric checks as code)",
         phase(&p.phases.executor)
@@ -379,7 +527,10 @@ fn served_by(p: &ExecutionProfile, planner: &str, replay_of: Option<&str>) -> St
 pub async fn create(req: &Request, env: &Env, who: &Principal, raw: &[u8]) -> ApiResult<Response> {
     let body: Value = crate::http::parse_json(raw)?;
     let idem = req.headers().get("idempotency-key").ok().flatten();
-    let origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let origin = req
+        .url()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
     let request_hash = ContentHash::of_bytes(raw).to_string();
     create_from(env, who, origin, idem, request_hash, body, None).await
 }
@@ -393,26 +544,53 @@ async fn create_from(
     body: Value,
     replay: Option<(String, Recording)>,
 ) -> ApiResult<Response> {
-    let run: ModelRun = crate::http::parse_json(&serde_json::to_vec(&body).map_err(|e| ApiError::internal(e.to_string()))?)?;
+    let run: ModelRun = crate::http::parse_json(
+        &serde_json::to_vec(&body).map_err(|e| ApiError::internal(e.to_string()))?,
+    )?;
     let catalog = Catalog::builtin();
     // Cheap checks first: nothing is spent on a model for a run whose inputs were never uploaded.
     let bucket = env.bucket("ARTIFACTS")?;
     for (name, arg) in &run.inputs {
-        let hash = ContentHash::parse(arg.hash()).map_err(|e| ApiError::invalid_field(format!("/inputs/{name}"), e.to_string()))?;
-        if bucket.head(crate::inputs::blob_key(&who.tenant, &hash.to_string())).await?.is_none() {
-            return Err(ApiError::invalid_field(format!("/inputs/{name}"), format!("no uploaded input {hash} (POST /v1/inputs first)")));
+        let hash = ContentHash::parse(arg.hash())
+            .map_err(|e| ApiError::invalid_field(format!("/inputs/{name}"), e.to_string()))?;
+        if bucket
+            .head(crate::inputs::blob_key(&who.tenant, &hash.to_string()))
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::invalid_field(
+                format!("/inputs/{name}"),
+                format!("no uploaded input {hash} (POST /v1/inputs first)"),
+            ));
         }
     }
-    let profile_id = run.profile.clone().unwrap_or_else(|| crate::runs::DEFAULT_PROFILE.into());
-    let frozen = resolve_profile(env, &profile_id, run.profile_override.as_ref(), run.model_base_url.as_deref(), "")?;
+    let profile_id = run
+        .profile
+        .clone()
+        .unwrap_or_else(|| crate::runs::DEFAULT_PROFILE.into());
+    let frozen = resolve_profile(
+        env,
+        &profile_id,
+        run.profile_override.as_ref(),
+        run.model_base_url.as_deref(),
+        "",
+    )?;
     let profile = frozen.profile.clone();
     let replay_of = replay.as_ref().map(|(id, _)| id.clone());
     let recording = replay.as_ref().map(|(_, r)| r.clone());
     let mut caller = Caller::new(env, profile.clone(), replay.map(|(_, r)| r));
     let (mut candidate, planner) = match (&run.workflow, &run.plan) {
         (Some(w), None) => {
-            let t = catalog.template(w).ok_or_else(|| ApiError::invalid_field("/workflow", format!("no workflow template `{w}` in the catalog")))?;
-            (serde_json::to_value(&t.plan).map_err(|e| ApiError::internal(e.to_string()))?, format!("workflow template {w}"))
+            let t = catalog.template(w).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "/workflow",
+                    format!("no workflow template `{w}` in the catalog"),
+                )
+            })?;
+            (
+                serde_json::to_value(&t.plan).map_err(|e| ApiError::internal(e.to_string()))?,
+                format!("workflow template {w}"),
+            )
         }
         (None, Some(p)) => (p.clone(), "plan given".to_string()),
         (None, None) => {
@@ -422,16 +600,31 @@ async fn create_from(
             // Routing is discovery (the built-in router) whatever the profile names for it.
             let template = writ_models::builtin::route(catalog, &objective).template;
             let task = PlanTask::from_catalog(&objective, template.as_deref(), catalog);
-            let value = caller.converse(Phase::Planner, Task::Plan(task), None).await.map_err(|f| f.api("planner"))?;
+            let value = caller
+                .converse(Phase::Planner, Task::Plan(task), None)
+                .await
+                .map_err(|f| f.api("planner"))?;
             let c = &profile.phases.planner;
-            let who = if is_model(c) { format!("{} {}", c.provider, c.model) } else { format!("builtin {}", c.model) };
+            let who = if is_model(c) {
+                format!("{} {}", c.provider, c.model)
+            } else {
+                format!("builtin {}", c.model)
+            };
             (value, who)
         }
-        _ => return Err(ApiError::invalid_field("", "give at most one of `workflow` (a catalog template id) or `plan` (a plan candidate)")),
+        _ => return Err(ApiError::invalid_field(
+            "",
+            "give at most one of `workflow` (a catalog template id) or `plan` (a plan candidate)",
+        )),
     };
     // A model executor writes every code step's program: the candidate names none, so neither does the contract.
     if is_model(&profile.phases.executor) {
-        for step in candidate.get_mut("steps").and_then(Value::as_array_mut).into_iter().flatten() {
+        for step in candidate
+            .get_mut("steps")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             if let Some(s) = step.as_object_mut() {
                 s.remove("program");
             }
@@ -439,12 +632,21 @@ async fn create_from(
     }
     let plan = crate::runs::compile(&candidate, &profile)?;
     if plan.profile_hash != frozen.hash {
-        worker::console_log!("models: the plan's profile hash {} differs from the frozen profile's {}", plan.profile_hash, frozen.hash);
+        worker::console_log!(
+            "models: the plan's profile hash {} differs from the frozen profile's {}",
+            plan.profile_hash,
+            frozen.hash
+        );
     }
     let inputs = crate::runs::check_inputs(env, who, &plan, &run.inputs).await?;
-    let typed: PlanCandidate = serde_json::from_value(candidate.clone()).map_err(|e| ApiError::internal(format!("the compiled candidate does not read back: {e}")))?;
+    let typed: PlanCandidate = serde_json::from_value(candidate.clone()).map_err(|e| {
+        ApiError::internal(format!("the compiled candidate does not read back: {e}"))
+    })?;
     let served = served_by(&profile, &planner, replay_of.as_deref());
-    let objective = run.objective.clone().or_else(|| candidate["objective"].as_str().map(String::from));
+    let objective = run
+        .objective
+        .clone()
+        .or_else(|| candidate["objective"].as_str().map(String::from));
     let models = json!({
         "candidate": typed,
         "calls": caller.calls,
@@ -484,18 +686,38 @@ pub async fn replay(req: Request, env: &Env, who: &Principal, run_id: &str) -> A
     }
     let exported: Value = resp.json().await?;
     if exported["request"].is_null() {
-        return Err(ApiError::conflict(format!("run {run_id} was not started with models; there is nothing to replay")));
+        return Err(ApiError::conflict(format!(
+            "run {run_id} was not started with models; there is nothing to replay"
+        )));
     }
-    let recording: Recording = serde_json::from_value(exported["recording"].clone()).map_err(|e| ApiError::internal(format!("recording: {e}")))?;
-    let origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let recording: Recording = serde_json::from_value(exported["recording"].clone())
+        .map_err(|e| ApiError::internal(format!("recording: {e}")))?;
+    let origin = req
+        .url()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
     let idem = req.headers().get("idempotency-key").ok().flatten();
     let request_hash = ContentHash::of_bytes(format!("replay:{run_id}").as_bytes()).to_string();
-    create_from(env, who, origin, idem, request_hash, exported["request"].clone(), Some((run_id.to_string(), recording))).await
+    create_from(
+        env,
+        who,
+        origin,
+        idem,
+        request_hash,
+        exported["request"].clone(),
+        Some((run_id.to_string(), recording)),
+    )
+    .await
 }
 
 /// `POST /v1/runs/{id}/profile` (admin) `{profile, profile_override?, model_base_url?}`: replace the run's
 /// execution profile; 409 once the run has made its first model call (the profile froze then).
-pub async fn change_profile_route(mut req: Request, env: &Env, who: &Principal, run_id: &str) -> ApiResult<Response> {
+pub async fn change_profile_route(
+    mut req: Request,
+    env: &Env,
+    who: &Principal,
+    run_id: &str,
+) -> ApiResult<Response> {
     who.require("admin")?;
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -507,8 +729,21 @@ pub async fn change_profile_route(mut req: Request, env: &Env, who: &Principal, 
         model_base_url: Option<String>,
     }
     let body: Body = crate::http::read_json(&mut req).await?;
-    let frozen = resolve_profile(env, &body.profile, body.profile_override.as_ref(), body.model_base_url.as_deref(), "")?;
-    crate::runs::call_run(env, run_id, Method::Post, "/profile", Some(json!({"profile": frozen.profile}))).await
+    let frozen = resolve_profile(
+        env,
+        &body.profile,
+        body.profile_override.as_ref(),
+        body.model_base_url.as_deref(),
+        "",
+    )?;
+    crate::runs::call_run(
+        env,
+        run_id,
+        Method::Post,
+        "/profile",
+        Some(json!({"profile": frozen.profile})),
+    )
+    .await
 }
 
 // ---- inside the run object --------------------------------------------------------------------------------
@@ -538,11 +773,17 @@ struct InitModels {
 /// At `/init`: keep what the run's later calls need, record the planner's exchanges, meter its calls.
 /// Returns the machine's effects of those calls (the first freezes the profile).
 pub fn init(obj: &RunObject, models: Option<Value>) -> ApiResult<Vec<Effect>> {
-    let Some(models) = models else { return Ok(vec![]) };
+    let Some(models) = models else {
+        return Ok(vec![]);
+    };
     tables(obj);
-    let m: InitModels = serde_json::from_value(models).map_err(|e| ApiError::internal(format!("models: {e}")))?;
+    let m: InitModels =
+        serde_json::from_value(models).map_err(|e| ApiError::internal(format!("models: {e}")))?;
     let store = obj.store();
-    store.put_meta("models", &json!({"candidate": m.candidate, "request": m.request, "replay_of": m.replay_of}))?;
+    store.put_meta(
+        "models",
+        &json!({"candidate": m.candidate, "request": m.request, "replay_of": m.replay_of}),
+    )?;
     if let Some(r) = &m.recording {
         store.put_meta("models_replay", &r)?;
     }
@@ -556,8 +797,12 @@ pub fn init(obj: &RunObject, models: Option<Value>) -> ApiResult<Vec<Effect>> {
 
 fn record(obj: &RunObject, exchanges: &[Exchange]) -> ApiResult<()> {
     for x in exchanges {
-        let text = serde_json::to_string(&x.response).map_err(|e| ApiError::internal(e.to_string()))?;
-        obj.store().exec("INSERT INTO model_exchanges (request_hash, response) VALUES (?, ?)", vec![x.request_hash.to_string().into(), text.into()])?;
+        let text =
+            serde_json::to_string(&x.response).map_err(|e| ApiError::internal(e.to_string()))?;
+        obj.store().exec(
+            "INSERT INTO model_exchanges (request_hash, response) VALUES (?, ?)",
+            vec![x.request_hash.to_string().into(), text.into()],
+        )?;
     }
     Ok(())
 }
@@ -568,7 +813,10 @@ fn meter(obj: &RunObject, calls: Vec<CallDone>) -> ApiResult<Vec<Event>> {
     let mut events = Vec::new();
     for c in calls {
         let text = serde_json::to_string(&c).map_err(|e| ApiError::internal(e.to_string()))?;
-        obj.store().exec("INSERT INTO model_ledger (entry) VALUES (?)", vec![text.into()])?;
+        obj.store().exec(
+            "INSERT INTO model_ledger (entry) VALUES (?)",
+            vec![text.into()],
+        )?;
         let r = c.record;
         events.push(Event::ModelCall {
             step: c.step,
@@ -591,41 +839,73 @@ pub fn export(obj: &RunObject) -> ApiResult<Value> {
         request_hash: String,
         response: String,
     }
-    let rows: Vec<X> = obj.store().rows("SELECT request_hash, response FROM model_exchanges ORDER BY n", vec![])?;
+    let rows: Vec<X> = obj.store().rows(
+        "SELECT request_hash, response FROM model_exchanges ORDER BY n",
+        vec![],
+    )?;
     let mut recording = Recording::new();
     for x in rows {
-        let request_hash = ContentHash::parse(&x.request_hash).map_err(|e| ApiError::internal(e.to_string()))?;
-        let response: RecordedResponse = serde_json::from_str(&x.response).map_err(|e| ApiError::internal(e.to_string()))?;
-        recording.insert(Exchange { request_hash, response });
+        let request_hash =
+            ContentHash::parse(&x.request_hash).map_err(|e| ApiError::internal(e.to_string()))?;
+        let response: RecordedResponse =
+            serde_json::from_str(&x.response).map_err(|e| ApiError::internal(e.to_string()))?;
+        recording.insert(Exchange {
+            request_hash,
+            response,
+        });
     }
     let meta = meta.unwrap_or(Value::Null);
-    Ok(json!({"request": meta["request"], "replay_of": meta["replay_of"], "exchanges": recording.len(), "recording": recording}))
+    Ok(
+        json!({"request": meta["request"], "replay_of": meta["replay_of"], "exchanges": recording.len(), "recording": recording}),
+    )
 }
 
 /// Before a sandbox attempt is stored: a call with no code gets the executor's. Returns the call to store
 /// (None when the attempt already failed: the returned events answer it) and the events to feed the machine.
-pub async fn ensure_code(obj: &RunObject, mut call: SandboxCall) -> ApiResult<(Option<SandboxCall>, Vec<Event>)> {
+pub async fn ensure_code(
+    obj: &RunObject,
+    mut call: SandboxCall,
+) -> ApiResult<(Option<SandboxCall>, Vec<Event>)> {
     if call.code_hash.is_some() {
         return Ok((Some(call), vec![]));
     }
-    let Some(models) = obj.store().get_meta::<Value>("models")? else { return Ok((Some(call), vec![])) };
+    let Some(models) = obj.store().get_meta::<Value>("models")? else {
+        return Ok((Some(call), vec![]));
+    };
     tables(obj);
-    let (profile, slug) = obj.with_run(|r| (r.profile.clone(), r.plan.step(&call.step).map(|s| s.contract.slug.clone())))?;
+    let (profile, slug) = obj.with_run(|r| {
+        (
+            r.profile.clone(),
+            r.plan.step(&call.step).map(|s| s.contract.slug.clone()),
+        )
+    })?;
     if !is_model(&profile.phases.executor) {
         return Ok((Some(call), vec![]));
     }
-    let inputs: Vec<String> = call.inputs.iter().map(|i| format!("{}={}", i.slot, i.artifact_hash)).collect();
-    let cache = format!("code_for:{}", ContentHash::of_bytes(format!("{}|{}", call.step, inputs.join(",")).as_bytes()));
+    let inputs: Vec<String> = call
+        .inputs
+        .iter()
+        .map(|i| format!("{}={}", i.slot, i.artifact_hash))
+        .collect();
+    let cache = format!(
+        "code_for:{}",
+        ContentHash::of_bytes(format!("{}|{}", call.step, inputs.join(",")).as_bytes())
+    );
     if let Some(hash) = obj.store().get_meta::<ContentHash>(&cache)? {
         call.code_hash = Some(hash);
         return Ok((Some(call), vec![]));
     }
-    let candidate: PlanCandidate = serde_json::from_value(models["candidate"].clone()).map_err(|e| ApiError::internal(format!("candidate: {e}")))?;
+    let candidate: PlanCandidate = serde_json::from_value(models["candidate"].clone())
+        .map_err(|e| ApiError::internal(format!("candidate: {e}")))?;
     let mut samples = BTreeMap::new();
     for input in &call.inputs {
         let bytes = crate::run_exec::read_blob(obj, &input.artifact_hash).await?;
         let text = String::from_utf8_lossy(&bytes);
-        let mut sample: String = text.lines().take(SAMPLE_LINES).collect::<Vec<_>>().join("\n");
+        let mut sample: String = text
+            .lines()
+            .take(SAMPLE_LINES)
+            .collect::<Vec<_>>()
+            .join("\n");
         if sample.len() > SAMPLE_CHARS {
             let mut cut = SAMPLE_CHARS;
             while !sample.is_char_boundary(cut) {
@@ -636,10 +916,17 @@ pub async fn ensure_code(obj: &RunObject, mut call: SandboxCall) -> ApiResult<(O
         samples.insert(input.slot.clone(), sample);
     }
     let recording: Option<Recording> = obj.store().get_meta("models_replay")?;
-    let outcome = match ExecuteTask::from_plan(&candidate, slug.as_deref().unwrap_or(&call.step), Catalog::builtin(), &samples) {
+    let outcome = match ExecuteTask::from_plan(
+        &candidate,
+        slug.as_deref().unwrap_or(&call.step),
+        Catalog::builtin(),
+        &samples,
+    ) {
         Ok(task) => {
             let mut caller = Caller::new(obj.env(), profile, recording);
-            let answer = caller.converse(Phase::Executor, Task::Execute(task), Some(&call.step)).await;
+            let answer = caller
+                .converse(Phase::Executor, Task::Execute(task), Some(&call.step))
+                .await;
             record(obj, &caller.exchanges)?;
             (answer, caller.calls)
         }
@@ -647,11 +934,19 @@ pub async fn ensure_code(obj: &RunObject, mut call: SandboxCall) -> ApiResult<(O
     };
     let (answer, calls) = outcome;
     let mut events = meter(obj, calls)?;
-    let code = answer.and_then(|v| v["code"].as_str().map(String::from).ok_or_else(|| Failure::reply("the executor's reply has no code")));
+    let code = answer.and_then(|v| {
+        v["code"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| Failure::reply("the executor's reply has no code"))
+    });
     match code {
         Ok(code) => {
             let hash = ContentHash::of_bytes(code.as_bytes());
-            obj.store().exec("INSERT OR IGNORE INTO code (hash, source) VALUES (?, ?)", vec![hash.to_string().into(), code.into()])?;
+            obj.store().exec(
+                "INSERT OR IGNORE INTO code (hash, source) VALUES (?, ?)",
+                vec![hash.to_string().into(), code.into()],
+            )?;
             obj.store().put_meta(&cache, &hash)?;
             call.code_hash = Some(hash);
             Ok((Some(call), events))
@@ -680,7 +975,11 @@ pub async fn ensure_code(obj: &RunObject, mut call: SandboxCall) -> ApiResult<(O
 
 /// The ledger event for a machine record, where this module has a fuller one than the generic mapping: the
 /// queued full `model_call`, `budget_stop`, and a run stopped by a budget.
-pub fn ledger_event(obj: &RunObject, key: &str, record: &LedgerRecord) -> ApiResult<Option<LedgerEvent>> {
+pub fn ledger_event(
+    obj: &RunObject,
+    key: &str,
+    record: &LedgerRecord,
+) -> ApiResult<Option<LedgerEvent>> {
     Ok(match record {
         LedgerRecord::ModelCall { .. } => {
             #[derive(Deserialize)]
@@ -688,7 +987,10 @@ pub fn ledger_event(obj: &RunObject, key: &str, record: &LedgerRecord) -> ApiRes
                 #[allow(dead_code)]
                 key: String,
             }
-            let seen: Vec<K> = obj.store().rows("SELECT key FROM ledger_keys WHERE key = ?", vec![key.into()])?;
+            let seen: Vec<K> = obj.store().rows(
+                "SELECT key FROM ledger_keys WHERE key = ?",
+                vec![key.into()],
+            )?;
             if !seen.is_empty() {
                 return Ok(None); // already written; the outbox skips it
             }
@@ -698,10 +1000,19 @@ pub fn ledger_event(obj: &RunObject, key: &str, record: &LedgerRecord) -> ApiRes
                 n: i64,
                 entry: String,
             }
-            let next: Option<Q> = obj.store().rows("SELECT n, entry FROM model_ledger ORDER BY n LIMIT 1", vec![])?.into_iter().next();
+            let next: Option<Q> = obj
+                .store()
+                .rows(
+                    "SELECT n, entry FROM model_ledger ORDER BY n LIMIT 1",
+                    vec![],
+                )?
+                .into_iter()
+                .next();
             let Some(q) = next else { return Ok(None) };
-            obj.store().exec("DELETE FROM model_ledger WHERE n = ?", vec![q.n.into()])?;
-            let c: CallDone = serde_json::from_str(&q.entry).map_err(|e| ApiError::internal(e.to_string()))?;
+            obj.store()
+                .exec("DELETE FROM model_ledger WHERE n = ?", vec![q.n.into()])?;
+            let c: CallDone =
+                serde_json::from_str(&q.entry).map_err(|e| ApiError::internal(e.to_string()))?;
             let r = c.record;
             Some(LedgerEvent::ModelCall {
                 step: c.step,
@@ -723,9 +1034,15 @@ pub fn ledger_event(obj: &RunObject, key: &str, record: &LedgerRecord) -> ApiRes
             limit: exceeded.limit.to_string(),
             spent: exceeded.used.to_string(),
         }),
-        LedgerRecord::RunFinished { state: RunState::Failed, .. } => {
-            let budget = obj.with_run(|r| r.failure.as_ref().is_some_and(|f| f.budget.is_some()))?;
-            budget.then_some(LedgerEvent::RunFinished { outcome: RunOutcome::BudgetStopped })
+        LedgerRecord::RunFinished {
+            state: RunState::Failed,
+            ..
+        } => {
+            let budget =
+                obj.with_run(|r| r.failure.as_ref().is_some_and(|f| f.budget.is_some()))?;
+            budget.then_some(LedgerEvent::RunFinished {
+                outcome: RunOutcome::BudgetStopped,
+            })
         }
         _ => None,
     })
@@ -734,22 +1051,33 @@ pub fn ledger_event(obj: &RunObject, key: &str, record: &LedgerRecord) -> ApiRes
 /// An exact amount in the ledger's one spelling (no trailing zeros).
 fn usd(amount: Usd) -> UsdAmount {
     let text = amount.to_string();
-    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
     UsdAmount::parse(&text).unwrap_or_else(|_| UsdAmount::zero())
 }
 
 /// `POST /profile` of a run object: `Event::ChangeProfile`; 409 when the machine refuses it (frozen by the
 /// first model call, or the run has ended), 422 when the profile cannot be hashed.
 pub async fn change_profile(obj: &RunObject, body: Value) -> ApiResult<Response> {
-    let profile: ExecutionProfile = serde_json::from_value(body["profile"].clone()).map_err(|e| ApiError::invalid_field("/profile", e.to_string()))?;
-    let effects = obj.apply(Event::ChangeProfile { profile: Box::new(profile) })?;
+    let profile: ExecutionProfile = serde_json::from_value(body["profile"].clone())
+        .map_err(|e| ApiError::invalid_field("/profile", e.to_string()))?;
+    let effects = obj.apply(Event::ChangeProfile {
+        profile: Box::new(profile),
+    })?;
     let refusal = effects.iter().find_map(|e| match e {
         Effect::Refused { code, reason, .. } => Some((*code, reason.clone())),
         _ => None,
     });
     obj.pump(effects).await?;
     if let Some((code, reason)) = refusal {
-        let err = if code == writ_run::codes::PROFILE_INVALID { ApiError::invalid_field("/profile", reason) } else { ApiError::conflict(reason) };
+        let err = if code == writ_run::codes::PROFILE_INVALID {
+            ApiError::invalid_field("/profile", reason)
+        } else {
+            ApiError::conflict(reason)
+        };
         return Err(err.with(json!({"code": code.to_string()})));
     }
     json_ok(&obj.status()?)

@@ -10,21 +10,81 @@ use worker::*;
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum RegistryOp {
     Ping,
-    CreateToken { id: String, tenant: String, name: String, scopes: Vec<String>, hash: String, at: String },
-    LookupToken { hash: String },
-    ListTokens { tenant: String },
-    RegisterRun { id: String, tenant: String, creator: String, workflow: Option<String>, at: String, idempotency_key: Option<String>, request_hash: String },
-    GetRun { tenant: String, id: String },
-    ListRuns { tenant: String, limit: u32 },
-    PutProgram { id: String, tenant: String, run_id: String, hash: String, body: String, at: String },
-    GetProgram { tenant: String, id: String },
-    PutSchedule { id: String, tenant: String, program_id: String, cron: String, prefix: String, at: String },
-    ListSchedules { tenant: Option<String> },
-    DeleteSchedule { tenant: String, id: String },
+    CreateToken {
+        id: String,
+        tenant: String,
+        name: String,
+        scopes: Vec<String>,
+        hash: String,
+        at: String,
+    },
+    LookupToken {
+        hash: String,
+    },
+    ListTokens {
+        tenant: String,
+    },
+    RegisterRun {
+        id: String,
+        tenant: String,
+        creator: String,
+        workflow: Option<String>,
+        at: String,
+        idempotency_key: Option<String>,
+        request_hash: String,
+    },
+    GetRun {
+        tenant: String,
+        id: String,
+    },
+    ListRuns {
+        tenant: String,
+        limit: u32,
+    },
+    PutProgram {
+        id: String,
+        tenant: String,
+        run_id: String,
+        hash: String,
+        body: String,
+        at: String,
+    },
+    GetProgram {
+        tenant: String,
+        id: String,
+    },
+    PutSchedule {
+        id: String,
+        tenant: String,
+        program_id: String,
+        cron: String,
+        prefix: String,
+        at: String,
+    },
+    ListSchedules {
+        tenant: Option<String>,
+    },
+    DeleteSchedule {
+        tenant: String,
+        id: String,
+    },
     /// Claim a schedule's due time once: true only for the first claimant of (schedule, due).
-    ClaimDue { id: String, due: String },
-    PutUpload { tenant: String, prefix: String, name: String, hash: String, size: u64, at: String },
-    LatestUploads { tenant: String, prefix: String },
+    ClaimDue {
+        id: String,
+        due: String,
+    },
+    PutUpload {
+        tenant: String,
+        prefix: String,
+        name: String,
+        hash: String,
+        size: u64,
+        at: String,
+    },
+    LatestUploads {
+        tenant: String,
+        prefix: String,
+    },
 }
 
 const SCHEMA: &str = "
@@ -208,12 +268,20 @@ pub async fn call(env: &Env, op: &RegistryOp) -> ApiResult<Value> {
     let ns = env.durable_object("REGISTRY")?;
     let stub = ns.id_from_name("global")?.get_stub()?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(serde_json::to_string(op).map_err(|e| ApiError::internal(e.to_string()))?.into()));
+    init.with_method(Method::Post).with_body(Some(
+        serde_json::to_string(op)
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .into(),
+    ));
     let req = Request::new_with_init("http://registry/op", &init)?;
     let mut resp = stub.fetch_with_request(req).await?;
     if resp.status_code() != 200 {
         let text = resp.text().await.unwrap_or_default();
-        return Err(if resp.status_code() == 409 { ApiError::conflict(text) } else { ApiError::internal(format!("registry: {text}")) });
+        return Err(if resp.status_code() == 409 {
+            ApiError::conflict(text)
+        } else {
+            ApiError::internal(format!("registry: {text}"))
+        });
     }
     Ok(resp.json().await?)
 }

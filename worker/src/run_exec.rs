@@ -39,7 +39,10 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
     let store = obj.store();
     Ok(match effect {
         // The bridge writes every tool call's full entry (arguments and result hashes) itself.
-        Effect::AppendLedger { record: writ_run::LedgerRecord::ToolCall { .. }, .. } => vec![],
+        Effect::AppendLedger {
+            record: writ_run::LedgerRecord::ToolCall { .. },
+            ..
+        } => vec![],
         Effect::AppendLedger { key, record } => {
             let event = match crate::models::ledger_event(obj, &key, &record)? {
                 Some(event) => event,
@@ -52,7 +55,12 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             obj_alarm(obj, at_ms).await?;
             vec![]
         }
-        Effect::ResolveInputs { step, generation, inputs, count_items_of } => {
+        Effect::ResolveInputs {
+            step,
+            generation,
+            inputs,
+            count_items_of,
+        } => {
             let meta = obj.meta()?;
             let bucket = obj.env().bucket("ARTIFACTS")?;
             let mut missing = Vec::new();
@@ -63,14 +71,24 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
                     missing.push(input.slot.clone());
                 } else if count_items_of.as_deref() == Some(input.slot.as_str()) {
                     let bytes = read_blob(obj, &input.artifact_hash).await?;
-                    let rows = writ_artifact::Table::parse(&bytes).map(|t| t.rows.len() as u64).unwrap_or(0);
+                    let rows = writ_artifact::Table::parse(&bytes)
+                        .map(|t| t.rows.len() as u64)
+                        .unwrap_or(0);
                     item_count = Some(rows);
                 }
             }
             if missing.is_empty() {
-                vec![Event::InputsResolved { step, generation, item_count }]
+                vec![Event::InputsResolved {
+                    step,
+                    generation,
+                    item_count,
+                }]
             } else {
-                vec![Event::InputsMissing { step, generation, slots: missing }]
+                vec![Event::InputsMissing {
+                    step,
+                    generation,
+                    slots: missing,
+                }]
             }
         }
         Effect::AwaitApproval { .. } => vec![],
@@ -90,25 +108,61 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             for _ in 0..copies {
                 // Sent together at the end of the pump, so a step's shards arrive in one consumer batch
                 // and run side by side instead of in waves.
-                obj.queue_shard(crate::ShardMessage { probe: None, run_id: meta.run_id.clone(), attempt_id: call.attempt_id.clone() });
+                obj.queue_shard(crate::ShardMessage {
+                    probe: None,
+                    run_id: meta.run_id.clone(),
+                    attempt_id: call.attempt_id.clone(),
+                });
             }
             *wake = true; // the watchdog re-sends a shard whose answer does not come back
             vec![]
         }
         Effect::StopAttempt { attempt_id, .. } => {
-            store.exec("UPDATE tasks SET state = 'stopped' WHERE attempt_id = ?", vec![attempt_id.into()])?;
+            store.exec(
+                "UPDATE tasks SET state = 'stopped' WHERE attempt_id = ?",
+                vec![attempt_id.into()],
+            )?;
             vec![]
         }
-        Effect::MergeShards { step, attempt_id, shards } => vec![merge_shards(obj, &step, &attempt_id, &shards).await?],
-        Effect::Validate { step, attempt_id, outputs } => {
+        Effect::MergeShards {
+            step,
+            attempt_id,
+            shards,
+        } => vec![merge_shards(obj, &step, &attempt_id, &shards).await?],
+        Effect::Validate {
+            step,
+            attempt_id,
+            outputs,
+        } => {
             vec![crate::validate::validate(obj, &step, &attempt_id, &outputs).await?]
         }
-        Effect::Audit { step, attempt_id, outputs, rubric } => {
+        Effect::Audit {
+            step,
+            attempt_id,
+            outputs,
+            rubric,
+        } => {
             vec![crate::validate::audit(obj, &step, &attempt_id, &outputs, &rubric).await?]
         }
-        Effect::PublishArtifact { step, slot, name, hash, provenance_hash, provenance, .. } => {
+        Effect::PublishArtifact {
+            step,
+            slot,
+            name,
+            hash,
+            provenance_hash,
+            provenance,
+            ..
+        } => {
             let kind = obj
-                .with_run(|r| r.plan.step(&step).and_then(|s| s.contract.outputs.iter().find(|o| o.slot == slot).map(|o| o.kind.clone())))?
+                .with_run(|r| {
+                    r.plan.step(&step).and_then(|s| {
+                        s.contract
+                            .outputs
+                            .iter()
+                            .find(|o| o.slot == slot)
+                            .map(|o| o.kind.clone())
+                    })
+                })?
                 .unwrap_or_default();
             // Deliverables carry the name the plan publishes them under; intermediate artifacts are listed
             // by `<step>/<slot>` and are not exported as deliverables.
@@ -116,7 +170,10 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             let name = name.unwrap_or_else(|| format!("{step}/{slot}"));
             // The run-level record and the row-level sources live beside the artifact, under its hash.
             let rows: Option<String> = store
-                .rows::<OutputRow>("SELECT provenance FROM outputs WHERE hash = ?", vec![hash.to_string().into()])?
+                .rows::<OutputRow>(
+                    "SELECT provenance FROM outputs WHERE hash = ?",
+                    vec![hash.to_string().into()],
+                )?
                 .into_iter()
                 .next()
                 .and_then(|r| r.provenance);
@@ -128,7 +185,10 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             let meta = obj.meta()?;
             obj.env()
                 .bucket("ARTIFACTS")?
-                .put(format!("t/{}/provenance/{}", meta.tenant, hash), record.to_string())
+                .put(
+                    format!("t/{}/provenance/{}", meta.tenant, hash),
+                    record.to_string(),
+                )
                 .execute()
                 .await?;
             store.exec(
@@ -143,12 +203,19 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             crate::outbox::append(
                 obj,
                 writ_ledger::LedgerEvent::Note {
-                    text: format!("repair requested for {step}: {} ({}); no repairer is configured", evidence.reason, evidence.code),
+                    text: format!(
+                        "repair requested for {step}: {} ({}); no repairer is configured",
+                        evidence.reason, evidence.code
+                    ),
                 },
             )?;
             vec![]
         }
-        Effect::Refused { code, event, reason } => {
+        Effect::Refused {
+            code,
+            event,
+            reason,
+        } => {
             console_log(&format!("refused {event}: {code} {reason}"));
             vec![]
         }
@@ -208,7 +275,8 @@ fn task(obj: &RunObject, attempt_id: &str) -> ApiResult<(TaskRow, SandboxCall)> 
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::not_found(format!("no attempt {attempt_id}")))?;
-    let call: SandboxCall = serde_json::from_str(&row.call).map_err(|e| ApiError::internal(e.to_string()))?;
+    let call: SandboxCall =
+        serde_json::from_str(&row.call).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok((row, call))
 }
 
@@ -222,7 +290,10 @@ pub fn has_pending_work(obj: &RunObject) -> ApiResult<bool> {
     struct N {
         n: i64,
     }
-    let rows: Vec<N> = obj.store().rows("SELECT count(*) AS n FROM tasks WHERE state IN ('pending', 'running', 'dispatched')", vec![])?;
+    let rows: Vec<N> = obj.store().rows(
+        "SELECT count(*) AS n FROM tasks WHERE state IN ('pending', 'running', 'dispatched')",
+        vec![],
+    )?;
     Ok(rows.first().map(|r| r.n > 0).unwrap_or(false))
 }
 
@@ -244,13 +315,23 @@ pub async fn run_due_work(obj: &RunObject) -> ApiResult<Vec<Event>> {
                 let meta = obj.meta()?;
                 obj.env()
                     .queue("SHARDS")?
-                    .send(crate::ShardMessage { probe: None, run_id: meta.run_id, attempt_id: row.attempt_id.clone() })
+                    .send(crate::ShardMessage {
+                        probe: None,
+                        run_id: meta.run_id,
+                        attempt_id: row.attempt_id.clone(),
+                    })
                     .await?;
-                store.exec("UPDATE tasks SET dispatched_ms = ? WHERE attempt_id = ?", vec![(now_ms() as f64).into(), row.attempt_id.clone().into()])?;
+                store.exec(
+                    "UPDATE tasks SET dispatched_ms = ? WHERE attempt_id = ?",
+                    vec![(now_ms() as f64).into(), row.attempt_id.clone().into()],
+                )?;
             }
             continue;
         }
-        store.exec("UPDATE tasks SET state = 'running' WHERE attempt_id = ?", vec![row.attempt_id.clone().into()])?;
+        store.exec(
+            "UPDATE tasks SET state = 'running' WHERE attempt_id = ?",
+            vec![row.attempt_id.clone().into()],
+        )?;
         direct.push(row.attempt_id);
     }
     let results = futures::future::join_all(direct.iter().map(|id| execute(obj, id))).await;
@@ -260,12 +341,18 @@ pub async fn run_due_work(obj: &RunObject) -> ApiResult<Vec<Event>> {
             Ok(receipt) => receipt_event(obj, id, &receipt).await?,
             // Every slot busy is back-pressure, not a failure of the attempt: it waits for the next round.
             Err(e) if e.slug == SANDBOX_BUSY => {
-                store.exec("UPDATE tasks SET state = 'pending' WHERE attempt_id = ?", vec![id.clone().into()])?;
+                store.exec(
+                    "UPDATE tasks SET state = 'pending' WHERE attempt_id = ?",
+                    vec![id.clone().into()],
+                )?;
                 continue;
             }
             Err(e) => failed_event(id, &e.detail),
         };
-        store.exec("UPDATE tasks SET state = 'done' WHERE attempt_id = ?", vec![id.clone().into()])?;
+        store.exec(
+            "UPDATE tasks SET state = 'done' WHERE attempt_id = ?",
+            vec![id.clone().into()],
+        )?;
         events.push(event);
     }
     Ok(events)
@@ -295,15 +382,25 @@ pub const SANDBOX_BUSY: &str = "sandbox-busy";
 
 async fn execute(obj: &RunObject, attempt_id: &str) -> ApiResult<Value> {
     let body = sandbox_request(obj, attempt_id).await?;
-    let mut resp = crate::sandbox::fetch(obj.env(), "/v1/execute", Method::Post, Some(body.to_string())).await?;
+    let mut resp = crate::sandbox::fetch(
+        obj.env(),
+        "/v1/execute",
+        Method::Post,
+        Some(body.to_string()),
+    )
+    .await?;
     let text = resp.text().await?;
     if resp.status_code() == 503 {
         return Err(ApiError::new(503, SANDBOX_BUSY, "Sandbox busy", text));
     }
     if resp.status_code() != 200 {
-        return Err(ApiError::upstream(format!("sandbox answered {}: {text}", resp.status_code())));
+        return Err(ApiError::upstream(format!(
+            "sandbox answered {}: {text}",
+            resp.status_code()
+        )));
     }
-    serde_json::from_str(&text).map_err(|e| ApiError::upstream(format!("sandbox receipt is not JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| ApiError::upstream(format!("sandbox receipt is not JSON: {e}")))
 }
 
 /// The sandbox's execute request for an attempt: the program, only the contracted inputs (the fan-out
@@ -314,17 +411,27 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
         // A queue redelivery after the shard's result was applied: counted, and nothing runs.
         let n: u64 = obj.store().get_meta("late_redeliveries")?.unwrap_or(0);
         obj.store().put_meta("late_redeliveries", &(n + 1))?;
-        return Err(ApiError::new(410, "attempt-finished", "Attempt finished", format!("{attempt_id} is {}", row.state)));
+        return Err(ApiError::new(
+            410,
+            "attempt-finished",
+            "Attempt finished",
+            format!("{attempt_id} is {}", row.state),
+        ));
     }
     let meta = obj.meta()?;
     let store = obj.store();
-    let code_hash = call.code_hash.ok_or_else(|| ApiError::internal(format!("{attempt_id} has no code to run")))?;
+    let code_hash = call
+        .code_hash
+        .ok_or_else(|| ApiError::internal(format!("{attempt_id} has no code to run")))?;
     #[derive(Deserialize)]
     struct Code {
         source: String,
     }
     let program = store
-        .rows::<Code>("SELECT source FROM code WHERE hash = ?", vec![code_hash.to_string().into()])?
+        .rows::<Code>(
+            "SELECT source FROM code WHERE hash = ?",
+            vec![code_hash.to_string().into()],
+        )?
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::internal(format!("code {code_hash} is not stored with the run")))?
@@ -332,8 +439,15 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
     let (over, kinds) = obj.with_run(|r| {
         let step = r.plan.step(&call.step);
         let over = step.and_then(|s| s.contract.fan_out.as_ref().map(|f| f.over.clone()));
-        let kinds: BTreeMap<String, String> =
-            step.map(|s| s.contract.inputs.iter().map(|i| (i.slot.clone(), i.kind.clone())).collect()).unwrap_or_default();
+        let kinds: BTreeMap<String, String> = step
+            .map(|s| {
+                s.contract
+                    .inputs
+                    .iter()
+                    .map(|i| (i.slot.clone(), i.kind.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         (over, kinds)
     })?;
     let mut inputs = serde_json::Map::new();
@@ -346,13 +460,20 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
             }
         }
         let hash = ContentHash::of_bytes(&bytes).to_string();
-        let (name, stored_kind) = store.blob(&input.artifact_hash.to_string())?.unwrap_or_else(|| (input.slot.clone(), String::new()));
+        let (name, stored_kind) = store
+            .blob(&input.artifact_hash.to_string())?
+            .unwrap_or_else(|| (input.slot.clone(), String::new()));
         let kind = kinds.get(&input.slot).cloned().unwrap_or(stored_kind);
         let file = match String::from_utf8(bytes) {
             Ok(text) => json!({"name": name, "text": text, "hash": hash}),
-            Err(e) => json!({"name": name, "content_b64": base64::engine::general_purpose::STANDARD.encode(e.into_bytes()), "hash": hash}),
+            Err(e) => {
+                json!({"name": name, "content_b64": base64::engine::general_purpose::STANDARD.encode(e.into_bytes()), "hash": hash})
+            }
         };
-        inputs.insert(input.slot.clone(), json!({"kind": kind, "hash": hash, "files": [file]}));
+        inputs.insert(
+            input.slot.clone(),
+            json!({"kind": kind, "hash": hash, "files": [file]}),
+        );
     }
     let mut limits = json!({});
     if let Some(t) = call.limits.timeout_seconds {
@@ -378,13 +499,18 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
     let (_, call) = task(obj, attempt_id)?;
     let mut outputs = BTreeMap::new();
     for (slot, out) in receipt["outputs"].as_object().into_iter().flatten() {
-        let Some(file) = out["files"].as_array().and_then(|f| f.first()) else { continue };
+        let Some(file) = out["files"].as_array().and_then(|f| f.first()) else {
+            continue;
+        };
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(file["content_b64"].as_str().unwrap_or_default())
             .map_err(|e| ApiError::upstream(format!("output {slot} is not base64: {e}")))?;
         let hash = ContentHash::of_bytes(&bytes);
         if file["hash"].as_str() != Some(hash.to_string().as_str()) {
-            return Ok(failed_event(attempt_id, &format!("output {slot}: the sandbox's hash does not match the bytes")));
+            return Ok(failed_event(
+                attempt_id,
+                &format!("output {slot}: the sandbox's hash does not match the bytes"),
+            ));
         }
         let key = blob_key(&meta.tenant, &hash.to_string());
         if bucket.head(&key).await?.is_none() {
@@ -397,7 +523,14 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
             "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, provenance) VALUES (?, ?, ?, ?)",
             vec![hash.to_string().into(), slot.clone().into(), attempt_id.into(), provenance.into()],
         )?;
-        outputs.insert(slot.clone(), OutputMeasure { hash, size: bytes.len() as u64, rows: file["rows"].as_u64() });
+        outputs.insert(
+            slot.clone(),
+            OutputMeasure {
+                hash,
+                size: bytes.len() as u64,
+                rows: file["rows"].as_u64(),
+            },
+        );
     }
     let status = match (receipt["status"].as_str(), receipt["stopped_by"].as_str()) {
         (Some("succeeded"), _) => ReceiptStatus::Ok,
@@ -427,7 +560,10 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
             duration_ms: receipt["duration_ms"].as_u64().unwrap_or(0),
             outputs,
             code_hash: call.code_hash,
-            tool_calls: receipt["tool_calls"].as_array().map(|a| a.len() as u64).unwrap_or(0),
+            tool_calls: receipt["tool_calls"]
+                .as_array()
+                .map(|a| a.len() as u64)
+                .unwrap_or(0),
             model_usage: Default::default(),
             claimed: None,
         },
@@ -445,14 +581,24 @@ fn tail(s: &str, n: usize) -> &str {
 
 /// A queue consumer reports a shard's receipt; applied once per attempt whatever the redeliveries.
 pub async fn shard_result(obj: &RunObject, body: Value) -> ApiResult<Response> {
-    let attempt_id = body["attempt_id"].as_str().ok_or_else(|| ApiError::invalid_field("/attempt_id", "required"))?.to_string();
+    let attempt_id = body["attempt_id"]
+        .as_str()
+        .ok_or_else(|| ApiError::invalid_field("/attempt_id", "required"))?
+        .to_string();
     let (_, _, state) = task_token(obj, &attempt_id)?;
     if state == "done" || state == "stopped" {
-        let n: u64 = obj.store().get_meta("duplicate_results_ignored")?.unwrap_or(0);
-        obj.store().put_meta("duplicate_results_ignored", &(n + 1))?;
+        let n: u64 = obj
+            .store()
+            .get_meta("duplicate_results_ignored")?
+            .unwrap_or(0);
+        obj.store()
+            .put_meta("duplicate_results_ignored", &(n + 1))?;
         return json_ok(&json!({"applied": false}));
     }
-    obj.store().exec("UPDATE tasks SET state = 'done' WHERE attempt_id = ?", vec![attempt_id.clone().into()])?;
+    obj.store().exec(
+        "UPDATE tasks SET state = 'done' WHERE attempt_id = ?",
+        vec![attempt_id.clone().into()],
+    )?;
     let event = match body.get("error").and_then(Value::as_str) {
         Some(err) => failed_event(&attempt_id, err),
         None => receipt_event(obj, &attempt_id, &body["receipt"]).await?,
@@ -462,11 +608,25 @@ pub async fn shard_result(obj: &RunObject, body: Value) -> ApiResult<Response> {
     json_ok(&json!({"applied": true}))
 }
 
-async fn merge_shards(obj: &RunObject, step: &str, attempt_id: &str, shards: &[writ_run::ShardOutputs]) -> ApiResult<Event> {
+async fn merge_shards(
+    obj: &RunObject,
+    step: &str,
+    attempt_id: &str,
+    shards: &[writ_run::ShardOutputs],
+) -> ApiResult<Event> {
     let meta = obj.meta()?;
     let store = obj.store();
-    let over = obj.with_run(|r| r.plan.step(step).and_then(|s| s.contract.fan_out.as_ref().map(|f| f.over.clone())))?.unwrap_or_default();
-    let slots: Vec<String> = shards.first().map(|s| s.outputs.keys().cloned().collect()).unwrap_or_default();
+    let over = obj
+        .with_run(|r| {
+            r.plan
+                .step(step)
+                .and_then(|s| s.contract.fan_out.as_ref().map(|f| f.over.clone()))
+        })?
+        .unwrap_or_default();
+    let slots: Vec<String> = shards
+        .first()
+        .map(|s| s.outputs.keys().cloned().collect())
+        .unwrap_or_default();
     let mut outputs = BTreeMap::new();
     for slot in slots {
         let mut parts = Vec::new();
@@ -474,13 +634,18 @@ async fn merge_shards(obj: &RunObject, step: &str, attempt_id: &str, shards: &[w
         let mut offsets = Vec::new();
         let mut name = format!("{slot}.csv");
         for shard in shards {
-            let m = shard.outputs.get(&slot).ok_or_else(|| ApiError::internal(format!("shard {} lacks {slot}", shard.shard.index)))?;
+            let m = shard.outputs.get(&slot).ok_or_else(|| {
+                ApiError::internal(format!("shard {} lacks {slot}", shard.shard.index))
+            })?;
             parts.push(read_blob(obj, &m.hash).await?);
             if let Some((n, _)) = store.blob(&m.hash.to_string())? {
                 name = n;
             }
             let prov = store
-                .rows::<OutputRow>("SELECT provenance FROM outputs WHERE hash = ?", vec![m.hash.to_string().into()])?
+                .rows::<OutputRow>(
+                    "SELECT provenance FROM outputs WHERE hash = ?",
+                    vec![m.hash.to_string().into()],
+                )?
                 .into_iter()
                 .next()
                 .and_then(|r| r.provenance)
@@ -491,19 +656,36 @@ async fn merge_shards(obj: &RunObject, step: &str, attempt_id: &str, shards: &[w
             offsets.push(shard.shard.start);
         }
         let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-        let merged = writ_artifact::merge_tables(&refs).map_err(|e| ApiError::internal(format!("merging {slot}: {e}")))?;
+        let merged = writ_artifact::merge_tables(&refs)
+            .map_err(|e| ApiError::internal(format!("merging {slot}: {e}")))?;
         let prov = writ_artifact::merge_provenance(&provs, &offsets, &over);
         let hash = ContentHash::of_bytes(&merged);
-        let rows = writ_artifact::Table::parse(&merged).map(|t| t.rows.len() as u64).ok();
-        obj.env().bucket("ARTIFACTS")?.put(blob_key(&meta.tenant, &hash.to_string()), merged.clone()).execute().await?;
+        let rows = writ_artifact::Table::parse(&merged)
+            .map(|t| t.rows.len() as u64)
+            .ok();
+        obj.env()
+            .bucket("ARTIFACTS")?
+            .put(blob_key(&meta.tenant, &hash.to_string()), merged.clone())
+            .execute()
+            .await?;
         store.put_blob(&hash.to_string(), &name, "table.csv")?;
         store.exec(
             "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, provenance) VALUES (?, ?, ?, ?)",
             vec![hash.to_string().into(), slot.clone().into(), attempt_id.into(), serde_json::to_string(&prov).ok().into()],
         )?;
-        outputs.insert(slot, OutputMeasure { hash, size: merged.len() as u64, rows });
+        outputs.insert(
+            slot,
+            OutputMeasure {
+                hash,
+                size: merged.len() as u64,
+                rows,
+            },
+        );
     }
-    Ok(Event::Merged { attempt_id: attempt_id.to_string(), outputs })
+    Ok(Event::Merged {
+        attempt_id: attempt_id.to_string(),
+        outputs,
+    })
 }
 
 pub async fn read_blob(obj: &RunObject, hash: &ContentHash) -> ApiResult<Vec<u8>> {
@@ -533,9 +715,18 @@ pub async fn decide_gate(obj: &RunObject, approve: bool, body: Value) -> ApiResu
     let scopes: Vec<String> = serde_json::from_value(body["scopes"].clone()).unwrap_or_default();
     let before = obj.with_run(|r| r.refused_total)?;
     let event = if approve {
-        Event::Approve { step: step.clone(), principal, scopes }
+        Event::Approve {
+            step: step.clone(),
+            principal,
+            scopes,
+        }
     } else {
-        Event::Reject { step: step.clone(), principal, scopes, reason: body["reason"].as_str().unwrap_or_default().to_string() }
+        Event::Reject {
+            step: step.clone(),
+            principal,
+            scopes,
+            reason: body["reason"].as_str().unwrap_or_default().to_string(),
+        }
     };
     let effects = obj.apply(event)?;
     let refusal = effects.iter().find_map(|e| match e {
@@ -546,7 +737,11 @@ pub async fn decide_gate(obj: &RunObject, approve: bool, body: Value) -> ApiResu
     if let Some((code, reason)) = refusal {
         let _ = before;
         // A decision on a run that has ended conflicts with its state; anything else is a refusal of the principal.
-        let err = if code == writ_run::codes::RUN_TERMINAL.to_string() { ApiError::conflict(reason) } else { ApiError::forbidden(reason) };
+        let err = if code == writ_run::codes::RUN_TERMINAL.to_string() {
+            ApiError::conflict(reason)
+        } else {
+            ApiError::forbidden(reason)
+        };
         return Err(err.with(json!({"code": code, "step": step})));
     }
     json_ok(&obj.status()?)
@@ -580,10 +775,23 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
             })
         })
         .collect();
-    let done = run.steps.iter().filter(|s| s.state == StepState::Published).count();
-    let pending: Vec<&str> =
-        run.steps.iter().filter(|s| s.state == StepState::AwaitingApproval).map(|s| s.id.as_str()).collect();
-    let running: Vec<&str> = run.steps.iter().filter(|s| s.state.is_active()).map(|s| s.id.as_str()).collect();
+    let done = run
+        .steps
+        .iter()
+        .filter(|s| s.state == StepState::Published)
+        .count();
+    let pending: Vec<&str> = run
+        .steps
+        .iter()
+        .filter(|s| s.state == StepState::AwaitingApproval)
+        .map(|s| s.id.as_str())
+        .collect();
+    let running: Vec<&str> = run
+        .steps
+        .iter()
+        .filter(|s| s.state.is_active())
+        .map(|s| s.id.as_str())
+        .collect();
     let message = if !pending.is_empty() {
         format!("awaiting approval: {}", pending.join(", "))
     } else if !running.is_empty() {
@@ -643,7 +851,11 @@ pub async fn provenance_json(obj: &RunObject, name: &str) -> ApiResult<Value> {
         .execute()
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no provenance for {name}")))?;
-    let text = obj_r2.body().ok_or_else(|| ApiError::internal("empty provenance"))?.text().await?;
+    let text = obj_r2
+        .body()
+        .ok_or_else(|| ApiError::internal("empty provenance"))?
+        .text()
+        .await?;
     serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))
 }
 
@@ -653,7 +865,10 @@ pub fn artifact_hash(obj: &RunObject, name: &str) -> ApiResult<String> {
         hash: String,
     }
     obj.store()
-        .rows::<H>("SELECT hash FROM artifacts WHERE name = ?", vec![name.into()])?
+        .rows::<H>(
+            "SELECT hash FROM artifacts WHERE name = ?",
+            vec![name.into()],
+        )?
         .into_iter()
         .next()
         .map(|h| h.hash)
@@ -664,20 +879,28 @@ pub fn artifact_hash(obj: &RunObject, name: &str) -> ApiResult<String> {
 pub fn seal(obj: &RunObject) -> ApiResult<Value> {
     let (state, plan) = obj.with_run(|r| (r.state, r.plan.clone()))?;
     if state != writ_run::RunState::Succeeded {
-        return Err(ApiError::conflict(format!("only a succeeded run can be sealed; this one is {}", state.as_str())));
+        return Err(ApiError::conflict(format!(
+            "only a succeeded run can be sealed; this one is {}",
+            state.as_str()
+        )));
     }
     #[derive(Deserialize, Serialize)]
     struct C {
         hash: String,
         source: String,
     }
-    let code: Vec<C> = obj.store().rows("SELECT hash, source FROM code ORDER BY hash", vec![])?;
+    let code: Vec<C> = obj
+        .store()
+        .rows("SELECT hash, source FROM code ORDER BY hash", vec![])?;
     let code: BTreeMap<String, String> = code.into_iter().map(|c| (c.hash, c.source)).collect();
     let body = json!({"plan": plan, "code": code});
     let hash = writ_canon::hash_of(&body).map_err(|e| ApiError::internal(e.to_string()))?;
     crate::outbox::append(
         obj,
-        writ_ledger::LedgerEvent::RunSealed { program_id: format!("prog_{}", &hash.hex()[..16]), program_hash: hash },
+        writ_ledger::LedgerEvent::RunSealed {
+            program_id: format!("prog_{}", &hash.hex()[..16]),
+            program_hash: hash,
+        },
     )?;
     Ok(json!({"program_hash": hash, "program": body, "sealed_at": now_rfc3339()}))
 }

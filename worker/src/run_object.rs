@@ -34,7 +34,15 @@ pub struct RunObject {
 
 impl DurableObject for RunObject {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, live: RefCell::new(None), meta: RefCell::new(None), last_progress: RefCell::new(None), ledger_seq: std::cell::Cell::new(None), shards_out: RefCell::new(Vec::new()) }
+        Self {
+            state,
+            env,
+            live: RefCell::new(None),
+            meta: RefCell::new(None),
+            last_progress: RefCell::new(None),
+            ledger_seq: std::cell::Cell::new(None),
+            shards_out: RefCell::new(Vec::new()),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -105,7 +113,10 @@ impl RunObject {
         if let Some(m) = self.meta.borrow().as_ref() {
             return Ok(m.clone());
         }
-        let m: RunMeta = self.store().get_meta("meta")?.ok_or_else(|| ApiError::not_found("no such run"))?;
+        let m: RunMeta = self
+            .store()
+            .get_meta("meta")?
+            .ok_or_else(|| ApiError::not_found("no such run"))?;
         *self.meta.borrow_mut() = Some(m.clone());
         Ok(m)
     }
@@ -121,8 +132,9 @@ impl RunObject {
             return Err(ApiError::not_found("no such run"));
         };
         let log: Vec<LogEntry> = store.log()?;
-        let run = Run::replay(plan, &log)
-            .map_err(|e| ApiError::internal(format!("the run's log does not replay ({}): {e}", e.code())))?;
+        let run = Run::replay(plan, &log).map_err(|e| {
+            ApiError::internal(format!("the run's log does not replay ({}): {e}", e.code()))
+        })?;
         let active = !run.state.is_terminal();
         *self.live.borrow_mut() = Some(run);
         if active {
@@ -136,7 +148,9 @@ impl RunObject {
     pub fn apply(&self, event: Event) -> ApiResult<Vec<Effect>> {
         let now = now_ms();
         let mut guard = self.live.borrow_mut();
-        let run = guard.as_mut().ok_or_else(|| ApiError::internal("run not loaded"))?;
+        let run = guard
+            .as_mut()
+            .ok_or_else(|| ApiError::internal("run not loaded"))?;
         let effects = run.handle(event.clone(), now);
         let mut entry = LogEntry::new(now, event);
         entry.effects_hash = writ_run::effects_hash(&effects);
@@ -146,7 +160,10 @@ impl RunObject {
 
     pub fn with_run<T>(&self, f: impl FnOnce(&Run) -> T) -> ApiResult<T> {
         let guard = self.live.borrow();
-        guard.as_ref().map(f).ok_or_else(|| ApiError::internal("run not loaded"))
+        guard
+            .as_ref()
+            .map(f)
+            .ok_or_else(|| ApiError::internal("run not loaded"))
     }
 
     /// Carry out effects until none are left; effects that answer at once feed their events straight back.
@@ -174,8 +191,20 @@ impl RunObject {
     fn publish_progress(&self) -> ApiResult<()> {
         // A cheap fingerprint first: most pumps (tool calls) change nothing a watcher sees.
         let print = self.with_run(|r| {
-            let active: Vec<&str> = r.steps.iter().filter(|s| s.state.is_active()).map(|s| s.state.as_str()).collect();
-            (r.state.as_str().to_string(), r.steps.iter().filter(|s| s.state == writ_run::StepState::Published).count(), active.join(","))
+            let active: Vec<&str> = r
+                .steps
+                .iter()
+                .filter(|s| s.state.is_active())
+                .map(|s| s.state.as_str())
+                .collect();
+            (
+                r.state.as_str().to_string(),
+                r.steps
+                    .iter()
+                    .filter(|s| s.state == writ_run::StepState::Published)
+                    .count(),
+                active.join(","),
+            )
         })?;
         if self.last_progress.borrow().as_ref() == Some(&print) {
             return Ok(());
@@ -225,7 +254,10 @@ impl RunObject {
             (false, None) => None,
         };
         if let Some(at) = next {
-            self.state.storage().set_alarm(at.saturating_sub(now_ms()) as i64).await?;
+            self.state
+                .storage()
+                .set_alarm(at.saturating_sub(now_ms()) as i64)
+                .await?;
         }
         Ok(())
     }
@@ -234,7 +266,8 @@ impl RunObject {
         let path = req.path();
         let method = req.method();
         if path == "/init" && method == Method::Post {
-            let body: InitBody = crate::http::parse_json(&crate::http::body_bytes(&mut req, 16 << 20).await?)?;
+            let body: InitBody =
+                crate::http::parse_json(&crate::http::body_bytes(&mut req, 16 << 20).await?)?;
             return self.init(body).await;
         }
         self.ensure_loaded().await?;
@@ -242,23 +275,30 @@ impl RunObject {
         match (method, path.as_str()) {
             (Method::Get, "/status") => json_ok(&self.status()?),
             (Method::Get, "/plan") => {
-                let plan: FrozenPlan = self.store().get_meta("plan")?.ok_or_else(|| ApiError::not_found("no plan"))?;
+                let plan: FrozenPlan = self
+                    .store()
+                    .get_meta("plan")?
+                    .ok_or_else(|| ApiError::not_found("no plan"))?;
                 json_ok(&plan)
             }
             (Method::Get, "/feed") => {
                 let after: i64 = q("after").parse().unwrap_or(0);
-                json_ok(&json!({"events": self.store().feed_since(after)?.into_iter().map(|(s, b)| json!({"seq": s, "body": b})).collect::<Vec<_>>()}))
+                json_ok(
+                    &json!({"events": self.store().feed_since(after)?.into_iter().map(|(s, b)| json!({"seq": s, "body": b})).collect::<Vec<_>>()}),
+                )
             }
             (Method::Get, "/log") => {
                 let log: Vec<Value> = self.store().log()?;
                 json_ok(&json!({"events": log}))
             }
             (Method::Post, "/approve") | (Method::Post, "/reject") => {
-                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 16).await?)?;
+                let body: Value =
+                    crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 16).await?)?;
                 run_exec::decide_gate(self, path == "/approve", body).await
             }
             (Method::Post, "/cancel") => {
-                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 16).await?)?;
+                let body: Value =
+                    crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 16).await?)?;
                 let effects = self.apply(Event::Cancel {
                     principal: body["principal"].as_str().map(String::from),
                     reason: body["reason"].as_str().unwrap_or("cancelled").to_string(),
@@ -266,33 +306,48 @@ impl RunObject {
                 self.pump(effects).await?;
                 json_ok(&self.status()?)
             }
-            (Method::Get, "/artifacts") => json_ok(&run_exec::artifacts_json(self, q("all") == "true")?),
+            (Method::Get, "/artifacts") => {
+                json_ok(&run_exec::artifacts_json(self, q("all") == "true")?)
+            }
             (Method::Get, "/doc") => match crate::validate::doc(self, &q("hash"))? {
                 Some(doc) => json_ok(&doc),
-                None => Err(ApiError::not_found("no validation report or proof record with that hash in this run")),
+                None => Err(ApiError::not_found(
+                    "no validation report or proof record with that hash in this run",
+                )),
             },
-            (Method::Get, "/provenance") => json_ok(&run_exec::provenance_json(self, &q("name")).await?),
-            (Method::Get, "/trace") => json_ok(&crate::trace::trace(self, &q("artifact"), &q("pointer")).await?),
-            (Method::Get, "/task") => json_ok(&run_exec::sandbox_request(self, &q("attempt")).await?),
+            (Method::Get, "/provenance") => {
+                json_ok(&run_exec::provenance_json(self, &q("name")).await?)
+            }
+            (Method::Get, "/trace") => {
+                json_ok(&crate::trace::trace(self, &q("artifact"), &q("pointer")).await?)
+            }
+            (Method::Get, "/task") => {
+                json_ok(&run_exec::sandbox_request(self, &q("attempt")).await?)
+            }
             (Method::Post, "/shard-result") => {
-                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 64 << 20).await?)?;
+                let body: Value =
+                    crate::http::parse_json(&crate::http::body_bytes(&mut req, 64 << 20).await?)?;
                 run_exec::shard_result(self, body).await
             }
             (Method::Post, "/bridge") => {
-                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 20).await?)?;
+                let body: Value =
+                    crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 20).await?)?;
                 crate::bridge::tool_call(self, body).await
             }
             (Method::Post, "/seal") => json_ok(&run_exec::seal(self)?),
             (Method::Get, "/models") => json_ok(&crate::models::export(self)?),
             (Method::Post, "/profile") => {
-                let body: Value = crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 20).await?)?;
+                let body: Value =
+                    crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 20).await?)?;
                 crate::models::change_profile(self, body).await
             }
             (Method::Post, "/flush") => {
                 run_exec::flush_ledger(self).await;
                 json_ok(&json!({"outbox": run_exec::outbox_len(self)?}))
             }
-            _ => Err(ApiError::not_found(format!("run object has no route {path}"))),
+            _ => Err(ApiError::not_found(format!(
+                "run object has no route {path}"
+            ))),
         }
     }
 
@@ -305,7 +360,10 @@ impl RunObject {
         store.put_meta("meta", &body.meta)?;
         store.put_meta("plan", &body.plan)?;
         for (hash, source) in &body.code {
-            store.exec("INSERT OR IGNORE INTO code (hash, source) VALUES (?, ?)", vec![hash.clone().into(), source.clone().into()])?;
+            store.exec(
+                "INSERT OR IGNORE INTO code (hash, source) VALUES (?, ?)",
+                vec![hash.clone().into(), source.clone().into()],
+            )?;
         }
         let mut inputs = std::collections::BTreeMap::new();
         for (name, input) in &body.inputs {

@@ -49,25 +49,37 @@ impl Store {
         Ok(self.sql.exec(q, Some(args))?.rows_written())
     }
 
-    pub fn rows<T: DeserializeOwned>(&self, q: &str, args: Vec<SqlStorageValue>) -> worker::Result<Vec<T>> {
+    pub fn rows<T: DeserializeOwned>(
+        &self,
+        q: &str,
+        args: Vec<SqlStorageValue>,
+    ) -> worker::Result<Vec<T>> {
         self.sql.exec(q, Some(args))?.to_array()
     }
 
     pub fn get_meta<T: DeserializeOwned>(&self, key: &str) -> worker::Result<Option<T>> {
-        let rows: Vec<Row<String>> = self.rows("SELECT v FROM meta WHERE k = ?", vec![key.into()])?;
+        let rows: Vec<Row<String>> =
+            self.rows("SELECT v FROM meta WHERE k = ?", vec![key.into()])?;
         match rows.into_iter().next() {
-            Some(r) => Ok(Some(serde_json::from_str(&r.v).map_err(|e| worker::Error::RustError(e.to_string()))?)),
+            Some(r) => Ok(Some(
+                serde_json::from_str(&r.v).map_err(|e| worker::Error::RustError(e.to_string()))?,
+            )),
             None => Ok(None),
         }
     }
 
     pub fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> worker::Result<()> {
-        let text = serde_json::to_string(value).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        self.exec("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", vec![key.into(), text.into()])
+        let text =
+            serde_json::to_string(value).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        self.exec(
+            "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)",
+            vec![key.into(), text.into()],
+        )
     }
 
     pub fn append_log<T: Serialize>(&self, entry: &T) -> worker::Result<()> {
-        let text = serde_json::to_string(entry).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let text =
+            serde_json::to_string(entry).map_err(|e| worker::Error::RustError(e.to_string()))?;
         self.exec("INSERT INTO log (entry) VALUES (?)", vec![text.into()])
     }
 
@@ -78,7 +90,10 @@ impl Store {
         }
         let rows: Vec<E> = self.rows("SELECT entry FROM log ORDER BY seq", vec![])?;
         rows.into_iter()
-            .map(|r| serde_json::from_str(&r.entry).map_err(|e| worker::Error::RustError(format!("log entry: {e}"))))
+            .map(|r| {
+                serde_json::from_str(&r.entry)
+                    .map_err(|e| worker::Error::RustError(format!("log entry: {e}")))
+            })
             .collect()
     }
 
@@ -92,7 +107,10 @@ impl Store {
     }
 
     pub fn feed(&self, body: &serde_json::Value) -> worker::Result<()> {
-        self.exec("INSERT INTO feed (body) VALUES (?)", vec![body.to_string().into()])
+        self.exec(
+            "INSERT INTO feed (body) VALUES (?)",
+            vec![body.to_string().into()],
+        )
     }
 
     pub fn feed_since(&self, after: i64) -> worker::Result<Vec<(i64, serde_json::Value)>> {
@@ -101,12 +119,21 @@ impl Store {
             seq: i64,
             body: String,
         }
-        let rows: Vec<F> = self.rows("SELECT seq, body FROM feed WHERE seq > ? ORDER BY seq", vec![after.into()])?;
-        Ok(rows.into_iter().map(|f| (f.seq, serde_json::from_str(&f.body).unwrap_or_default())).collect())
+        let rows: Vec<F> = self.rows(
+            "SELECT seq, body FROM feed WHERE seq > ? ORDER BY seq",
+            vec![after.into()],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|f| (f.seq, serde_json::from_str(&f.body).unwrap_or_default()))
+            .collect())
     }
 
     pub fn put_blob(&self, hash: &str, name: &str, kind: &str) -> worker::Result<()> {
-        self.exec("INSERT OR IGNORE INTO blobs (hash, name, kind) VALUES (?, ?, ?)", vec![hash.into(), name.into(), kind.into()])
+        self.exec(
+            "INSERT OR IGNORE INTO blobs (hash, name, kind) VALUES (?, ?, ?)",
+            vec![hash.into(), name.into(), kind.into()],
+        )
     }
 
     pub fn blob(&self, hash: &str) -> worker::Result<Option<(String, String)>> {
@@ -115,7 +142,10 @@ impl Store {
             name: String,
             kind: String,
         }
-        let rows: Vec<B> = self.rows("SELECT name, kind FROM blobs WHERE hash = ?", vec![hash.into()])?;
+        let rows: Vec<B> = self.rows(
+            "SELECT name, kind FROM blobs WHERE hash = ?",
+            vec![hash.into()],
+        )?;
         Ok(rows.into_iter().next().map(|b| (b.name, b.kind)))
     }
 }

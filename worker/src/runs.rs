@@ -59,7 +59,12 @@ fn profile(id: &str) -> ApiResult<ExecutionProfile> {
     Catalog::builtin()
         .profile(id)
         .map(|p| p.profile.clone())
-        .ok_or_else(|| ApiError::invalid_field("/profile", format!("no execution profile `{id}` in the catalog")))
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "/profile",
+                format!("no execution profile `{id}` in the catalog"),
+            )
+        })
 }
 
 /// Compile a candidate with the same compiler the CLI runs; diagnostics become a 422 problem.
@@ -68,9 +73,15 @@ pub fn compile(candidate: &Value, profile: &ExecutionProfile) -> ApiResult<Froze
     match compiled.frozen {
         Some(plan) if !compiled.has_errors() => Ok(plan),
         _ => {
-            let problem = writ_diag::to_problem(422, crate::error::TYPE_BASE, &compiled.diagnostics);
-            Err(ApiError::new(422, "plan-rejected", "The plan does not compile", "the compiler reported errors; see diagnostics")
-                .with(j!({"diagnostics": problem["diagnostics"]})))
+            let problem =
+                writ_diag::to_problem(422, crate::error::TYPE_BASE, &compiled.diagnostics);
+            Err(ApiError::new(
+                422,
+                "plan-rejected",
+                "The plan does not compile",
+                "the compiler reported errors; see diagnostics",
+            )
+            .with(j!({"diagnostics": problem["diagnostics"]})))
         }
     }
 }
@@ -86,22 +97,39 @@ pub async fn compile_endpoint(mut req: Request, who: &Principal) -> ApiResult<Re
         profile: Option<String>,
     }
     let body: Body = read_json(&mut req).await?;
-    let plan = compile(&body.candidate, &profile(body.profile.as_deref().unwrap_or(DEFAULT_PROFILE))?)?;
-    let text = writ_compiler::to_canonical_json(&plan).map_err(|e| ApiError::internal(e.to_string()))?;
+    let plan = compile(
+        &body.candidate,
+        &profile(body.profile.as_deref().unwrap_or(DEFAULT_PROFILE))?,
+    )?;
+    let text =
+        writ_compiler::to_canonical_json(&plan).map_err(|e| ApiError::internal(e.to_string()))?;
     let headers = worker::Headers::new();
     headers.set("content-type", "application/json")?;
-    Ok(Response::builder().with_headers(headers).fixed(text.into_bytes()))
+    Ok(Response::builder()
+        .with_headers(headers)
+        .fixed(text.into_bytes()))
 }
 
 fn origin(req: &Request) -> String {
-    req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+    req.url()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
 }
 
 pub fn stub(env: &Env, run_id: &str) -> ApiResult<Stub> {
-    Ok(env.durable_object("RUNS")?.id_from_name(run_id)?.get_stub()?)
+    Ok(env
+        .durable_object("RUNS")?
+        .id_from_name(run_id)?
+        .get_stub()?)
 }
 
-pub async fn call_run(env: &Env, run_id: &str, method: Method, path: &str, body: Option<Value>) -> ApiResult<Response> {
+pub async fn call_run(
+    env: &Env,
+    run_id: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> ApiResult<Response> {
     let mut init = RequestInit::new();
     init.with_method(method);
     if let Some(b) = body {
@@ -121,59 +149,111 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
     who.require("runs:write")?;
     let idem = req.headers().get("idempotency-key").ok().flatten();
     let raw = crate::http::body_bytes(&mut req, crate::http::JSON_BODY_LIMIT).await?;
-    let ctype = req.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     if !ctype.to_ascii_lowercase().starts_with("application/json") {
-        return Err(ApiError::unsupported_media_type(format!("expected application/json, got {}", if ctype.is_empty() { "none" } else { &ctype })));
+        return Err(ApiError::unsupported_media_type(format!(
+            "expected application/json, got {}",
+            if ctype.is_empty() { "none" } else { &ctype }
+        )));
     }
     if crate::models::handles(&serde_json::from_slice(&raw).unwrap_or(Value::Null)) {
         return crate::models::create(&req, env, who, &raw).await;
     }
     let body: CreateRun = crate::http::parse_json(&raw)?;
-    let profile_id = body.profile.clone().unwrap_or_else(|| DEFAULT_PROFILE.into());
+    let profile_id = body
+        .profile
+        .clone()
+        .unwrap_or_else(|| DEFAULT_PROFILE.into());
     let profile = profile(&profile_id)?;
     let catalog = Catalog::builtin();
     let candidate = match (&body.workflow, &body.plan) {
         (Some(w), None) => serde_json::to_value(
-            &catalog.template(w).ok_or_else(|| ApiError::invalid_field("/workflow", format!("no workflow template `{w}` in the catalog")))?.plan,
+            &catalog
+                .template(w)
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "/workflow",
+                        format!("no workflow template `{w}` in the catalog"),
+                    )
+                })?
+                .plan,
         )
         .map_err(|e| ApiError::internal(e.to_string()))?,
         (None, Some(p)) => p.clone(),
-        _ => return Err(ApiError::invalid_field("", "give exactly one of `workflow` (a catalog template id) or `plan` (a plan candidate)")),
+        _ => return Err(ApiError::invalid_field(
+            "",
+            "give exactly one of `workflow` (a catalog template id) or `plan` (a plan candidate)",
+        )),
     };
     let plan = compile(&candidate, &profile)?;
     let inputs = check_inputs(env, who, &plan, &body.inputs).await?;
     let request_hash = writ_canon::ContentHash::of_bytes(&raw).to_string();
-    let chaos = req.headers().get("x-writ-chaos").ok().flatten().unwrap_or_default();
-    let local = env.var("WRIT_ENV").map(|v| v.to_string() == "local").unwrap_or(false);
-    start(env, who, plan, inputs, RunStart {
-        duplicate_shard_delivery: local && chaos.split(',').any(|c| c.trim() == "duplicate-shard-delivery"),
-        workflow: body.workflow.clone(),
-        objective: body.objective.clone().or_else(|| candidate["objective"].as_str().map(String::from)),
-        origin: origin(&req),
-        idempotency_key: idem,
-        request_hash,
-        program: None,
-        code: catalog_code(&candidate_plan_programs(catalog))?,
-        served_by: None,
-        models: None,
-    })
+    let chaos = req
+        .headers()
+        .get("x-writ-chaos")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let local = env
+        .var("WRIT_ENV")
+        .map(|v| v.to_string() == "local")
+        .unwrap_or(false);
+    start(
+        env,
+        who,
+        plan,
+        inputs,
+        RunStart {
+            duplicate_shard_delivery: local
+                && chaos
+                    .split(',')
+                    .any(|c| c.trim() == "duplicate-shard-delivery"),
+            workflow: body.workflow.clone(),
+            objective: body
+                .objective
+                .clone()
+                .or_else(|| candidate["objective"].as_str().map(String::from)),
+            origin: origin(&req),
+            idempotency_key: idem,
+            request_hash,
+            program: None,
+            code: catalog_code(&candidate_plan_programs(catalog))?,
+            served_by: None,
+            models: None,
+        },
+    )
     .await
 }
 
-pub(crate) fn candidate_plan_programs(catalog: &Catalog) -> Vec<(String, String, writ_canon::ContentHash)> {
+pub(crate) fn candidate_plan_programs(
+    catalog: &Catalog,
+) -> Vec<(String, String, writ_canon::ContentHash)> {
     catalog
         .list(Some(writ_catalog::EntryKind::Program))
         .into_iter()
-        .filter_map(|e| catalog.program(e.id()).map(|p| (p.id.clone(), p.source.clone(), p.hash)))
+        .filter_map(|e| {
+            catalog
+                .program(e.id())
+                .map(|p| (p.id.clone(), p.source.clone(), p.hash))
+        })
         .collect()
 }
 
 /// Code sources by hash, each checked against its content (the hash the compiler froze must be the code).
-pub(crate) fn catalog_code(programs: &[(String, String, writ_canon::ContentHash)]) -> ApiResult<BTreeMap<String, String>> {
+pub(crate) fn catalog_code(
+    programs: &[(String, String, writ_canon::ContentHash)],
+) -> ApiResult<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for (id, source, hash) in programs {
         if writ_canon::ContentHash::of_bytes(source.as_bytes()) != *hash {
-            return Err(ApiError::internal(format!("catalog program {id}: its hash does not match its source")));
+            return Err(ApiError::internal(format!(
+                "catalog program {id}: its hash does not match its source"
+            )));
         }
         out.insert(hash.to_string(), source.clone());
     }
@@ -191,27 +271,45 @@ pub(crate) async fn check_inputs(
     for name in given.keys() {
         if !plan.inputs.iter().any(|i| &i.name == name) {
             let known: Vec<&str> = plan.inputs.iter().map(|i| i.name.as_str()).collect();
-            return Err(ApiError::invalid_field(format!("/inputs/{name}"), format!("the plan has no input `{name}`; it takes {known:?}")));
+            return Err(ApiError::invalid_field(
+                format!("/inputs/{name}"),
+                format!("the plan has no input `{name}`; it takes {known:?}"),
+            ));
         }
     }
     for input in &plan.inputs {
         let Some(arg) = given.get(&input.name) else {
             if input.required {
-                return Err(ApiError::invalid_field(format!("/inputs/{}", input.name), format!("the required input `{}` ({}) is missing", input.name, input.kind)));
+                return Err(ApiError::invalid_field(
+                    format!("/inputs/{}", input.name),
+                    format!(
+                        "the required input `{}` ({}) is missing",
+                        input.name, input.kind
+                    ),
+                ));
             }
             continue;
         };
-        let hash = writ_canon::ContentHash::parse(arg.hash())
-            .map_err(|e| ApiError::invalid_field(format!("/inputs/{}", input.name), e.to_string()))?;
-        let obj = bucket.head(crate::inputs::blob_key(&who.tenant, &hash.to_string())).await?;
+        let hash = writ_canon::ContentHash::parse(arg.hash()).map_err(|e| {
+            ApiError::invalid_field(format!("/inputs/{}", input.name), e.to_string())
+        })?;
+        let obj = bucket
+            .head(crate::inputs::blob_key(&who.tenant, &hash.to_string()))
+            .await?;
         if obj.is_none() {
-            return Err(ApiError::invalid_field(format!("/inputs/{}", input.name), format!("no uploaded input {hash} (POST /v1/inputs first)")));
+            return Err(ApiError::invalid_field(
+                format!("/inputs/{}", input.name),
+                format!("no uploaded input {hash} (POST /v1/inputs first)"),
+            ));
         }
         out.insert(
             input.name.clone(),
             crate::run_object::InputRef {
                 hash,
-                name: arg.name().map(String::from).unwrap_or_else(|| input.name.clone()),
+                name: arg
+                    .name()
+                    .map(String::from)
+                    .unwrap_or_else(|| input.name.clone()),
                 kind: input.kind.clone(),
             },
         );
@@ -257,7 +355,12 @@ pub async fn start(
     .await?;
     if registered["existing"] == true {
         if registered["same_request"] != true {
-            return Err(ApiError::new(422, "idempotency-key-reused", "Idempotency key reused", "this Idempotency-Key was used for a different request"));
+            return Err(ApiError::new(
+                422,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was used for a different request",
+            ));
         }
         let id = registered["id"].as_str().unwrap_or_default().to_string();
         let resp = call_run(env, &id, Method::Get, "/status", None).await?;
@@ -286,9 +389,13 @@ pub async fn start(
     let status = resp.status_code();
     let text = resp.text().await?;
     if status != 200 {
-        return Ok(Response::builder().with_status(status).with_header("content-type", "application/problem+json")?.fixed(text.into_bytes()));
+        return Ok(Response::builder()
+            .with_status(status)
+            .with_header("content-type", "application/problem+json")?
+            .fixed(text.into_bytes()));
     }
-    let value: Value = serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))?;
     json(201, &value)
 }
 
@@ -304,14 +411,27 @@ fn served_by(plan: &FrozenPlan) -> String {
 
 /// The run must belong to the caller's tenant; otherwise it does not exist for them.
 pub async fn owned(env: &Env, who: &Principal, run_id: &str) -> ApiResult<Value> {
-    let row = registry::call(env, &RegistryOp::GetRun { tenant: who.tenant.clone(), id: run_id.to_string() }).await?;
+    let row = registry::call(
+        env,
+        &RegistryOp::GetRun {
+            tenant: who.tenant.clone(),
+            id: run_id.to_string(),
+        },
+    )
+    .await?;
     if row.is_null() {
         return Err(ApiError::not_found(format!("no run {run_id}")));
     }
     Ok(row)
 }
 
-pub async fn route(req: Request, env: &Env, who: &Principal, run_id: &str, rest: &[&str]) -> ApiResult<Response> {
+pub async fn route(
+    req: Request,
+    env: &Env,
+    who: &Principal,
+    run_id: &str,
+    rest: &[&str],
+) -> ApiResult<Response> {
     owned(env, who, run_id).await?;
     let method = req.method();
     let q = |n: &str| crate::http::query_param(&req, n).unwrap_or_default();
@@ -334,7 +454,11 @@ pub async fn route(req: Request, env: &Env, who: &Principal, run_id: &str, rest:
         }
         (Method::Get, ["artifacts"]) => {
             who.require("runs:read")?;
-            let path = if q("all") == "true" { "/artifacts?all=true" } else { "/artifacts" };
+            let path = if q("all") == "true" {
+                "/artifacts?all=true"
+            } else {
+                "/artifacts"
+            };
             relay(call_run(env, run_id, Method::Get, path, None).await?).await
         }
         (Method::Get, ["artifacts", name @ ..]) if !name.is_empty() => {
@@ -351,35 +475,89 @@ pub async fn route(req: Request, env: &Env, who: &Principal, run_id: &str, rest:
         }
         (Method::Get, ["records", hash]) => {
             who.require("runs:read")?;
-            relay(call_run(env, run_id, Method::Get, &format!("/doc?hash={}", enc(hash)), None).await?).await
+            relay(
+                call_run(
+                    env,
+                    run_id,
+                    Method::Get,
+                    &format!("/doc?hash={}", enc(hash)),
+                    None,
+                )
+                .await?,
+            )
+            .await
         }
         (Method::Get, ["trace"]) => {
             who.require("runs:read")?;
-            let path = format!("/trace?artifact={}&pointer={}", enc(&q("artifact")), enc(&q("pointer")));
+            let path = format!(
+                "/trace?artifact={}&pointer={}",
+                enc(&q("artifact")),
+                enc(&q("pointer"))
+            );
             relay(call_run(env, run_id, Method::Get, &path, None).await?).await
         }
-        (Method::Post, ["steps", step, decision]) if *decision == "approve" || *decision == "reject" => {
+        (Method::Post, ["steps", step, decision])
+            if *decision == "approve" || *decision == "reject" =>
+        {
             who.require("approve")?;
             let mut req = req;
             let raw = crate::http::body_bytes(&mut req, 1 << 16).await?;
-            let body: Value = if raw.is_empty() { j!({}) } else { crate::http::parse_json(&raw)? };
-            let reason = body["reason"].as_str().or(body["comment"].as_str()).unwrap_or("").to_string();
+            let body: Value = if raw.is_empty() {
+                j!({})
+            } else {
+                crate::http::parse_json(&raw)?
+            };
+            let reason = body["reason"]
+                .as_str()
+                .or(body["comment"].as_str())
+                .unwrap_or("")
+                .to_string();
             // `admin` holds every scope; the machine sees them spelled out.
-            let scopes: Vec<&str> = if who.has("admin") { crate::auth::SCOPES.to_vec() } else { who.scopes.iter().map(String::as_str).collect() };
+            let scopes: Vec<&str> = if who.has("admin") {
+                crate::auth::SCOPES.to_vec()
+            } else {
+                who.scopes.iter().map(String::as_str).collect()
+            };
             let fwd = j!({"step": step, "principal": who.id, "scopes": scopes, "reason": reason});
-            relay(call_run(env, run_id, Method::Post, &format!("/{decision}"), Some(fwd)).await?).await
+            relay(
+                call_run(
+                    env,
+                    run_id,
+                    Method::Post,
+                    &format!("/{decision}"),
+                    Some(fwd),
+                )
+                .await?,
+            )
+            .await
         }
         (Method::Post, ["cancel"]) => {
             who.require("runs:write")?;
-            relay(call_run(env, run_id, Method::Post, "/cancel", Some(j!({"principal": who.id, "reason": "cancelled by request"}))).await?).await
+            relay(
+                call_run(
+                    env,
+                    run_id,
+                    Method::Post,
+                    "/cancel",
+                    Some(j!({"principal": who.id, "reason": "cancelled by request"})),
+                )
+                .await?,
+            )
+            .await
         }
         (Method::Post, ["replay"]) => crate::models::replay(req, env, who, run_id).await,
-        (Method::Post, ["profile"]) => crate::models::change_profile_route(req, env, who, run_id).await,
+        (Method::Post, ["profile"]) => {
+            crate::models::change_profile_route(req, env, who, run_id).await
+        }
         (Method::Post, ["seal"]) => {
             who.require("runs:write")?;
             seal(env, who, run_id).await
         }
-        _ => Err(ApiError::not_found(format!("no route {} /v1/runs/{run_id}/{}", method_name(&method), rest.join("/")))),
+        _ => Err(ApiError::not_found(format!(
+            "no route {} /v1/runs/{run_id}/{}",
+            method_name(&method),
+            rest.join("/")
+        ))),
     }
 }
 
@@ -390,13 +568,20 @@ fn method_name(m: &Method) -> String {
 pub fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
 }
 
-async fn artifact_bytes(env: &Env, who: &Principal, run_id: &str, name: &str) -> ApiResult<Response> {
+async fn artifact_bytes(
+    env: &Env,
+    who: &Principal,
+    run_id: &str,
+    name: &str,
+) -> ApiResult<Response> {
     let mut resp = call_run(env, run_id, Method::Get, "/artifacts?all=true", None).await?;
     let list: Value = resp.json().await?;
     let found = list["artifacts"]
@@ -428,7 +613,10 @@ async fn seal(env: &Env, who: &Principal, run_id: &str) -> ApiResult<Response> {
         return relay(resp).await;
     }
     let sealed: Value = resp.json().await?;
-    let hash = sealed["program_hash"].as_str().unwrap_or_default().to_string();
+    let hash = sealed["program_hash"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let hex = hash.trim_start_matches("b3:");
     let id = format!("prog_{}", &hex[..16.min(hex.len())]);
     registry::call(
@@ -446,17 +634,34 @@ async fn seal(env: &Env, who: &Principal, run_id: &str) -> ApiResult<Response> {
     json(201, &j!({"id": id, "program_hash": hash, "run_id": run_id}))
 }
 
-pub async fn program_route(mut req: Request, env: &Env, who: &Principal, program_id: &str, rest: &[&str]) -> ApiResult<Response> {
-    let row = registry::call(env, &RegistryOp::GetProgram { tenant: who.tenant.clone(), id: program_id.to_string() }).await?;
+pub async fn program_route(
+    mut req: Request,
+    env: &Env,
+    who: &Principal,
+    program_id: &str,
+    rest: &[&str],
+) -> ApiResult<Response> {
+    let row = registry::call(
+        env,
+        &RegistryOp::GetProgram {
+            tenant: who.tenant.clone(),
+            id: program_id.to_string(),
+        },
+    )
+    .await?;
     if row.is_null() {
         return Err(ApiError::not_found(format!("no program {program_id}")));
     }
-    let program: Value = serde_json::from_str(row["body"].as_str().unwrap_or("null")).map_err(|e| ApiError::internal(e.to_string()))?;
+    let program: Value = serde_json::from_str(row["body"].as_str().unwrap_or("null"))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     match (req.method(), rest) {
         (Method::Get, []) => {
             who.require("runs:read")?;
-            json(200, &j!({"id": program_id, "program_hash": row["hash"], "run_id": row["run_id"], "created_at": row["created_at"],
-                "plan_hash": program["plan"]["plan_hash"], "steps": program["plan"]["steps"].as_array().map(|s| s.len())}))
+            json(
+                200,
+                &j!({"id": program_id, "program_hash": row["hash"], "run_id": row["run_id"], "created_at": row["created_at"],
+                "plan_hash": program["plan"]["plan_hash"], "steps": program["plan"]["steps"].as_array().map(|s| s.len())}),
+            )
         }
         (Method::Post, ["runs"]) => {
             who.require("runs:write")?;
@@ -469,7 +674,18 @@ pub async fn program_route(mut req: Request, env: &Env, who: &Principal, program
             let body: Body = crate::http::parse_json(&raw)?;
             let origin = origin(&req);
             let idem = req.headers().get("idempotency-key").ok().flatten();
-            run_program(env, who, program_id, &row, &program, body.inputs, origin, idem, writ_canon::ContentHash::of_bytes(&raw).to_string()).await
+            run_program(
+                env,
+                who,
+                program_id,
+                &row,
+                &program,
+                body.inputs,
+                origin,
+                idem,
+                writ_canon::ContentHash::of_bytes(&raw).to_string(),
+            )
+            .await
         }
         _ => Err(ApiError::not_found("no such program route")),
     }
@@ -487,53 +703,116 @@ async fn run_program(
     idem: Option<String>,
     request_hash: String,
 ) -> ApiResult<Response> {
-    let plan: FrozenPlan = serde_json::from_value(program["plan"].clone()).map_err(|e| ApiError::internal(format!("sealed plan: {e}")))?;
+    let plan: FrozenPlan = serde_json::from_value(program["plan"].clone())
+        .map_err(|e| ApiError::internal(format!("sealed plan: {e}")))?;
     if !plan.verify().is_empty() {
         return Err(ApiError::internal("the sealed plan no longer verifies"));
     }
-    let code: BTreeMap<String, String> = serde_json::from_value(program["code"].clone()).unwrap_or_default();
+    let code: BTreeMap<String, String> =
+        serde_json::from_value(program["code"].clone()).unwrap_or_default();
     for (hash, source) in &code {
         if writ_canon::ContentHash::of_bytes(source.as_bytes()).to_string() != *hash {
             return Err(ApiError::internal("sealed code does not match its hash"));
         }
     }
-    let program_hash = writ_canon::ContentHash::parse(row["hash"].as_str().unwrap_or_default()).map_err(|e| ApiError::internal(e.to_string()))?;
+    let program_hash = writ_canon::ContentHash::parse(row["hash"].as_str().unwrap_or_default())
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let inputs = check_inputs(env, who, &plan, &inputs).await?;
-    start(env, who, plan, inputs, RunStart {
-        duplicate_shard_delivery: false,
-        workflow: row["run_id"].as_str().map(|_| format!("program {program_id}")),
-        objective: None,
-        origin,
-        idempotency_key: idem,
-        request_hash,
-        program: Some((program_id.to_string(), program_hash)),
-        code,
-        served_by: None,
-        models: None,
-    })
+    start(
+        env,
+        who,
+        plan,
+        inputs,
+        RunStart {
+            duplicate_shard_delivery: false,
+            workflow: row["run_id"]
+                .as_str()
+                .map(|_| format!("program {program_id}")),
+            objective: None,
+            origin,
+            idempotency_key: idem,
+            request_hash,
+            program: Some((program_id.to_string(), program_hash)),
+            code,
+            served_by: None,
+            models: None,
+        },
+    )
     .await
 }
 
 /// Start a program run from a schedule (no request: the inputs are the newest upload batch of a prefix).
-pub async fn run_program_for_schedule(env: &Env, tenant: &str, program_id: &str, files: &[Value], origin: &str) -> ApiResult<Response> {
-    let who = Principal { id: "scheduler".into(), tenant: tenant.to_string(), name: "scheduler".into(), scopes: vec!["runs:write".into()] };
-    let row = registry::call(env, &RegistryOp::GetProgram { tenant: tenant.to_string(), id: program_id.to_string() }).await?;
+pub async fn run_program_for_schedule(
+    env: &Env,
+    tenant: &str,
+    program_id: &str,
+    files: &[Value],
+    origin: &str,
+) -> ApiResult<Response> {
+    let who = Principal {
+        id: "scheduler".into(),
+        tenant: tenant.to_string(),
+        name: "scheduler".into(),
+        scopes: vec!["runs:write".into()],
+    };
+    let row = registry::call(
+        env,
+        &RegistryOp::GetProgram {
+            tenant: tenant.to_string(),
+            id: program_id.to_string(),
+        },
+    )
+    .await?;
     if row.is_null() {
         return Err(ApiError::not_found(format!("no program {program_id}")));
     }
-    let program: Value = serde_json::from_str(row["body"].as_str().unwrap_or("null")).map_err(|e| ApiError::internal(e.to_string()))?;
+    let program: Value = serde_json::from_str(row["body"].as_str().unwrap_or("null"))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let mut inputs = BTreeMap::new();
     for f in files {
         let name = f["name"].as_str().unwrap_or_default();
-        let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name).rsplit('/').next().unwrap_or(name).to_string();
-        inputs.insert(stem, InputArg::Full { hash: f["hash"].as_str().unwrap_or_default().to_string(), name: Some(name.to_string()) });
+        let stem = name
+            .rsplit_once('.')
+            .map(|(s, _)| s)
+            .unwrap_or(name)
+            .rsplit('/')
+            .next()
+            .unwrap_or(name)
+            .to_string();
+        inputs.insert(
+            stem,
+            InputArg::Full {
+                hash: f["hash"].as_str().unwrap_or_default().to_string(),
+                name: Some(name.to_string()),
+            },
+        );
     }
-    let request_hash = writ_canon::hash_of(&files).map(|h| h.to_string()).unwrap_or_default();
-    run_program(env, &who, program_id, &row, &program, inputs, origin.to_string(), None, request_hash).await
+    let request_hash = writ_canon::hash_of(&files)
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    run_program(
+        env,
+        &who,
+        program_id,
+        &row,
+        &program,
+        inputs,
+        origin.to_string(),
+        None,
+        request_hash,
+    )
+    .await
 }
 
 pub async fn list(env: &Env, who: &Principal) -> ApiResult<Response> {
     who.require("runs:read")?;
-    let rows = registry::call(env, &RegistryOp::ListRuns { tenant: who.tenant.clone(), limit: 100 }).await?;
+    let rows = registry::call(
+        env,
+        &RegistryOp::ListRuns {
+            tenant: who.tenant.clone(),
+            limit: 100,
+        },
+    )
+    .await?;
     json(200, &j!({"runs": rows}))
 }

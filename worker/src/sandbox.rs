@@ -2,8 +2,16 @@
 
 use worker::{Env, Fetch, Method, Request, RequestInit, Response, Result};
 
-pub async fn fetch(env: &Env, path: &str, method: Method, body: Option<String>) -> Result<Response> {
-    let base = env.var("SANDBOX_URL").map(|v| v.to_string()).unwrap_or_default();
+pub async fn fetch(
+    env: &Env,
+    path: &str,
+    method: Method,
+    body: Option<String>,
+) -> Result<Response> {
+    let base = env
+        .var("SANDBOX_URL")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     let mut init = RequestInit::new();
     init.with_method(method);
     if let Some(body) = body {
@@ -13,7 +21,8 @@ pub async fn fetch(env: &Env, path: &str, method: Method, body: Option<String>) 
         init.with_body(Some(body.into()));
     }
     if !base.is_empty() {
-        let req = Request::new_with_init(&format!("{}{}", base.trim_end_matches('/'), path), &init)?;
+        let req =
+            Request::new_with_init(&format!("{}{}", base.trim_end_matches('/'), path), &init)?;
         return Fetch::Request(req).send().await;
     }
     // Production: one container instance behind the SANDBOX Durable Object namespace.

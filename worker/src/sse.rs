@@ -24,16 +24,31 @@ pub fn stream(env: Env, run_id: String) -> ApiResult<Response> {
         let mut chunk = String::new();
         let mut last = after;
         let mut finished = false;
-        if let Ok(mut resp) = call_run(&env, &run_id, Method::Get, &format!("/feed?after={after}"), None).await {
+        if let Ok(mut resp) = call_run(
+            &env,
+            &run_id,
+            Method::Get,
+            &format!("/feed?after={after}"),
+            None,
+        )
+        .await
+        {
             if let Ok(v) = resp.json::<Value>().await {
                 let events = v["events"].as_array().cloned().unwrap_or_default();
                 // A new watcher starts from the run's present state, not from its history.
-                let skip = if polls == 0 { events.len().saturating_sub(1) } else { 0 };
+                let skip = if polls == 0 {
+                    events.len().saturating_sub(1)
+                } else {
+                    0
+                };
                 for e in events.iter().skip(skip) {
                     last = e["seq"].as_i64().unwrap_or(last);
                     let body = &e["body"];
                     let state = body["state"].as_str().unwrap_or("");
-                    finished |= matches!(state, "succeeded" | "failed" | "cancelled" | "awaiting_approval");
+                    finished |= matches!(
+                        state,
+                        "succeeded" | "failed" | "cancelled" | "awaiting_approval"
+                    );
                     chunk.push_str(&format!("id: {last}\nevent: progress\ndata: {body}\n\n"));
                 }
             }
@@ -41,7 +56,10 @@ pub fn stream(env: Env, run_id: String) -> ApiResult<Response> {
         if chunk.is_empty() {
             chunk.push_str(": keep-alive\n\n");
         }
-        Some((Ok::<Vec<u8>, worker::Error>(chunk.into_bytes()), (env, run_id, last, polls + 1, finished)))
+        Some((
+            Ok::<Vec<u8>, worker::Error>(chunk.into_bytes()),
+            (env, run_id, last, polls + 1, finished),
+        ))
     });
     let headers = worker::Headers::new();
     headers.set("content-type", "text/event-stream")?;

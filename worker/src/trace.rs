@@ -18,7 +18,14 @@ struct OutRow {
 }
 
 fn output_row(obj: &RunObject, hash: &str) -> ApiResult<Option<OutRow>> {
-    Ok(obj.store().rows::<OutRow>("SELECT slot, attempt_id, provenance FROM outputs WHERE hash = ?", vec![hash.into()])?.into_iter().next())
+    Ok(obj
+        .store()
+        .rows::<OutRow>(
+            "SELECT slot, attempt_id, provenance FROM outputs WHERE hash = ?",
+            vec![hash.into()],
+        )?
+        .into_iter()
+        .next())
 }
 
 /// `run/ps-3-x/s0/a1` → `ps-3-x`.
@@ -28,7 +35,9 @@ fn step_of(attempt_id: &str) -> String {
 
 pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<Value> {
     if artifact.is_empty() {
-        return Err(ApiError::bad_request("the `artifact` query parameter is required"));
+        return Err(ApiError::bad_request(
+            "the `artifact` query parameter is required",
+        ));
     }
     let hash = crate::run_exec::artifact_hash(obj, artifact)?;
     let record = crate::run_exec::provenance_json(obj, artifact).await?;
@@ -39,9 +48,14 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
     let mut chain = Vec::new();
     let mut terminal: BTreeSet<(String, String, u64)> = BTreeSet::new();
     // Work list: (artifact hash, the sources of the value within it).
-    let first = Provenance::parse(&record["sources"]).map_err(|e| ApiError::internal(e.to_string()))?;
-    let first_sources = sources_for(&first, pointer).map_err(|e| ApiError::not_found(e.to_string()))?;
-    let first_step = record["record"]["step"].as_str().unwrap_or_default().to_string();
+    let first =
+        Provenance::parse(&record["sources"]).map_err(|e| ApiError::internal(e.to_string()))?;
+    let first_sources =
+        sources_for(&first, pointer).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let first_step = record["record"]["step"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     chain.push(json!({
         "step": first_step, "artifact": artifact, "hash": hash,
         "code": first.code_for(pointer).map(|c| with_code_hash(obj, &first_step, c)),
@@ -56,7 +70,14 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
             break; // plans are acyclic; this only guards against a malformed record
         }
         let step_inputs: BTreeMap<String, String> = obj.with_run(|r| {
-            r.step(&step).map(|s| s.inputs.iter().map(|i| (i.slot.clone(), i.artifact_hash.to_string())).collect()).unwrap_or_default()
+            r.step(&step)
+                .map(|s| {
+                    s.inputs
+                        .iter()
+                        .map(|i| (i.slot.clone(), i.artifact_hash.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default()
         })?;
         let mut by_artifact: BTreeMap<String, Vec<Source>> = BTreeMap::new();
         for s in sources {
@@ -68,12 +89,18 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
             if upload_hashes.contains(&input_hash) {
                 for s in sources {
                     if let Some(r) = s.row.or(s.line) {
-                        terminal.insert((input_hash.clone(), s.file.clone().unwrap_or_default(), r));
+                        terminal.insert((
+                            input_hash.clone(),
+                            s.file.clone().unwrap_or_default(),
+                            r,
+                        ));
                     }
                 }
                 continue;
             }
-            let Some(row) = output_row(obj, &input_hash)? else { continue };
+            let Some(row) = output_row(obj, &input_hash)? else {
+                continue;
+            };
             let prov = row
                 .provenance
                 .as_deref()
@@ -104,13 +131,19 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
         let table = match keys_cache.get(upload) {
             Some(t) => t.clone(),
             None => {
-                let bytes = crate::inputs::read_blob(obj.env(), &obj.meta()?.tenant, upload).await.ok();
+                let bytes = crate::inputs::read_blob(obj.env(), &obj.meta()?.tenant, upload)
+                    .await
+                    .ok();
                 let t = bytes.and_then(|b| Table::parse(&b).ok());
                 keys_cache.insert(upload.clone(), t.clone());
                 t
             }
         };
-        let key = table.as_ref().and_then(|t| t.rows.get((*row as usize).wrapping_sub(1)).and_then(|r| r.first().cloned()));
+        let key = table.as_ref().and_then(|t| {
+            t.rows
+                .get((*row as usize).wrapping_sub(1))
+                .and_then(|r| r.first().cloned())
+        });
         sources.push(json!({"upload": upload, "file": file, "row": row, "key": key}));
     }
     let proof = record["record"]["audit_proof"].as_str().map(|h| {
@@ -130,7 +163,14 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
 }
 
 fn with_code_hash(obj: &RunObject, step: &str, code: Value) -> Value {
-    let hash = obj.with_run(|r| r.plan.step(step).and_then(|s| s.contract.program.as_ref().map(|p| p.hash.to_string()))).ok().flatten();
+    let hash = obj
+        .with_run(|r| {
+            r.plan
+                .step(step)
+                .and_then(|s| s.contract.program.as_ref().map(|p| p.hash.to_string()))
+        })
+        .ok()
+        .flatten();
     let mut c = code;
     if let Some(h) = hash {
         c["hash"] = json!(h);
@@ -138,7 +178,12 @@ fn with_code_hash(obj: &RunObject, step: &str, code: Value) -> Value {
     c
 }
 
-async fn read_value(obj: &RunObject, hash: &str, artifact: &str, pointer: &str) -> ApiResult<Value> {
+async fn read_value(
+    obj: &RunObject,
+    hash: &str,
+    artifact: &str,
+    pointer: &str,
+) -> ApiResult<Value> {
     let h = ContentHash::parse(hash).map_err(|e| ApiError::internal(e.to_string()))?;
     let bytes = crate::run_exec::read_blob(obj, &h).await?;
     if artifact.ends_with(".json") {
@@ -151,7 +196,11 @@ async fn read_value(obj: &RunObject, hash: &str, artifact: &str, pointer: &str) 
         let row: usize = parts.next().and_then(|r| r.parse().ok()).unwrap_or(0);
         return Ok(match parts.next() {
             Some(col) => t.cell(row, col).map(|v| json!(v)).unwrap_or(Value::Null),
-            None => t.rows.get(row.wrapping_sub(1)).map(|r| json!(r)).unwrap_or(Value::Null),
+            None => t
+                .rows
+                .get(row.wrapping_sub(1))
+                .map(|r| json!(r))
+                .unwrap_or(Value::Null),
         });
     }
     Ok(Value::Null)

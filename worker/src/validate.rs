@@ -22,35 +22,68 @@ struct Evidence {
 
 async fn as_json(obj: &RunObject, hash: &ContentHash, kind: &str) -> ApiResult<Value> {
     let bytes = crate::run_exec::read_blob(obj, hash).await?;
-    Ok(if kind.starts_with("table.") || kind.starts_with("dataset.") {
-        writ_artifact::to_json_rows(&bytes).map_err(|e| ApiError::internal(e.to_string()))?
-    } else if kind.starts_with("object.") || kind == "table.json_rows" || kind.ends_with(".json") {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-    } else {
-        Value::String(String::from_utf8_lossy(&bytes).into_owned())
-    })
+    Ok(
+        if kind.starts_with("table.") || kind.starts_with("dataset.") {
+            writ_artifact::to_json_rows(&bytes).map_err(|e| ApiError::internal(e.to_string()))?
+        } else if kind.starts_with("object.")
+            || kind == "table.json_rows"
+            || kind.ends_with(".json")
+        {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        } else {
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        },
+    )
 }
 
-async fn evidence(obj: &RunObject, step_id: &str, outputs: &BTreeMap<String, OutputMeasure>) -> ApiResult<Evidence> {
-    let (step, inputs) = obj.with_run(|r| (r.plan.step(step_id).cloned(), r.step(step_id).map(|s| s.inputs.clone())))?;
+async fn evidence(
+    obj: &RunObject,
+    step_id: &str,
+    outputs: &BTreeMap<String, OutputMeasure>,
+) -> ApiResult<Evidence> {
+    let (step, inputs) = obj.with_run(|r| {
+        (
+            r.plan.step(step_id).cloned(),
+            r.step(step_id).map(|s| s.inputs.clone()),
+        )
+    })?;
     let step = step.ok_or_else(|| ApiError::internal(format!("no step {step_id}")))?;
     let mut context = writ_ladder::types::Context::default();
     for input in inputs.unwrap_or_default() {
-        let kind = step.contract.inputs.iter().find(|i| i.slot == input.slot).map(|i| i.kind.clone()).unwrap_or_default();
+        let kind = step
+            .contract
+            .inputs
+            .iter()
+            .find(|i| i.slot == input.slot)
+            .map(|i| i.kind.clone())
+            .unwrap_or_default();
         let value = as_json(obj, &input.artifact_hash, &kind).await?;
         if let Value::Array(rows) = &value {
-            context.input_row_counts.insert(input.slot.clone(), rows.len() as u64);
+            context
+                .input_row_counts
+                .insert(input.slot.clone(), rows.len() as u64);
         }
         context.related.insert(input.slot.clone(), value);
     }
     let mut out = BTreeMap::new();
     for (slot, m) in outputs {
-        let kind = step.contract.outputs.iter().find(|o| &o.slot == slot).map(|o| o.kind.clone()).unwrap_or_default();
+        let kind = step
+            .contract
+            .outputs
+            .iter()
+            .find(|o| &o.slot == slot)
+            .map(|o| o.kind.clone())
+            .unwrap_or_default();
         let value = as_json(obj, &m.hash, &kind).await?;
         context.related.insert(slot.clone(), value.clone());
         out.insert(slot.clone(), (kind, value));
     }
-    Ok(Evidence { step, outputs: out, context })
+    Ok(Evidence {
+        step,
+        outputs: out,
+        context,
+    })
 }
 
 /// Catalog schemas of tables describe one row; the ladder sees the table as an array of rows.
@@ -79,7 +112,12 @@ fn mode(m: ValidationMode) -> writ_ladder::types::Mode {
     }
 }
 
-pub async fn validate(obj: &RunObject, step_id: &str, attempt_id: &str, outputs: &BTreeMap<String, OutputMeasure>) -> ApiResult<Event> {
+pub async fn validate(
+    obj: &RunObject,
+    step_id: &str,
+    attempt_id: &str,
+    outputs: &BTreeMap<String, OutputMeasure>,
+) -> ApiResult<Event> {
     let ev = evidence(obj, step_id, outputs).await?;
     let profile_mode = obj.with_run(|r| r.profile.validation.step_output)?;
     let catalog = writ_catalog::Catalog::builtin();
@@ -95,18 +133,38 @@ pub async fn validate(obj: &RunObject, step_id: &str, attempt_id: &str, outputs:
         let config = LadderConfig {
             mode: mode(profile_mode),
             schema,
-            contract: Contract { kind: Some(kind.clone()), ..Contract::default() },
-            validators: ev.step.contract.validators.iter().map(|v| ValidatorRef::new(v)).collect(),
+            contract: Contract {
+                kind: Some(kind.clone()),
+                ..Contract::default()
+            },
+            validators: ev
+                .step
+                .contract
+                .validators
+                .iter()
+                .map(|v| ValidatorRef::new(v))
+                .collect(),
             ..LadderConfig::default()
         };
-        let mut ladder = Ladder::new(config).map_err(|e| ApiError::internal(format!("ladder for {slot}: {e}")))?;
-        let artifact = Artifact { name: slot.clone(), kind: kind.clone(), value: value.clone(), context: ev.context.clone() };
-        let step = ladder.start(artifact).map_err(|e| ApiError::internal(format!("ladder on {slot}: {e}")))?;
+        let mut ladder = Ladder::new(config)
+            .map_err(|e| ApiError::internal(format!("ladder for {slot}: {e}")))?;
+        let artifact = Artifact {
+            name: slot.clone(),
+            kind: kind.clone(),
+            value: value.clone(),
+            context: ev.context.clone(),
+        };
+        let step = ladder
+            .start(artifact)
+            .map_err(|e| ApiError::internal(format!("ladder on {slot}: {e}")))?;
         let report = match step {
             writ_ladder::Step::Done(report) => report,
             // No model serves the built-in profile's ladder stages; a request for one is a configuration error.
             writ_ladder::Step::NeedsModel(req) => {
-                return Err(ApiError::internal(format!("ladder stage {:?} asked for a model, none is configured", req.stage)))
+                return Err(ApiError::internal(format!(
+                    "ladder stage {:?} asked for a model, none is configured",
+                    req.stage
+                )))
             }
         };
         publishable &= report.publishable;
@@ -124,14 +182,21 @@ pub async fn validate(obj: &RunObject, step_id: &str, attempt_id: &str, outputs:
                 details_hash: details,
             });
         }
-        reports.insert(slot.clone(), serde_json::to_value(&*report).unwrap_or(Value::Null));
+        reports.insert(
+            slot.clone(),
+            serde_json::to_value(&*report).unwrap_or(Value::Null),
+        );
     }
     for e in stage_events {
         crate::outbox::append(obj, e)?;
     }
     let body = json!({"step": step_id, "attempt_id": attempt_id, "reports": reports});
     let report_hash = store_doc(obj, &body)?;
-    Ok(Event::Validated { attempt_id: attempt_id.to_string(), publishable, report_hash })
+    Ok(Event::Validated {
+        attempt_id: attempt_id.to_string(),
+        publishable,
+        report_hash,
+    })
 }
 
 pub async fn audit(
@@ -148,11 +213,22 @@ pub async fn audit(
     let mut passed = true;
     for c in rubric {
         let (verdict, evidence) = match &c.check {
-            None => (false, vec!["no rubric check as code is declared and no auditor model is configured".to_string()]),
+            None => (
+                false,
+                vec![
+                    "no rubric check as code is declared and no auditor model is configured"
+                        .to_string(),
+                ],
+            ),
             Some(check) => {
                 let mut problems = Vec::new();
                 for (slot, (kind, value)) in &ev.outputs {
-                    let artifact = Artifact { name: slot.clone(), kind: kind.clone(), value: value.clone(), context: ev.context.clone() };
+                    let artifact = Artifact {
+                        name: slot.clone(),
+                        kind: kind.clone(),
+                        value: value.clone(),
+                        context: ev.context.clone(),
+                    };
                     for d in registry.run(&[ValidatorRef::new(check)], &artifact, value) {
                         if d.severity == writ_diag::Severity::Error {
                             problems.push(format!("{slot}: {} {}", d.code, d.message));
@@ -163,7 +239,14 @@ pub async fn audit(
             }
         };
         passed &= verdict;
-        verdicts.push(CriterionVerdict { criterion: c.id.clone(), verdict: if verdict { Verdict::Pass } else { Verdict::Fail } });
+        verdicts.push(CriterionVerdict {
+            criterion: c.id.clone(),
+            verdict: if verdict {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+        });
         criteria.push(json!({"id": c.id, "text": c.text, "check": c.check, "verdict": if verdict { "pass" } else { "fail" }, "evidence": evidence}));
     }
     let proof = json!({
@@ -175,15 +258,28 @@ pub async fn audit(
         "passed": passed,
     });
     let proof_hash = store_doc(obj, &proof)?;
-    crate::outbox::append(obj, LedgerEvent::ProofRecord { step: step_id.to_string(), verdicts })?;
-    Ok(Event::Audited { attempt_id: attempt_id.to_string(), passed, proof_hash })
+    crate::outbox::append(
+        obj,
+        LedgerEvent::ProofRecord {
+            step: step_id.to_string(),
+            verdicts,
+        },
+    )?;
+    Ok(Event::Audited {
+        attempt_id: attempt_id.to_string(),
+        passed,
+        proof_hash,
+    })
 }
 
 /// Reports and proof records, stored with the run under their hash.
 pub fn store_doc(obj: &RunObject, body: &Value) -> ApiResult<ContentHash> {
     let text = writ_canon::canonical_value(body).map_err(|e| ApiError::internal(e.to_string()))?;
     let hash = ContentHash::of_bytes(text.as_bytes());
-    obj.store().exec("INSERT OR IGNORE INTO docs (hash, body) VALUES (?, ?)", vec![hash.to_string().into(), text.into()])?;
+    obj.store().exec(
+        "INSERT OR IGNORE INTO docs (hash, body) VALUES (?, ?)",
+        vec![hash.to_string().into(), text.into()],
+    )?;
     Ok(hash)
 }
 

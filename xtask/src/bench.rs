@@ -37,7 +37,17 @@ fn billing(n: usize) -> Result<()> {
     };
     let data = root().join("../shared/data/billing-audit");
     let data = data.to_string_lossy();
-    let reviewer = writ(&s.token, &["token", "create", "--name", "bench-reviewer", "--scopes", "runs:read,approve"])?;
+    let reviewer = writ(
+        &s.token,
+        &[
+            "token",
+            "create",
+            "--name",
+            "bench-reviewer",
+            "--scopes",
+            "runs:read,approve",
+        ],
+    )?;
     let finish = |run: &str| -> Result<()> {
         loop {
             let state = writ(&s.token, &["wait", run])?;
@@ -55,10 +65,17 @@ fn billing(n: usize) -> Result<()> {
     let mut last = String::new();
     for i in 0..n {
         let t = Instant::now();
-        let run = writ(&s.token, &["run", "--workflow", "billing-audit", "--inputs", &data])?;
+        let run = writ(
+            &s.token,
+            &["run", "--workflow", "billing-audit", "--inputs", &data],
+        )?;
         finish(&run)?;
         live.push(t.elapsed());
-        println!("live   #{}: {:6.2} s  ({run})", i + 1, t.elapsed().as_secs_f64());
+        println!(
+            "live   #{}: {:6.2} s  ({run})",
+            i + 1,
+            t.elapsed().as_secs_f64()
+        );
         last = run;
     }
     let program = writ(&s.token, &["seal", &last])?;
@@ -68,12 +85,24 @@ fn billing(n: usize) -> Result<()> {
         let run = writ(&s.token, &["program", "run", &program, "--inputs", &data])?;
         finish(&run)?;
         sealed.push(t.elapsed());
-        println!("sealed #{}: {:6.2} s  ({run})", i + 1, t.elapsed().as_secs_f64());
+        println!(
+            "sealed #{}: {:6.2} s  ({run})",
+            i + 1,
+            t.elapsed().as_secs_f64()
+        );
     }
     let (l, m) = (median(&mut live), median(&mut sealed));
     println!("\nbilling audit, 753 entries, built-in provider, local stack (median of {n}):");
-    println!("  live run:    {:6.2} s   target < 20 s   {:5.0}x faster than the reference's 43 min", l.as_secs_f64(), REFERENCE.as_secs_f64() / l.as_secs_f64());
-    println!("  sealed run:  {:6.2} s   target <  5 s   {:5.0}x faster than the reference's 43 min", m.as_secs_f64(), REFERENCE.as_secs_f64() / m.as_secs_f64());
+    println!(
+        "  live run:    {:6.2} s   target < 20 s   {:5.0}x faster than the reference's 43 min",
+        l.as_secs_f64(),
+        REFERENCE.as_secs_f64() / l.as_secs_f64()
+    );
+    println!(
+        "  sealed run:  {:6.2} s   target <  5 s   {:5.0}x faster than the reference's 43 min",
+        m.as_secs_f64(),
+        REFERENCE.as_secs_f64() / m.as_secs_f64()
+    );
     Ok(())
 }
 
@@ -98,10 +127,27 @@ fn ledger(n: u64) -> Result<()> {
         }
         Ok(t.elapsed())
     };
-    let append = writ(&["ledger", "append-demo", "--tenant", &tenant, "--run", &format!("{tenant}-run"), "--count", &n.to_string()])?;
+    let append = writ(&[
+        "ledger",
+        "append-demo",
+        "--tenant",
+        &tenant,
+        "--run",
+        &format!("{tenant}-run"),
+        "--count",
+        &n.to_string(),
+    ])?;
     let verify = writ(&["ledger", "verify", "--tenant", &tenant])?;
     println!("ledger, local Postgres, {n} entries in one tenant chain:");
-    println!("  batched append: {:6.2} s   {:8.0} entries/s   target >= 5,000/s", append.as_secs_f64(), n as f64 / append.as_secs_f64());
-    println!("  verify:         {:6.2} s   {:8.0} entries/s", verify.as_secs_f64(), n as f64 / verify.as_secs_f64());
+    println!(
+        "  batched append: {:6.2} s   {:8.0} entries/s   target >= 5,000/s",
+        append.as_secs_f64(),
+        n as f64 / append.as_secs_f64()
+    );
+    println!(
+        "  verify:         {:6.2} s   {:8.0} entries/s",
+        verify.as_secs_f64(),
+        n as f64 / verify.as_secs_f64()
+    );
     Ok(())
 }

@@ -15,31 +15,64 @@ pub fn run() -> Result<()> {
     let s = stack::up()?;
     let data = root().join("../shared/data/billing-audit");
     if !data.join("time_entries.csv").exists() {
-        bail!("the billing-audit workload is missing: expected {}", data.display());
+        bail!(
+            "the billing-audit workload is missing: expected {}",
+            data.display()
+        );
     }
-    let writ = Writ { bin: stack::bin_dir().join("writ"), api: s.api.clone(), token: s.token.clone() };
+    let writ = Writ {
+        bin: stack::bin_dir().join("writ"),
+        api: s.api.clone(),
+        token: s.token.clone(),
+    };
     let t0 = Instant::now();
 
     println!("\n== 1. A reviewer principal for the approval gate");
-    let reviewer = writ.out(&["token", "create", "--name", "demo-reviewer", "--scopes", "runs:read,approve"])?;
+    let reviewer = writ.out(&[
+        "token",
+        "create",
+        "--name",
+        "demo-reviewer",
+        "--scopes",
+        "runs:read,approve",
+    ])?;
     println!("   minted a token for `demo-reviewer` (scopes runs:read, approve); the run's creator is the local admin");
 
-    println!("\n== 2. Upload {} and start the billing audit (built-in provider)", data.display());
-    let run = writ.out(&["run", "--workflow", "billing-audit", "--inputs", &data.to_string_lossy()])?;
+    println!(
+        "\n== 2. Upload {} and start the billing audit (built-in provider)",
+        data.display()
+    );
+    let run = writ.out(&[
+        "run",
+        "--workflow",
+        "billing-audit",
+        "--inputs",
+        &data.to_string_lossy(),
+    ])?;
     println!("   run {run}");
 
     println!("\n== 3. Executing: compile, sandboxed steps, validation ladder, audit");
     writ.watch(&run)?;
     let status = writ.json(&["status", &run, "--json"])?;
-    let pending: Vec<String> = status["pending_approvals"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
+    let pending: Vec<String> = status["pending_approvals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
     if status["state"] != "awaiting_approval" || pending.is_empty() {
-        bail!("expected the run to wait for approval, it is {}: {}", status["state"], status["error"]);
+        bail!(
+            "expected the run to wait for approval, it is {}: {}",
+            status["state"],
+            status["error"]
+        );
     }
 
     println!("\n== 4. Approval gate on {}", pending.join(", "));
     for step in &pending {
         println!("   approving {step} as demo-reviewer (a separate principal; the creator may not approve its own run)");
-        writ.with_token(&reviewer).out(&["approve", &run, "--step", step])?;
+        writ.with_token(&reviewer)
+            .out(&["approve", &run, "--step", step])?;
     }
     writ.watch(&run)?;
     let status = writ.json(&["status", &run, "--json"])?;
@@ -53,7 +86,10 @@ pub fn run() -> Result<()> {
     writ.pass(&["artifacts", "export", &run, &out.to_string_lossy()])?;
 
     println!("\n== 6. summary.json");
-    print!("{}", std::fs::read_to_string(out.join("summary.json")).context("reading summary.json")?);
+    print!(
+        "{}",
+        std::fs::read_to_string(out.join("summary.json")).context("reading summary.json")?
+    );
 
     println!("\n== 7. Where the total payable comes from: `writ trace {run} summary.json:/total_payable`");
     let trace = writ.out(&["trace", &run, "summary.json:/total_payable"])?;
@@ -62,8 +98,15 @@ pub fn run() -> Result<()> {
     println!("\n== 8. The ledger");
     writ.pass(&["ledger", "verify"])?;
 
-    println!("\nDone in {:.1}s (start to succeeded: {:.1}s). The run is at {}/v1/runs/{run}", t0.elapsed().as_secs_f64(), elapsed.as_secs_f64(), s.api);
-    println!("Inspect it: . .writ/env && writ status {run}   |   cargo xtask down stops the stack.");
+    println!(
+        "\nDone in {:.1}s (start to succeeded: {:.1}s). The run is at {}/v1/runs/{run}",
+        t0.elapsed().as_secs_f64(),
+        elapsed.as_secs_f64(),
+        s.api
+    );
+    println!(
+        "Inspect it: . .writ/env && writ status {run}   |   cargo xtask down stops the stack."
+    );
     Ok(())
 }
 
@@ -77,7 +120,10 @@ fn print_trace_excerpt(trace: &str) {
     for l in &lines[..30] {
         println!("{l}");
     }
-    println!("      … {} more lines (the full trace names every source row) …", lines.len() - 35);
+    println!(
+        "      … {} more lines (the full trace names every source row) …",
+        lines.len() - 35
+    );
     for l in &lines[lines.len() - 5..] {
         println!("{l}");
     }
@@ -91,18 +137,29 @@ struct Writ {
 
 impl Writ {
     fn with_token(&self, token: &str) -> Writ {
-        Writ { bin: self.bin.clone(), api: self.api.clone(), token: token.to_string() }
+        Writ {
+            bin: self.bin.clone(),
+            api: self.api.clone(),
+            token: token.to_string(),
+        }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(&self.bin);
-        c.args(args).env("WRIT_API", &self.api).env("WRIT_TOKEN", &self.token).env("DATABASE_URL", crate::paths::app_database_url());
+        c.args(args)
+            .env("WRIT_API", &self.api)
+            .env("WRIT_TOKEN", &self.token)
+            .env("DATABASE_URL", crate::paths::app_database_url());
         c
     }
 
     /// Run and return stdout, trimmed.
     fn out(&self, args: &[&str]) -> Result<String> {
-        let o = self.cmd(args).stderr(Stdio::inherit()).output().with_context(|| format!("running writ {}", args.join(" ")))?;
+        let o = self
+            .cmd(args)
+            .stderr(Stdio::inherit())
+            .output()
+            .with_context(|| format!("running writ {}", args.join(" ")))?;
         if !o.status.success() {
             bail!("writ {} failed ({})", args.join(" "), o.status);
         }
@@ -122,4 +179,3 @@ impl Writ {
         self.pass(&["watch", run])
     }
 }
-

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 /// The stack's ports, all moved by `WRIT_PORT_OFFSET` (default 0) so that a second checkout (a fresh clone
 /// running CI beside a developer's stack) can run its own stack at the same time.
 pub fn port_offset() -> u16 {
-    std::env::var("WRIT_PORT_OFFSET").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
+    std::env::var("WRIT_PORT_OFFSET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 pub fn worker_port() -> u16 {
     8917 + port_offset()
@@ -29,19 +32,27 @@ pub const PG_APP_PASSWORD: &str = "writ";
 
 pub fn root() -> PathBuf {
     // xtask lives at <root>/xtask; CARGO_MANIFEST_DIR is fixed at build time, which is what we want.
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 pub fn state() -> PathBuf {
     root().join(".writ")
 }
 
-
 pub fn app_database_url() -> String {
-    format!("postgresql://{PG_APP_USER}:{PG_APP_PASSWORD}@127.0.0.1:{}/{PG_DB}", pg_port())
+    format!(
+        "postgresql://{PG_APP_USER}:{PG_APP_PASSWORD}@127.0.0.1:{}/{PG_DB}",
+        pg_port()
+    )
 }
 
 /// What Hyperdrive uses locally: the same database, through the gate, without TLS.
 pub fn hyperdrive_url() -> String {
-    format!("postgresql://{PG_APP_USER}:{PG_APP_PASSWORD}@127.0.0.1:{}/{PG_DB}?sslmode=disable", pg_gate_port())
+    format!(
+        "postgresql://{PG_APP_USER}:{PG_APP_PASSWORD}@127.0.0.1:{}/{PG_DB}?sslmode=disable",
+        pg_gate_port()
+    )
 }

@@ -3,7 +3,7 @@
 //! PostgreSQL refuses to run as root; when xtask runs as root the cluster belongs to the `postgres` system user
 //! (created by Debian's package) and its commands run through `runuser`.
 
-use crate::paths::{state, PG_APP_PASSWORD, PG_APP_USER, PG_DB, pg_port};
+use crate::paths::{pg_port, state, PG_APP_PASSWORD, PG_APP_USER, PG_DB};
 use crate::proc::{output, run};
 use crate::setup::pg_bin_dir;
 use anyhow::{bail, Context, Result};
@@ -29,7 +29,9 @@ fn as_root() -> bool {
 
 /// A command for a PostgreSQL binary, run as the cluster's owner.
 fn pg_command(bin: &str) -> Result<Command> {
-    let path = pg_bin_dir().context("PostgreSQL is not installed (run cargo xtask setup)")?.join(bin);
+    let path = pg_bin_dir()
+        .context("PostgreSQL is not installed (run cargo xtask setup)")?
+        .join(bin);
     Ok(if as_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(path);
@@ -42,7 +44,9 @@ fn pg_command(bin: &str) -> Result<Command> {
 fn owned_dir(dir: &PathBuf) -> Result<()> {
     fs::create_dir_all(dir)?;
     if as_root() {
-        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir))?;
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir))?;
     }
     Ok(())
 }
@@ -51,12 +55,20 @@ pub fn ensure_cluster() -> Result<()> {
     if data_dir().join("PG_VERSION").exists() {
         return Ok(());
     }
-    eprintln!("up: creating the PostgreSQL cluster in {}", data_dir().display());
+    eprintln!(
+        "up: creating the PostgreSQL cluster in {}",
+        data_dir().display()
+    );
     owned_dir(&data_dir())?;
     run(pg_command("initdb")?
         .arg("-D")
         .arg(data_dir())
-        .args(["--username=postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8"])
+        .args([
+            "--username=postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+        ])
         .args(["--locale=C", "--no-sync"])
         .stdout(std::process::Stdio::null()))
 }
@@ -64,7 +76,11 @@ pub fn ensure_cluster() -> Result<()> {
 pub fn start() -> Result<u32> {
     owned_dir(&socket_dir())?;
     owned_dir(&log_dir())?;
-    let opts = format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", pg_port(), socket_dir().display());
+    let opts = format!(
+        "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+        pg_port(),
+        socket_dir().display()
+    );
     run(pg_command("pg_ctl")?
         .arg("-D")
         .arg(data_dir())
@@ -84,19 +100,36 @@ pub fn stop() -> Result<()> {
     if !data_dir().join("postmaster.pid").exists() {
         return Ok(());
     }
-    run(pg_command("pg_ctl")?.arg("-D").arg(data_dir()).args(["-m", "fast", "-w", "stop"]).stdout(std::process::Stdio::null()))
+    run(pg_command("pg_ctl")?
+        .arg("-D")
+        .arg(data_dir())
+        .args(["-m", "fast", "-w", "stop"])
+        .stdout(std::process::Stdio::null()))
 }
 
 /// Superuser connection over the unix socket (local trust), for provisioning and migrations.
 pub fn superuser_url(db: &str) -> String {
-    format!("postgresql://postgres@localhost/{db}?host={}&port={}", socket_dir().display(), pg_port())
+    format!(
+        "postgresql://postgres@localhost/{db}?host={}&port={}",
+        socket_dir().display(),
+        pg_port()
+    )
 }
 
 fn psql(db: &str, sql: &str) -> Result<String> {
     let mut cmd = Command::new("psql");
     cmd.args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h"])
         .arg(socket_dir())
-        .args(["-p", &pg_port().to_string(), "-U", "postgres", "-d", db, "-c", sql]);
+        .args([
+            "-p",
+            &pg_port().to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ]);
     match output(&mut cmd) {
         Some(out) => Ok(out),
         None => bail!("psql failed: {sql}"),
@@ -105,11 +138,20 @@ fn psql(db: &str, sql: &str) -> Result<String> {
 
 /// The application's login role and database; the migrations grant the role exactly what it may do.
 pub fn provision() -> Result<()> {
-    let role_exists = psql("postgres", &format!("SELECT 1 FROM pg_roles WHERE rolname = '{PG_APP_USER}'"))?;
+    let role_exists = psql(
+        "postgres",
+        &format!("SELECT 1 FROM pg_roles WHERE rolname = '{PG_APP_USER}'"),
+    )?;
     if role_exists.trim().is_empty() {
-        psql("postgres", &format!("CREATE ROLE {PG_APP_USER} LOGIN PASSWORD '{PG_APP_PASSWORD}'"))?;
+        psql(
+            "postgres",
+            &format!("CREATE ROLE {PG_APP_USER} LOGIN PASSWORD '{PG_APP_PASSWORD}'"),
+        )?;
     }
-    let db_exists = psql("postgres", &format!("SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'"))?;
+    let db_exists = psql(
+        "postgres",
+        &format!("SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'"),
+    )?;
     if db_exists.trim().is_empty() {
         psql("postgres", &format!("CREATE DATABASE {PG_DB}"))?;
     }

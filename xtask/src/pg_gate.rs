@@ -16,7 +16,9 @@ const SSL_REQUEST: u32 = 80_877_103;
 const GSSENC_REQUEST: u32 = 80_877_104;
 
 pub fn run(listen: &str, upstream: &str) -> Result<()> {
-    let upstream: SocketAddr = upstream.parse().with_context(|| format!("{upstream} is not a socket address"))?;
+    let upstream: SocketAddr = upstream
+        .parse()
+        .with_context(|| format!("{upstream} is not a socket address"))?;
     let listener = TcpListener::bind(listen).with_context(|| format!("binding {listen}"))?;
     eprintln!("pg-gate: {listen} -> {upstream}");
     for client in listener.incoming().flatten() {
@@ -33,7 +35,9 @@ fn handle(client: TcpStream, upstream: SocketAddr) {
 }
 
 fn relay(client: TcpStream, server: TcpStream) {
-    let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else { return };
+    let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
     let up = thread::spawn(move || pipe(client, server));
     pipe(s2, c2);
     let _ = up.join();
@@ -48,7 +52,9 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
 fn refuse(mut client: TcpStream, message: &str) {
     let _ = client.set_read_timeout(Some(Duration::from_secs(2)));
     loop {
-        let Some(code) = read_startup(&mut client) else { break };
+        let Some(code) = read_startup(&mut client) else {
+            break;
+        };
         if code == SSL_REQUEST || code == GSSENC_REQUEST {
             if client.write_all(b"N").is_err() {
                 break;
@@ -79,7 +85,12 @@ fn read_startup(client: &mut TcpStream) -> Option<u32> {
 
 fn error_response(message: &str) -> Vec<u8> {
     let mut fields = Vec::new();
-    for (tag, value) in [(b'S', "FATAL"), (b'V', "FATAL"), (b'C', "57P03"), (b'M', message)] {
+    for (tag, value) in [
+        (b'S', "FATAL"),
+        (b'V', "FATAL"),
+        (b'C', "57P03"),
+        (b'M', message),
+    ] {
         fields.push(tag);
         fields.extend_from_slice(value.as_bytes());
         fields.push(0);

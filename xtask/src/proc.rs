@@ -19,7 +19,9 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 /// Run a command quietly and return its stdout; None if it could not run or failed.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.stderr(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 pub fn is_alive(pid: i32) -> bool {
@@ -30,7 +32,10 @@ pub fn is_alive(pid: i32) -> bool {
 fn is_zombie(pid: i32) -> bool {
     fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -59,7 +64,10 @@ pub fn group_alive(pgid: i32) -> bool {
 /// Append `name pid` to the pid file.
 pub fn record_pid(file: &Path, name: &str, pid: u32) -> Result<()> {
     use std::io::Write;
-    let mut f = fs::OpenOptions::new().create(true).append(true).open(file)?;
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)?;
     writeln!(f, "{name} {pid}")?;
     Ok(())
 }
@@ -76,12 +84,18 @@ pub fn read_pids(file: &Path) -> Vec<(String, i32)> {
 }
 
 /// Wait until `check` returns Ok, or fail with its last error after `timeout`.
-pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Result<T>) -> Result<T> {
+pub fn wait_for<T>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Result<T>,
+) -> Result<T> {
     let deadline = Instant::now() + timeout;
     loop {
         match check() {
             Ok(v) => return Ok(v),
-            Err(e) if Instant::now() >= deadline => bail!("{what} did not come up within {timeout:?}: {e:#}"),
+            Err(e) if Instant::now() >= deadline => {
+                bail!("{what} did not come up within {timeout:?}: {e:#}")
+            }
             Err(_) => std::thread::sleep(Duration::from_millis(250)),
         }
     }

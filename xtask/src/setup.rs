@@ -20,8 +20,12 @@ pub fn run() -> Result<()> {
 }
 
 fn wasm_target() -> Result<()> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     eprintln!("setup: adding the wasm32-unknown-unknown target");
@@ -32,14 +36,20 @@ fn wasm_target() -> Result<()> {
 fn locked_version(package: &str) -> Result<String> {
     let lock = fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
     let needle = format!("name = \"{package}\"\nversion = \"");
-    let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))? + needle.len();
+    let start = lock
+        .find(&needle)
+        .with_context(|| format!("{package} is not in Cargo.lock"))?
+        + needle.len();
     let end = lock[start..].find('"').context("malformed Cargo.lock")? + start;
     Ok(lock[start..end].to_string())
 }
 
 fn cargo_tool(krate: &str, version: &str, locked: bool) -> Result<()> {
     let list = output(Command::new("cargo").args(["install", "--list"])).unwrap_or_default();
-    if list.lines().any(|l| l.starts_with(&format!("{krate} v{version}:"))) {
+    if list
+        .lines()
+        .any(|l| l.starts_with(&format!("{krate} v{version}:")))
+    {
         return Ok(());
     }
     eprintln!("setup: installing {krate} {version} (a few minutes, once)");
@@ -64,7 +74,11 @@ fn npm_packages() -> Result<()> {
         return Ok(());
     }
     eprintln!("setup: installing npm packages from package-lock.json");
-    run_cmd(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root))?;
+    run_cmd(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&root),
+    )?;
     // npm ci rewrites node_modules; touch the marker so a later check compares against this install.
     let now = fs::File::open(&marker)?;
     now.set_modified(std::time::SystemTime::now())?;
@@ -73,9 +87,16 @@ fn npm_packages() -> Result<()> {
 
 pub fn pg_bin_dir() -> Option<PathBuf> {
     let base = PathBuf::from("/usr/lib/postgresql");
-    let mut versions: Vec<PathBuf> = fs::read_dir(&base).ok()?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut versions: Vec<PathBuf> = fs::read_dir(&base)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     versions.sort();
-    versions.into_iter().rev().map(|v| v.join("bin")).find(|b| b.join("initdb").exists())
+    versions
+        .into_iter()
+        .rev()
+        .map(|v| v.join("bin"))
+        .find(|b| b.join("initdb").exists())
 }
 
 fn postgres() -> Result<()> {
@@ -83,7 +104,11 @@ fn postgres() -> Result<()> {
         return Ok(());
     }
     eprintln!("setup: installing PostgreSQL from Debian's packages");
-    let sudo = if unsafe { libc::geteuid() } == 0 { vec![] } else { vec!["sudo"] };
+    let sudo = if unsafe { libc::geteuid() } == 0 {
+        vec![]
+    } else {
+        vec!["sudo"]
+    };
     let apt = |args: &[&str]| {
         let mut all: Vec<&str> = sudo.clone();
         all.push("apt-get");
@@ -110,19 +135,32 @@ fn python_packages() -> Result<()> {
 }
 
 fn python_requirements(req: &std::path::Path) -> Result<()> {
-    let Ok(text) = fs::read_to_string(req) else { return Ok(()) };
+    let Ok(text) = fs::read_to_string(req) else {
+        return Ok(());
+    };
     let pins: Vec<(&str, &str)> = text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .filter_map(|l| l.split_once("=="))
         .collect();
-    if pins.is_empty() || pins.iter().all(|(name, version)| installed_version(name).as_deref() == Some(*version)) {
+    if pins.is_empty()
+        || pins
+            .iter()
+            .all(|(name, version)| installed_version(name).as_deref() == Some(*version))
+    {
         return Ok(());
     }
     eprintln!("setup: installing Python packages from {}", req.display());
     run_cmd(
         Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
             .arg(req),
     )
 }

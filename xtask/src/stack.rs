@@ -1,6 +1,9 @@
 //! `cargo xtask up | down | status`: the local stack — Postgres, the sandbox server, `wrangler dev`.
 
-use crate::paths::{app_database_url, hyperdrive_url, root, state, inspector_port, pg_gate_port, pg_port, sandbox_port, worker_port};
+use crate::paths::{
+    app_database_url, hyperdrive_url, inspector_port, pg_gate_port, pg_port, root, sandbox_port,
+    state, worker_port,
+};
 use crate::pg;
 use crate::proc::{is_alive, read_pids, record_pid, run, stop_group, wait_for};
 use anyhow::{bail, Context, Result};
@@ -37,8 +40,14 @@ pub fn up() -> Result<Stack> {
     let token = admin_token()?;
     if running() {
         if health(&api_url()).is_ok() {
-            println!("up: the stack is already running at {} (nothing to do)", api_url());
-            return Ok(Stack { api: api_url(), token });
+            println!(
+                "up: the stack is already running at {} (nothing to do)",
+                api_url()
+            );
+            return Ok(Stack {
+                api: api_url(),
+                token,
+            });
         }
         eprintln!("up: a previous stack is half running; stopping it first");
         down()?;
@@ -46,7 +55,9 @@ pub fn up() -> Result<Stack> {
     let _ = fs::remove_file(pid_file());
 
     eprintln!("up: building the writ CLI and the sandbox server");
-    run(Command::new("cargo").args(["build", "--quiet", "-p", "writ-cli", "-p", "writ-sandbox"]).current_dir(root()))?;
+    run(Command::new("cargo")
+        .args(["build", "--quiet", "-p", "writ-cli", "-p", "writ-sandbox"])
+        .current_dir(root()))?;
 
     pg::ensure_cluster()?;
     if pg::postmaster_pid().is_none_or(|pid| !is_alive(pid as i32)) {
@@ -55,14 +66,26 @@ pub fn up() -> Result<Stack> {
     }
     pg::provision()?;
     run(Command::new(bin_dir().join("writ"))
-        .args(["db", "migrate", "--database-url", &pg::superuser_url(crate::paths::PG_DB)])
+        .args([
+            "db",
+            "migrate",
+            "--database-url",
+            &pg::superuser_url(crate::paths::PG_DB),
+        ])
         .stdout(Stdio::null()))
     .context("applying migrations")?;
 
     let sandbox = spawn_logged(
         "sandbox",
         Command::new(bin_dir().join("writ-sandbox"))
-            .args(["--listen", &format!("127.0.0.1:{}", sandbox_port()), "--slots", "8", "--uid-base", &(61000 + 100 * u32::from(crate::paths::port_offset())).to_string()])
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{}", sandbox_port()),
+                "--slots",
+                "8",
+                "--uid-base",
+                &(61000 + 100 * u32::from(crate::paths::port_offset())).to_string(),
+            ])
             .arg("--runtime")
             .arg(root().join("container/runtime"))
             .arg("--work-root")
@@ -72,41 +95,67 @@ pub fn up() -> Result<Stack> {
 
     let gate = spawn_logged(
         "pg-gate",
-        Command::new(std::env::current_exe()?)
-            .args(["pg-gate", &format!("127.0.0.1:{}", pg_gate_port()), &format!("127.0.0.1:{}", pg_port())]),
+        Command::new(std::env::current_exe()?).args([
+            "pg-gate",
+            &format!("127.0.0.1:{}", pg_gate_port()),
+            &format!("127.0.0.1:{}", pg_port()),
+        ]),
     )?;
     record_pid(&pid_file(), "pg-gate", gate)?;
 
     eprintln!("up: building the worker (wasm32)");
-    run(Command::new("bash").arg("worker/build.sh").current_dir(root()))?;
+    run(Command::new("bash")
+        .arg("worker/build.sh")
+        .current_dir(root()))?;
     let report = start_wrangler(&token)?;
     write_env(&token)?;
     println!("up: the stack is running at {}", api_url());
     println!("{}", serde_json::to_string_pretty(&report)?);
-    println!("up: `. .writ/env` sets WRIT_API, WRIT_TOKEN and DATABASE_URL and puts `writ` on PATH");
-    Ok(Stack { api: api_url(), token })
+    println!(
+        "up: `. .writ/env` sets WRIT_API, WRIT_TOKEN and DATABASE_URL and puts `writ` on PATH"
+    );
+    Ok(Stack {
+        api: api_url(),
+        token,
+    })
 }
 
 fn start_wrangler(token: &str) -> Result<serde_json::Value> {
     let wrangler = spawn_logged(
         "wrangler",
         Command::new(root().join("node_modules/.bin/wrangler"))
-            .args(["dev", "--local", "--ip", "127.0.0.1", "--port", &worker_port().to_string()])
+            .args([
+                "dev",
+                "--local",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                &worker_port().to_string(),
+            ])
             .args(["--inspector-port", &inspector_port().to_string()])
             .args(["--test-scheduled", "--show-interactive-dev-session=false"])
             .arg("--persist-to")
             .arg(state().join("wrangler"))
             .args(["--var", &format!("WRIT_BOOTSTRAP_TOKEN:{token}")])
-            .args(["--var", &format!("SANDBOX_URL:http://127.0.0.1:{}", sandbox_port())])
+            .args([
+                "--var",
+                &format!("SANDBOX_URL:http://127.0.0.1:{}", sandbox_port()),
+            ])
             .args(["--var", &format!("WRIT_PUBLIC_URL:{}", api_url())])
             .env("WRANGLER_SEND_METRICS", "false")
-            .env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEDGER_DB", hyperdrive_url())
+            .env(
+                "CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEDGER_DB",
+                hyperdrive_url(),
+            )
             .current_dir(root()),
     )?;
     replace_pid("wrangler", wrangler)?;
     wait_for("the stack", Duration::from_secs(180), || {
         if !is_alive(wrangler as i32) {
-            bail!("wrangler dev exited; see {}", logs().join("wrangler.log").display());
+            bail!(
+                "wrangler dev exited; see {}",
+                logs().join("wrangler.log").display()
+            );
         }
         health(&api_url())
     })
@@ -114,7 +163,10 @@ fn start_wrangler(token: &str) -> Result<serde_json::Value> {
 
 /// Record a service's pid, replacing an earlier one of the same name.
 fn replace_pid(name: &str, pid: u32) -> Result<()> {
-    let kept: Vec<(String, i32)> = read_pids(&pid_file()).into_iter().filter(|(n, _)| n != name).collect();
+    let kept: Vec<(String, i32)> = read_pids(&pid_file())
+        .into_iter()
+        .filter(|(n, _)| n != name)
+        .collect();
     let _ = fs::remove_file(pid_file());
     for (n, p) in kept {
         record_pid(&pid_file(), &n, p as u32)?;
@@ -125,11 +177,18 @@ fn replace_pid(name: &str, pid: u32) -> Result<()> {
 /// Kill `wrangler dev` (as a crash would) and start it again on the same state; for resilience tests.
 pub fn restart_worker() -> Result<()> {
     let token = admin_token()?;
-    if let Some((_, pid)) = read_pids(&pid_file()).into_iter().find(|(n, _)| n == "wrangler") {
+    if let Some((_, pid)) = read_pids(&pid_file())
+        .into_iter()
+        .find(|(n, _)| n == "wrangler")
+    {
         // SAFETY: signalling the process group `up` created for wrangler.
         unsafe { libc::kill(-pid, libc::SIGKILL) };
         let _ = wait_for("wrangler to exit", Duration::from_secs(10), || {
-            if crate::proc::group_alive(pid) { bail!("still running") } else { Ok(()) }
+            if crate::proc::group_alive(pid) {
+                bail!("still running")
+            } else {
+                Ok(())
+            }
         });
     }
     start_wrangler(&token)?;
@@ -153,7 +212,9 @@ pub fn pg_start() -> Result<()> {
 
 /// Health, required to be all `ok`.
 pub fn health(api: &str) -> Result<serde_json::Value> {
-    let resp = ureq::get(&format!("{api}/v1/health")).timeout(Duration::from_secs(10)).call();
+    let resp = ureq::get(&format!("{api}/v1/health"))
+        .timeout(Duration::from_secs(10))
+        .call();
     let body: serde_json::Value = match resp {
         Ok(r) => r.into_json()?,
         Err(ureq::Error::Status(_, r)) => r.into_json()?,
@@ -195,8 +256,12 @@ fn admin_token() -> Result<String> {
         }
     }
     let mut bytes = [0u8; 24];
-    fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))?;
-    let token: String = format!("writ_local_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))?;
+    let token: String = format!(
+        "writ_local_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
     fs::create_dir_all(state())?;
     fs::write(&file, &token)?;
     Ok(token)
@@ -244,7 +309,10 @@ pub fn down() -> Result<()> {
 
 pub fn status() -> Result<()> {
     for (name, pid) in read_pids(&pid_file()) {
-        println!("{name:10} pid {pid:7} {}", if is_alive(pid) { "running" } else { "gone" });
+        println!(
+            "{name:10} pid {pid:7} {}",
+            if is_alive(pid) { "running" } else { "gone" }
+        );
     }
     match health(&api_url()) {
         Ok(h) => println!("{}", serde_json::to_string_pretty(&h)?),
@@ -252,4 +320,3 @@ pub fn status() -> Result<()> {
     }
     Ok(())
 }
-

@@ -15,7 +15,14 @@ pub fn run(args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--no-e2e");
     let t0 = Instant::now();
     phase("native tests", || {
-        run_cmd(Command::new("cargo").args(["test", "--workspace", "--exclude", "writ-worker", "--exclude", "writ-e2e"]))
+        run_cmd(Command::new("cargo").args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "writ-worker",
+            "--exclude",
+            "writ-e2e",
+        ]))
     })?;
     phase("pure crates for wasm32", wasm_build)?;
     phase("python runtime tests", || {
@@ -23,7 +30,11 @@ pub fn run(args: &[String]) -> Result<()> {
         if !tests.exists() {
             return Ok(());
         }
-        run_cmd(Command::new("python3").args(["-m", "unittest", "discover", "-s"]).arg(&tests))
+        run_cmd(
+            Command::new("python3")
+                .args(["-m", "unittest", "discover", "-s"])
+                .arg(&tests),
+        )
     })?;
     phase("deploy dry run", || {
         run_cmd(
@@ -51,7 +62,8 @@ fn phase(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
 /// Every pure crate (all of `crates/` but the CLI) must build for the worker's target.
 fn wasm_build() -> Result<()> {
     let mut cmd = Command::new("cargo");
-    cmd.args(["build", "--quiet", "--target", "wasm32-unknown-unknown"]).current_dir(root());
+    cmd.args(["build", "--quiet", "--target", "wasm32-unknown-unknown"])
+        .current_dir(root());
     let mut names: Vec<String> = fs::read_dir(root().join("crates"))?
         .filter_map(|e| e.ok())
         .filter(|e| e.path().join("Cargo.toml").exists())

@@ -16,7 +16,11 @@ pub enum ArtifactError {
     #[error("not a CSV table: {0}")]
     Csv(String),
     #[error("shard {index} has header {found:?}, the first shard has {expected:?}")]
-    HeaderMismatch { index: usize, expected: Vec<String>, found: Vec<String> },
+    HeaderMismatch {
+        index: usize,
+        expected: Vec<String>,
+        found: Vec<String>,
+    },
     #[error("provenance record is malformed: {0}")]
     Provenance(String),
     #[error("pointer `{0}` does not address a value of this artifact")]

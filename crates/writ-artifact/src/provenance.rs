@@ -50,7 +50,12 @@ impl Provenance {
 
 /// `/17/payable_amount` or `/17` → 17 (1-based data row).
 fn table_row(pointer: &str) -> Option<usize> {
-    pointer.trim_start_matches('/').split('/').next()?.parse().ok()
+    pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The sources of the value at `pointer`: an exact entry in `values`, else the row a table pointer names,
@@ -59,9 +64,17 @@ pub fn sources_for(prov: &Provenance, pointer: &str) -> Result<Vec<Source>, Arti
     let mut out: Vec<Source> = if let Some(s) = prov.values.get(pointer) {
         s.clone()
     } else if pointer.is_empty() || pointer == "/" {
-        prov.rows.iter().flatten().cloned().chain(prov.values.values().flatten().cloned()).collect()
+        prov.rows
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(prov.values.values().flatten().cloned())
+            .collect()
     } else if let Some(row) = table_row(pointer).filter(|_| !prov.rows.is_empty()) {
-        prov.rows.get(row.wrapping_sub(1)).cloned().ok_or_else(|| ArtifactError::Pointer(pointer.to_string()))?
+        prov.rows
+            .get(row.wrapping_sub(1))
+            .cloned()
+            .ok_or_else(|| ArtifactError::Pointer(pointer.to_string()))?
     } else {
         return Err(ArtifactError::Pointer(pointer.to_string()));
     };
@@ -88,9 +101,17 @@ pub fn merge_provenance(shards: &[Provenance], offsets: &[u64], over: &str) -> P
             merged.slot = p.slot.clone();
             merged.kind = p.kind.clone();
         }
-        merged.rows.extend(p.rows.iter().map(|r| r.iter().map(|s| remap(s, offset)).collect()));
+        merged.rows.extend(
+            p.rows
+                .iter()
+                .map(|r| r.iter().map(|s| remap(s, offset)).collect()),
+        );
         for (k, v) in &p.values {
-            merged.values.entry(k.clone()).or_default().extend(v.iter().map(|s| remap(s, offset)));
+            merged
+                .values
+                .entry(k.clone())
+                .or_default()
+                .extend(v.iter().map(|s| remap(s, offset)));
         }
         if let Some(rows) = p.code.get("rows").and_then(Value::as_array) {
             code_rows.extend(rows.iter().cloned());
@@ -123,7 +144,9 @@ mod tests {
 
     #[test]
     fn merging_shards_restores_whole_input_rows() {
-        let a = prov(json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}], [{"input": "terms", "pointer": "/x"}]]}));
+        let a = prov(
+            json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}], [{"input": "terms", "pointer": "/x"}]]}),
+        );
         let b = prov(json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}]]}));
         let m = merge_provenance(&[a, b], &[0, 100], "entries");
         assert_eq!(m.rows.len(), 3);

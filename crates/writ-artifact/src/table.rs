@@ -11,7 +11,10 @@ pub struct Table {
 
 impl Table {
     pub fn parse(bytes: &[u8]) -> Result<Table, ArtifactError> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(bytes);
         let header = reader
             .headers()
             .map_err(|e| ArtifactError::Csv(e.to_string()))?
@@ -27,18 +30,29 @@ impl Table {
     }
 
     pub fn to_csv(&self) -> Result<Vec<u8>, ArtifactError> {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        writer.write_record(&self.header).map_err(|e| ArtifactError::Csv(e.to_string()))?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        writer
+            .write_record(&self.header)
+            .map_err(|e| ArtifactError::Csv(e.to_string()))?;
         for row in &self.rows {
-            writer.write_record(row).map_err(|e| ArtifactError::Csv(e.to_string()))?;
+            writer
+                .write_record(row)
+                .map_err(|e| ArtifactError::Csv(e.to_string()))?;
         }
-        writer.into_inner().map_err(|e| ArtifactError::Csv(e.to_string()))
+        writer
+            .into_inner()
+            .map_err(|e| ArtifactError::Csv(e.to_string()))
     }
 
     /// The value of `column` in data row `row` (1-based).
     pub fn cell(&self, row: usize, column: &str) -> Option<&str> {
         let col = self.header.iter().position(|h| h == column)?;
-        self.rows.get(row.checked_sub(1)?)?.get(col).map(String::as_str)
+        self.rows
+            .get(row.checked_sub(1)?)?
+            .get(col)
+            .map(String::as_str)
     }
 }
 
@@ -47,7 +61,11 @@ pub fn slice_rows(bytes: &[u8], start: usize, end: usize) -> Result<Vec<u8>, Art
     let table = Table::parse(bytes)?;
     let end = end.min(table.rows.len());
     let start = start.min(end);
-    Table { header: table.header, rows: table.rows[start..end].to_vec() }.to_csv()
+    Table {
+        header: table.header,
+        rows: table.rows[start..end].to_vec(),
+    }
+    .to_csv()
 }
 
 /// Concatenate shard tables in shard order; every shard must have the same header.
@@ -59,13 +77,22 @@ pub fn merge_tables(shards: &[&[u8]]) -> Result<Vec<u8>, ArtifactError> {
             None => merged = Some(t),
             Some(m) => {
                 if m.header != t.header {
-                    return Err(ArtifactError::HeaderMismatch { index, expected: m.header.clone(), found: t.header });
+                    return Err(ArtifactError::HeaderMismatch {
+                        index,
+                        expected: m.header.clone(),
+                        found: t.header,
+                    });
                 }
                 m.rows.extend(t.rows);
             }
         }
     }
-    merged.unwrap_or(Table { header: vec![], rows: vec![] }).to_csv()
+    merged
+        .unwrap_or(Table {
+            header: vec![],
+            rows: vec![],
+        })
+        .to_csv()
 }
 
 /// A table as JSON rows (objects of string cells), the form the validation ladder checks.
@@ -74,7 +101,15 @@ pub fn to_json_rows(bytes: &[u8]) -> Result<Value, ArtifactError> {
     Ok(Value::Array(
         t.rows
             .iter()
-            .map(|r| Value::Object(t.header.iter().cloned().zip(r.iter().cloned().map(Value::String)).collect::<Map<_, _>>()))
+            .map(|r| {
+                Value::Object(
+                    t.header
+                        .iter()
+                        .cloned()
+                        .zip(r.iter().cloned().map(Value::String))
+                        .collect::<Map<_, _>>(),
+                )
+            })
             .collect(),
     ))
 }
@@ -96,7 +131,10 @@ mod tests {
     #[test]
     fn header_mismatch_is_an_error_not_a_silent_merge() {
         let other = b"id,amount\n4,1\n";
-        assert!(matches!(merge_tables(&[CSV, other]), Err(ArtifactError::HeaderMismatch { index: 1, .. })));
+        assert!(matches!(
+            merge_tables(&[CSV, other]),
+            Err(ArtifactError::HeaderMismatch { index: 1, .. })
+        ));
     }
 
     #[test]

@@ -119,7 +119,9 @@ pub fn canonical_value(value: &Value) -> Result<String, CanonError> {
 
 /// blake3 over the canonical JSON of a value.
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> Result<ContentHash, CanonError> {
-    Ok(ContentHash::of_bytes(to_canonical_string(value)?.as_bytes()))
+    Ok(ContentHash::of_bytes(
+        to_canonical_string(value)?.as_bytes(),
+    ))
 }
 
 fn write_value(v: &Value, out: &mut String) -> Result<(), CanonError> {

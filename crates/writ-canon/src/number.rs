@@ -12,7 +12,9 @@ pub fn write_number(n: &Number, out: &mut String) -> Result<(), CanonError> {
         out.push_str(&u.to_string());
         return Ok(());
     }
-    let f = n.as_f64().ok_or_else(|| CanonError::NonFinite(n.to_string()))?;
+    let f = n
+        .as_f64()
+        .ok_or_else(|| CanonError::NonFinite(n.to_string()))?;
     write_f64_canonical(f, out)
 }
 

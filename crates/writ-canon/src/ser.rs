@@ -50,7 +50,10 @@ struct Scratch {
 
 impl Scratch {
     fn with_capacity(n: usize) -> Scratch {
-        Scratch { buf: String::new(), entries: Vec::with_capacity(n) }
+        Scratch {
+            buf: String::new(),
+            entries: Vec::with_capacity(n),
+        }
     }
 
     fn push<T: Serialize + ?Sized>(&mut self, key: KeyText, value: &T) -> Result<(), CanonError> {
@@ -63,7 +66,11 @@ impl Scratch {
         };
         let name = owned.as_deref().unwrap_or(k);
         // A later duplicate key replaces the earlier one, as in a JSON object built by serde_json.
-        if let Some(e) = self.entries.iter_mut().find(|e| e.1.as_deref().unwrap_or(e.0) == name) {
+        if let Some(e) = self
+            .entries
+            .iter_mut()
+            .find(|e| e.1.as_deref().unwrap_or(e.0) == name)
+        {
             e.2 = range;
         } else {
             self.entries.push((k, owned, range));
@@ -72,7 +79,9 @@ impl Scratch {
     }
 
     fn finish(mut self, out: &mut String) {
-        self.entries.sort_by(|a, b| key_order(a.1.as_deref().unwrap_or(a.0), b.1.as_deref().unwrap_or(b.0)));
+        self.entries.sort_by(|a, b| {
+            key_order(a.1.as_deref().unwrap_or(a.0), b.1.as_deref().unwrap_or(b.0))
+        });
         out.push('{');
         for (i, (k, owned, range)) in self.entries.iter().enumerate() {
             if i > 0 {
@@ -139,10 +148,14 @@ impl<'a> ser::Serializer for Canonical<'a> {
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result<(), CanonError> {
-        i64::try_from(v).map_err(|_| CanonError::Serialize("number out of range".into())).and_then(|v| self.serialize_i64(v))
+        i64::try_from(v)
+            .map_err(|_| CanonError::Serialize("number out of range".into()))
+            .and_then(|v| self.serialize_i64(v))
     }
     fn serialize_u128(self, v: u128) -> Result<(), CanonError> {
-        u64::try_from(v).map_err(|_| CanonError::Serialize("number out of range".into())).and_then(|v| self.serialize_u64(v))
+        u64::try_from(v)
+            .map_err(|_| CanonError::Serialize("number out of range".into()))
+            .and_then(|v| self.serialize_u64(v))
     }
     fn serialize_f32(self, v: f32) -> Result<(), CanonError> {
         self.serialize_f64(f64::from(v))
@@ -184,10 +197,19 @@ impl<'a> ser::Serializer for Canonical<'a> {
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), CanonError> {
         self.serialize_unit()
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), CanonError> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), CanonError> {
         self.serialize_str(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), CanonError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), CanonError> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -203,7 +225,10 @@ impl<'a> ser::Serializer for Canonical<'a> {
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Seq<'a>, CanonError> {
         self.out.push('[');
-        Ok(Seq { out: self.out, first: true })
+        Ok(Seq {
+            out: self.out,
+            first: true,
+        })
     }
     fn serialize_tuple(self, len: usize) -> Result<Seq<'a>, CanonError> {
         self.serialize_seq(Some(len))
@@ -211,17 +236,46 @@ impl<'a> ser::Serializer for Canonical<'a> {
     fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Seq<'a>, CanonError> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<VariantSeq<'a>, CanonError> {
-        Ok(VariantSeq { out: self.out, variant, items: String::from("["), first: true })
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<VariantSeq<'a>, CanonError> {
+        Ok(VariantSeq {
+            out: self.out,
+            variant,
+            items: String::from("["),
+            first: true,
+        })
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Map<'a>, CanonError> {
-        Ok(Map { out: self.out, scratch: Scratch::with_capacity(len.unwrap_or(0)), key: None })
+        Ok(Map {
+            out: self.out,
+            scratch: Scratch::with_capacity(len.unwrap_or(0)),
+            key: None,
+        })
     }
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<Map<'a>, CanonError> {
-        Ok(Map { out: self.out, scratch: Scratch::with_capacity(len), key: None })
+        Ok(Map {
+            out: self.out,
+            scratch: Scratch::with_capacity(len),
+            key: None,
+        })
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, variant: &'static str, len: usize) -> Result<VariantMap<'a>, CanonError> {
-        Ok(VariantMap { out: self.out, variant, entries: Vec::with_capacity(len) })
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<VariantMap<'a>, CanonError> {
+        Ok(VariantMap {
+            out: self.out,
+            variant,
+            entries: Vec::with_capacity(len),
+        })
     }
 }
 
@@ -291,7 +345,9 @@ impl ser::SerializeTupleVariant for VariantSeq<'_> {
             self.items.push(',');
         }
         self.first = false;
-        value.serialize(Canonical { out: &mut self.items })
+        value.serialize(Canonical {
+            out: &mut self.items,
+        })
     }
     fn end(mut self) -> Result<(), CanonError> {
         self.items.push(']');
@@ -378,13 +434,28 @@ impl ser::Serializer for KeySerializer {
     fn serialize_unit_struct(self, _: &'static str) -> Result<String, CanonError> {
         Err(key_err())
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, CanonError> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<String, CanonError> {
         Ok(variant.to_string())
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<String, CanonError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<String, CanonError> {
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<String, CanonError> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, CanonError> {
         Err(key_err())
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CanonError> {
@@ -393,19 +464,39 @@ impl ser::Serializer for KeySerializer {
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CanonError> {
         Err(key_err())
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, CanonError> {
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, CanonError> {
         Err(key_err())
     }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, CanonError> {
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, CanonError> {
         Err(key_err())
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CanonError> {
         Err(key_err())
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, CanonError> {
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, CanonError> {
         Err(key_err())
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, CanonError> {
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, CanonError> {
         Err(key_err())
     }
 }
@@ -418,7 +509,10 @@ impl ser::SerializeMap for Map<'_> {
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CanonError> {
-        let key = self.key.take().ok_or_else(|| CanonError::Serialize("value without a key".into()))?;
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| CanonError::Serialize("value without a key".into()))?;
         self.scratch.push(KeyText::Owned(key), value)
     }
     fn end(self) -> Result<(), CanonError> {
@@ -430,7 +524,11 @@ impl ser::SerializeMap for Map<'_> {
 impl ser::SerializeStruct for Map<'_> {
     type Ok = ();
     type Error = CanonError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), CanonError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), CanonError> {
         self.scratch.push(KeyText::Static(key), value)
     }
     fn end(self) -> Result<(), CanonError> {
@@ -448,7 +546,11 @@ pub struct VariantMap<'a> {
 impl ser::SerializeStructVariant for VariantMap<'_> {
     type Ok = ();
     type Error = CanonError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), CanonError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), CanonError> {
         self.entries.push((key.to_string(), to_text(value)?));
         Ok(())
     }

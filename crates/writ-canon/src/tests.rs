@@ -5,7 +5,10 @@ use serde_json::json;
 #[test]
 fn keys_are_sorted_and_whitespace_dropped() {
     let v = json!({"b": 1, "a": [true, null, "x"], "é": {"z": 0, "y": 1}});
-    assert_eq!(canonical_value(&v).unwrap(), r#"{"a":[true,null,"x"],"b":1,"é":{"y":1,"z":0}}"#);
+    assert_eq!(
+        canonical_value(&v).unwrap(),
+        r#"{"a":[true,null,"x"],"b":1,"é":{"y":1,"z":0}}"#
+    );
 }
 
 #[test]
@@ -49,7 +52,10 @@ fn hash_display_round_trips() {
 fn known_hash_is_stable() {
     // Pinned so that a change of encoding, which would silently re-key every stored artifact, fails here.
     let h = hash_of(&json!({"b": [1, 2.5, "x"], "a": null})).unwrap();
-    assert_eq!(canonical_value(&json!({"b": [1, 2.5, "x"], "a": null})).unwrap(), r#"{"a":null,"b":[1,2.5,"x"]}"#);
+    assert_eq!(
+        canonical_value(&json!({"b": [1, 2.5, "x"], "a": null})).unwrap(),
+        r#"{"a":null,"b":[1,2.5,"x"]}"#
+    );
     assert_eq!(h, ContentHash::of_bytes(br#"{"a":null,"b":[1,2.5,"x"]}"#));
 }
 
@@ -91,7 +97,12 @@ proptest! {
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Tagged {
     Unit,
-    Fields { b: u8, a: Option<String>, #[serde(skip_serializing_if = "Option::is_none")] skipped: Option<u8> },
+    Fields {
+        b: u8,
+        a: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        skipped: Option<u8>,
+    },
     Newtype(Vec<f64>),
 }
 
@@ -106,9 +117,18 @@ enum External {
 fn structs_enums_and_maps_match_serde_json() {
     let values: Vec<Box<dyn erased::Ser>> = vec![
         Box::new(Tagged::Unit),
-        Box::new(Tagged::Fields { b: 7, a: None, skipped: None }),
-        Box::new(vec![External::Tuple(1, "x".into()), External::Struct { z: true, y: 1.5 }]),
-        Box::new(External::Newtype([(10, "ten"), (2, "two")].into_iter().collect())),
+        Box::new(Tagged::Fields {
+            b: 7,
+            a: None,
+            skipped: None,
+        }),
+        Box::new(vec![
+            External::Tuple(1, "x".into()),
+            External::Struct { z: true, y: 1.5 },
+        ]),
+        Box::new(External::Newtype(
+            [(10, "ten"), (2, "two")].into_iter().collect(),
+        )),
         Box::new((f64::NAN, 'c', b"ab".to_vec(), ())),
     ];
     for v in values {

@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "writ", version, about = "Compile objectives into governed programs; run, verify and trace them.")]
+#[command(
+    name = "writ",
+    version,
+    about = "Compile objectives into governed programs; run, verify and trace them."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -14,7 +14,7 @@
 
 use anyhow::Context as _;
 use serde_json::{json, Value};
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use writ_catalog::Catalog;

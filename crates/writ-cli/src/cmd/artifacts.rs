@@ -29,7 +29,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let client = Client::from_env()?;
     match args.command {
         Command::List { run } => print_json(&client.get(&format!("/v1/runs/{run}/artifacts"))?)?,
-        Command::Export { run, dir, provenance } => {
+        Command::Export {
+            run,
+            dir,
+            provenance,
+        } => {
             let list = client.get(&format!("/v1/runs/{run}/artifacts"))?;
             let artifacts = list["artifacts"].as_array().cloned().unwrap_or_default();
             if artifacts.is_empty() {
@@ -44,7 +48,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 let bytes = client.get_bytes(&format!("/v1/runs/{run}/artifacts/{name}"))?;
                 let got = writ_canon::ContentHash::of_bytes(&bytes).to_string();
                 if Some(got.as_str()) != a["hash"].as_str() {
-                    bail!("{name}: downloaded bytes hash to {got}, the run published {}", a["hash"]);
+                    bail!(
+                        "{name}: downloaded bytes hash to {got}, the run published {}",
+                        a["hash"]
+                    );
                 }
                 let path = dir.join(name);
                 if let Some(parent) = path.parent() {
@@ -52,7 +59,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
                 std::fs::write(&path, &bytes)?;
                 if provenance {
-                    let prov = client.get_bytes(&format!("/v1/runs/{run}/artifacts/{name}/provenance"))?;
+                    let prov =
+                        client.get_bytes(&format!("/v1/runs/{run}/artifacts/{name}/provenance"))?;
                     std::fs::write(dir.join(format!("{name}.provenance.json")), prov)?;
                 }
                 println!("{}  {}", a["hash"].as_str().unwrap_or(""), path.display());

@@ -13,10 +13,18 @@ pub struct Client {
 
 impl Client {
     pub fn from_env() -> Result<Client> {
-        let base = std::env::var("WRIT_API").context("WRIT_API is not set (run `cargo xtask up && . .writ/env`)")?;
-        let token = std::env::var("WRIT_TOKEN").context("WRIT_TOKEN is not set (run `. .writ/env`)")?;
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build();
-        Ok(Client { base: base.trim_end_matches('/').to_string(), token, agent })
+        let base = std::env::var("WRIT_API")
+            .context("WRIT_API is not set (run `cargo xtask up && . .writ/env`)")?;
+        let token =
+            std::env::var("WRIT_TOKEN").context("WRIT_TOKEN is not set (run `. .writ/env`)")?;
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(120))
+            .build();
+        Ok(Client {
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            agent,
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -43,7 +51,11 @@ impl Client {
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        read(self.auth(self.agent.post(&self.url(path))).send_json(body.clone()), path)
+        read(
+            self.auth(self.agent.post(&self.url(path)))
+                .send_json(body.clone()),
+            path,
+        )
     }
 
     pub fn post_with(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Result<Value> {
@@ -55,7 +67,9 @@ impl Client {
     }
 
     pub fn post_bytes(&self, path: &str, bytes: &[u8]) -> Result<Value> {
-        let req = self.auth(self.agent.post(&self.url(path))).set("content-type", "application/octet-stream");
+        let req = self
+            .auth(self.agent.post(&self.url(path)))
+            .set("content-type", "application/octet-stream");
         read(req.send_bytes(bytes), path)
     }
 
@@ -107,7 +121,11 @@ fn problem(e: ureq::Error, path: &str) -> anyhow::Error {
             let text = resp.into_string().unwrap_or_default();
             match serde_json::from_str::<Value>(&text) {
                 Ok(p) => {
-                    let mut msg = format!("{code} {}: {}", p["title"].as_str().unwrap_or(""), p["detail"].as_str().unwrap_or(&text));
+                    let mut msg = format!(
+                        "{code} {}: {}",
+                        p["title"].as_str().unwrap_or(""),
+                        p["detail"].as_str().unwrap_or(&text)
+                    );
                     if let Some(ptr) = p["pointer"].as_str() {
                         msg.push_str(&format!(" (at {ptr})"));
                     }

@@ -31,10 +31,15 @@ pub fn program(args: ProgramArgs) -> Result<ExitCode> {
     match args.command {
         ProgramCommand::Run { program, inputs } => {
             let inputs = upload_dir(&client, &inputs, None)?;
-            let r = client.post(&format!("/v1/programs/{program}/runs"), &json!({"inputs": inputs}))?;
+            let r = client.post(
+                &format!("/v1/programs/{program}/runs"),
+                &json!({"inputs": inputs}),
+            )?;
             println!("{}", r["id"].as_str().unwrap_or_default());
         }
-        ProgramCommand::Show { program } => print_json(&client.get(&format!("/v1/programs/{program}"))?)?,
+        ProgramCommand::Show { program } => {
+            print_json(&client.get(&format!("/v1/programs/{program}"))?)?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -56,18 +61,29 @@ enum ScheduleCommand {
         prefix: String,
     },
     List,
-    Delete { id: String },
+    Delete {
+        id: String,
+    },
 }
 
 pub fn schedule(args: ScheduleArgs) -> Result<ExitCode> {
     let client = Client::from_env()?;
     match args.command {
-        ScheduleCommand::Create { program, cron, prefix } => {
-            let r = client.post("/v1/schedules", &json!({"program_id": program, "cron": cron, "prefix": prefix}))?;
+        ScheduleCommand::Create {
+            program,
+            cron,
+            prefix,
+        } => {
+            let r = client.post(
+                "/v1/schedules",
+                &json!({"program_id": program, "cron": cron, "prefix": prefix}),
+            )?;
             println!("{}", r["id"].as_str().unwrap_or_default());
         }
         ScheduleCommand::List => print_json(&client.get("/v1/schedules")?)?,
-        ScheduleCommand::Delete { id } => print_json(&client.delete(&format!("/v1/schedules/{id}"))?)?,
+        ScheduleCommand::Delete { id } => {
+            print_json(&client.delete(&format!("/v1/schedules/{id}"))?)?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -84,9 +100,17 @@ pub struct UploadArgs {
 pub fn upload(args: UploadArgs) -> Result<ExitCode> {
     let client = Client::from_env()?;
     if args.path.is_dir() {
-        print_json(&serde_json::Value::Object(upload_dir(&client, &args.path, args.prefix.as_deref())?))?;
+        print_json(&serde_json::Value::Object(upload_dir(
+            &client,
+            &args.path,
+            args.prefix.as_deref(),
+        )?))?;
     } else {
-        let name = args.path.file_name().and_then(|n| n.to_str()).context("file name is not UTF-8")?;
+        let name = args
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("file name is not UTF-8")?;
         let bytes = std::fs::read(&args.path)?;
         let mut url = format!("/v1/inputs?name={}", encode(name));
         if let Some(p) = &args.prefix {

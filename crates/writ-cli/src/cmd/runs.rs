@@ -45,8 +45,16 @@ pub fn upload_dir(client: &Client, dir: &Path, prefix: Option<&str>) -> Result<M
     }
     let mut inputs = Map::new();
     for path in files {
-        let name = path.file_name().and_then(|n| n.to_str()).context("file name is not UTF-8")?.to_string();
-        let stem = path.file_stem().and_then(|n| n.to_str()).unwrap_or(&name).to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("file name is not UTF-8")?
+            .to_string();
+        let stem = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or(&name)
+            .to_string();
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let mut url = format!("/v1/inputs?name={}", encode(&name));
         if let Some(p) = prefix {
@@ -61,7 +69,9 @@ pub fn upload_dir(client: &Client, dir: &Path, prefix: Option<&str>) -> Result<M
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -75,8 +85,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         body["workflow"] = json!(w);
     }
     if let Some(p) = args.plan {
-        let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-        body["plan"] = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", p.display()))?;
+        let text =
+            std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+        body["plan"] =
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", p.display()))?;
     }
     if let Some(p) = args.profile {
         body["profile"] = json!(p);
@@ -111,15 +123,32 @@ pub fn status(args: StatusArgs) -> Result<ExitCode> {
 }
 
 fn print_human(run: &Value) {
-    println!("run {}  {}", run["id"].as_str().unwrap_or("?"), run["state"].as_str().unwrap_or("?"));
+    println!(
+        "run {}  {}",
+        run["id"].as_str().unwrap_or("?"),
+        run["state"].as_str().unwrap_or("?")
+    );
     if let Some(served) = run["served_by"].as_str() {
         println!("served by: {served}");
     }
     for step in run["steps"].as_array().into_iter().flatten() {
-        println!("  {:28} {}", step["id"].as_str().unwrap_or("?"), step["state"].as_str().unwrap_or("?"));
+        println!(
+            "  {:28} {}",
+            step["id"].as_str().unwrap_or("?"),
+            step["state"].as_str().unwrap_or("?")
+        );
     }
-    if let Some(p) = run["pending_approvals"].as_array().filter(|p| !p.is_empty()) {
-        println!("awaiting approval: {}", p.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "));
+    if let Some(p) = run["pending_approvals"]
+        .as_array()
+        .filter(|p| !p.is_empty())
+    {
+        println!(
+            "awaiting approval: {}",
+            p.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if let Some(e) = run["error"].as_str() {
         println!("error: {e}");
@@ -143,7 +172,11 @@ pub fn wait(args: WaitArgs) -> Result<ExitCode> {
         let state = run["state"].as_str().unwrap_or("").to_string();
         if TERMINAL.contains(&state.as_str()) || state == "awaiting_approval" {
             println!("{state}");
-            return Ok(if state == "failed" || state == "cancelled" { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+            return Ok(if state == "failed" || state == "cancelled" {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            });
         }
         if Instant::now() >= deadline {
             bail!("run {} still {state} after {}s", args.run, args.timeout);
@@ -213,7 +246,10 @@ pub struct RejectArgs {
 
 pub fn reject(args: RejectArgs) -> Result<ExitCode> {
     let client = Client::from_env()?;
-    let r = client.post(&format!("/v1/runs/{}/steps/{}/reject", args.run, args.step), &json!({"reason": args.reason}))?;
+    let r = client.post(
+        &format!("/v1/runs/{}/steps/{}/reject", args.run, args.step),
+        &json!({"reason": args.reason}),
+    )?;
     println!("{}", r["state"].as_str().unwrap_or("rejected"));
     Ok(ExitCode::SUCCESS)
 }

@@ -31,7 +31,11 @@ enum Command {
 pub fn run(args: Args) -> Result<ExitCode> {
     let client = Client::from_env()?;
     match args.command {
-        Command::Create { name, scopes, json: as_json } => {
+        Command::Create {
+            name,
+            scopes,
+            json: as_json,
+        } => {
             let created = client.post("/v1/tokens", &json!({"name": name, "scopes": scopes}))?;
             if as_json {
                 print_json(&created)?;

@@ -43,11 +43,21 @@ fn render(t: &Value) {
         out,
         "{}{} = {}",
         t["artifact"].as_str().unwrap_or(""),
-        t["pointer"].as_str().filter(|p| !p.is_empty()).map(|p| format!(":{p}")).unwrap_or_default(),
+        t["pointer"]
+            .as_str()
+            .filter(|p| !p.is_empty())
+            .map(|p| format!(":{p}"))
+            .unwrap_or_default(),
         t["value"]
     );
     for hop in t["chain"].as_array().into_iter().flatten() {
-        let _ = writeln!(out, "  <- {} {} ({})", hop["step"].as_str().unwrap_or("?"), hop["artifact"].as_str().unwrap_or(""), hop["hash"].as_str().unwrap_or(""));
+        let _ = writeln!(
+            out,
+            "  <- {} {} ({})",
+            hop["step"].as_str().unwrap_or("?"),
+            hop["artifact"].as_str().unwrap_or(""),
+            hop["hash"].as_str().unwrap_or("")
+        );
         if let Some(code) = hop["code"].as_object() {
             let _ = writeln!(
                 out,
@@ -59,21 +69,41 @@ fn render(t: &Value) {
         }
     }
     if let Some(proof) = t["proof"].as_object() {
-        let _ = writeln!(out, "  judged by the auditor: {} (proof {})", proof.get("verdict").unwrap_or(&Value::Null), proof.get("hash").and_then(Value::as_str).unwrap_or(""));
+        let _ = writeln!(
+            out,
+            "  judged by the auditor: {} (proof {})",
+            proof.get("verdict").unwrap_or(&Value::Null),
+            proof.get("hash").and_then(Value::as_str).unwrap_or("")
+        );
     }
     let sources = t["sources"].as_array().cloned().unwrap_or_default();
     let mut by_file: std::collections::BTreeMap<(String, String), Vec<&Value>> = Default::default();
     for s in &sources {
-        by_file.entry((s["file"].as_str().unwrap_or("?").to_string(), s["upload"].as_str().unwrap_or("").to_string())).or_default().push(s);
+        by_file
+            .entry((
+                s["file"].as_str().unwrap_or("?").to_string(),
+                s["upload"].as_str().unwrap_or("").to_string(),
+            ))
+            .or_default()
+            .push(s);
     }
-    let _ = writeln!(out, "  from {} source rows in {} uploaded files:", sources.len(), by_file.len());
+    let _ = writeln!(
+        out,
+        "  from {} source rows in {} uploaded files:",
+        sources.len(),
+        by_file.len()
+    );
     // The file that contributes most rows first: for a total, the rows it sums.
     let mut by_file: Vec<_> = by_file.into_iter().collect();
     by_file.sort_by_key(|(_, rows)| std::cmp::Reverse(rows.len()));
     for ((file, upload), rows) in by_file {
         let _ = writeln!(out, "    {file} ({upload}): {} rows", rows.len());
         for s in rows {
-            let at = s["row"].as_u64().map(|r| format!("row {r}")).or_else(|| s["line"].as_u64().map(|l| format!("line {l}"))).unwrap_or_default();
+            let at = s["row"]
+                .as_u64()
+                .map(|r| format!("row {r}"))
+                .or_else(|| s["line"].as_u64().map(|l| format!("line {l}")))
+                .unwrap_or_default();
             let _ = writeln!(out, "      {at:9} {}", s["key"].as_str().unwrap_or(""));
         }
     }
