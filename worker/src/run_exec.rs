@@ -52,7 +52,8 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             vec![]
         }
         Effect::SetAlarm { at_ms } => {
-            obj_alarm(obj, at_ms).await?;
+            // The machine's timer (deadlines, retry delays) shares the object's one alarm with the work loop.
+            obj.want_alarm_at(at_ms);
             vec![]
         }
         Effect::ResolveInputs {
@@ -228,12 +229,6 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
 
 fn console_log(s: &str) {
     worker::console_log!("{s}");
-}
-
-async fn obj_alarm(obj: &RunObject, at_ms: u64) -> ApiResult<()> {
-    // The alarm is shared with the work loop; keep the earlier of the two.
-    let _ = (obj, at_ms);
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -713,7 +708,6 @@ pub async fn decide_gate(obj: &RunObject, approve: bool, body: Value) -> ApiResu
         .ok_or_else(|| ApiError::not_found(format!("the run has no step {step_arg}")))?;
     let principal = body["principal"].as_str().unwrap_or_default().to_string();
     let scopes: Vec<String> = serde_json::from_value(body["scopes"].clone()).unwrap_or_default();
-    let before = obj.with_run(|r| r.refused_total)?;
     let event = if approve {
         Event::Approve {
             step: step.clone(),
@@ -735,7 +729,6 @@ pub async fn decide_gate(obj: &RunObject, approve: bool, body: Value) -> ApiResu
     });
     obj.pump(effects).await?;
     if let Some((code, reason)) = refusal {
-        let _ = before;
         // A decision on a run that has ended conflicts with its state; anything else is a refusal of the principal.
         let err = if code == writ_run::codes::RUN_TERMINAL.to_string() {
             ApiError::conflict(reason)

@@ -30,6 +30,8 @@ pub struct RunObject {
     ledger_seq: std::cell::Cell<Option<u64>>,
     /// Shard messages produced by this pump, sent as one batch when it ends.
     shards_out: RefCell<Vec<crate::ShardMessage>>,
+    /// The earliest time the machine asked to be woken (`SetAlarm`) during this pump.
+    alarm_at: std::cell::Cell<Option<u64>>,
 }
 
 impl DurableObject for RunObject {
@@ -42,6 +44,7 @@ impl DurableObject for RunObject {
             last_progress: RefCell::new(None),
             ledger_seq: std::cell::Cell::new(None),
             shards_out: RefCell::new(Vec::new()),
+            alarm_at: std::cell::Cell::new(None),
         }
     }
 
@@ -95,6 +98,11 @@ impl RunObject {
     /// The ledger outbox's next seq, when known in memory (see `outbox::next_seq`).
     pub fn ledger_seq(&self) -> Option<u64> {
         self.ledger_seq.get()
+    }
+
+    pub fn want_alarm_at(&self, at_ms: u64) {
+        let earliest = self.alarm_at.get().map_or(at_ms, |a| a.min(at_ms));
+        self.alarm_at.set(Some(earliest));
     }
 
     pub fn queue_shard(&self, m: crate::ShardMessage) {
@@ -181,8 +189,18 @@ impl RunObject {
             self.env.queue("SHARDS")?.send_batch(shards).await?;
         }
         self.publish_progress()?;
+        let wanted = self.alarm_at.take();
         if wake {
             self.state.storage().set_alarm(0).await?;
+        } else if let Some(at) = wanted {
+            // Keep an earlier alarm if one is already set.
+            let current = self.state.storage().get_alarm().await?;
+            if current.is_none_or(|c| c as u64 > at) {
+                self.state
+                    .storage()
+                    .set_alarm(at.saturating_sub(now_ms()) as i64)
+                    .await?;
+            }
         }
         Ok(())
     }

@@ -462,6 +462,7 @@ mod tests {
 
     use super::*;
     use std::collections::BTreeMap;
+    use std::io::Read as _;
     use std::net::TcpStream;
     use writ_models::conversation::{Conversation, Next};
     use writ_models::provider::{
