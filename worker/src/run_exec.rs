@@ -103,6 +103,9 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             events
         }
         Effect::DispatchShard(call) => {
+            // A shard whose code a model writes gets it first (None: the attempt failed; the events say so).
+            let (call, events) = crate::models::ensure_code(obj, call).await?;
+            let Some(call) = call else { return Ok(events) };
             put_task(obj, &call, true)?;
             let meta = obj.meta()?;
             let copies = if meta.duplicate_shard_delivery { 2 } else { 1 };
@@ -116,7 +119,7 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
                 });
             }
             *wake = true; // the watchdog re-sends a shard whose answer does not come back
-            vec![]
+            events
         }
         Effect::StopAttempt { attempt_id, .. } => {
             store.exec(
