@@ -6,7 +6,6 @@
 mod auth;
 mod bridge;
 mod clock;
-mod cron;
 mod docs;
 mod error;
 mod health;

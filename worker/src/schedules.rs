@@ -3,13 +3,13 @@
 
 use crate::auth::{random_hex, Principal};
 use crate::clock::{now_ms, now_rfc3339};
-use crate::cron::Cron;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, read_json};
 use crate::registry::{self, RegistryOp};
 use serde::Deserialize;
 use serde_json::json as j;
 use worker::{Env, Request, Response};
+use writ_cron::Cron;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

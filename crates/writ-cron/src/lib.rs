@@ -1,4 +1,4 @@
-//! Five-field cron expressions (minute hour day-of-month month day-of-week): `*`, `*/n`, `a-b`, `a-b/n`,
+//! Five-field cron expressions, pure (the worker's scheduled handler passes the time in) (minute hour day-of-month month day-of-week): `*`, `*/n`, `a-b`, `a-b/n`,
 //! and comma lists. Day-of-month and day-of-week combine as in Vixie cron (either matches when both are set).
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,4 +104,59 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cron;
+
+    /// Unix milliseconds of a UTC date and time.
+    fn at(y: i64, mo: i64, d: i64, h: u64, mi: u64) -> u64 {
+        let yy = if mo <= 2 { y - 1 } else { y };
+        let era = yy.div_euclid(400);
+        let yoe = yy - era * 400;
+        let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+        (days as u64 * 1440 + h * 60 + mi) * 60_000
+    }
+
+    #[test]
+    fn table() {
+        // 2026-11-27 is a Friday.
+        let cases: &[(&str, (i64, i64, i64, u64, u64), bool)] = &[
+            ("* * * * *", (2026, 11, 27, 10, 3), true),
+            ("*/5 * * * *", (2026, 11, 27, 10, 5), true),
+            ("*/5 * * * *", (2026, 11, 27, 10, 6), false),
+            ("0 9 * * 5", (2026, 11, 27, 9, 0), true),
+            ("0 9 * * 5", (2026, 11, 26, 9, 0), false),
+            ("0 9 * * 7", (2026, 11, 29, 9, 0), true),
+            ("15,45 8-17 * * 1-5", (2026, 11, 27, 17, 45), true),
+            ("15,45 8-17 * * 1-5", (2026, 11, 28, 17, 45), false),
+            ("0 0 1 * *", (2026, 12, 1, 0, 0), true),
+            ("0 0 1 * 5", (2026, 11, 27, 0, 0), true),
+            ("0 0 29 2 *", (2028, 2, 29, 0, 0), true),
+        ];
+        for (expr, (y, mo, d, h, mi), due) in cases {
+            let cron = Cron::parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            assert_eq!(
+                cron.matches_ms(at(*y, *mo, *d, *h, *mi)),
+                *due,
+                "{expr} at {y}-{mo}-{d} {h}:{mi}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_expressions_say_which_field() {
+        for (expr, needle) in [
+            ("* * * *", "4 fields"),
+            ("61 * * * *", "field 1"),
+            ("* * * * */0", "step of 0"),
+            ("a * * * *", "not a number"),
+            ("5-2 * * * *", "outside"),
+        ] {
+            let err = Cron::parse(expr).expect_err(expr);
+            assert!(err.contains(needle), "{expr}: {err}");
+        }
+    }
 }
