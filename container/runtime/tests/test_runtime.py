@@ -167,3 +167,58 @@ class RuntimeTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BatchAndDirectoryTest(unittest.TestCase):
+    run_ok = RuntimeTest.run_ok
+
+    BATCH = {"docs": ("file.batch", [("b.txt", b"beta\nline two\n"), ("a.txt", b"alpha\n"),
+                                     ("empty.txt", b""), ("latin.txt", b"caf\xe9\n"),
+                                     ("blob.txt", b"MZ\x00\x01")])}
+
+    def test_documents_are_sorted_by_name_cite_their_file_and_keep_unreadable_ones_with_a_reason(self):
+        run = self.run_ok("""
+            import writ
+            out = []
+            for d in writ.documents("docs"):
+                out.append({"file": d.file, "error": d.error, "lines": len(d.lines()),
+                            "first": d.line(1) if d.lines() else None})
+            writ.emit("seen", out)
+            """, self.BATCH)
+        seen = run.json("seen")
+        self.assertEqual([s["file"] for s in seen], ["a.txt", "b.txt", "blob.txt", "empty.txt", "latin.txt"])
+        self.assertEqual(seen[0], {"file": "a.txt", "error": None, "lines": 1, "first": "alpha"})
+        self.assertIn("binary", seen[2]["error"])
+        self.assertIn("empty", seen[3]["error"])
+        self.assertIn("not UTF-8", seen[4]["error"])
+        self.assertEqual(run.provenance("seen")["values"]["/1/first"],
+                         [{"input": "docs", "file": "b.txt", "line": 1}])
+
+    def test_a_directory_artifact_writes_every_file_with_its_own_sources(self):
+        run = self.run_ok("""
+            import writ
+            d = writ.Directory()
+            for doc in writ.documents("docs")[:2]:
+                d.add("pages/" + doc.file.replace(".txt", ".html"), "<p>%s</p>" % doc.lines()[0][1],
+                      sources=doc.source(1))
+            d.add("style.css", "body{}")
+            writ.emit("site", d)
+            """, self.BATCH)
+        self.assertEqual(run.emitted["site"], {"kind": "web.bundle.static",
+                                               "files": ["pages/a.html", "pages/b.html", "style.css"]})
+        with open(run.path("site").replace("pages/a.html", "pages/b.html"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), "<p>beta</p>")
+        prov = run.provenance("site")["values"]
+        self.assertEqual(prov["/pages~1b.html"], [{"input": "docs", "file": "b.txt", "line": 1}])
+        self.assertEqual(prov["/style.css"], [])
+
+    def test_a_directory_path_that_escapes_is_refused(self):
+        for bad in ("../x.html", "/abs.html", "a//b.html", "a/./b"):
+            run = run_step(program("""
+                import writ
+                d = writ.Directory()
+                d.add(%r, "x")
+                """ % bad), self.BATCH)
+            self.addCleanup(cleanup, run)
+            self.assertNotEqual(run.returncode, 0, bad)
+            self.assertIn("invalid path", run.stderr)

@@ -11,6 +11,8 @@ Inputs (by the slot names of the step contract):
     writ.json(slot)               a JSON input as plain Python values
     writ.json_at(slot, pointer)   one value of a JSON input as a ``Tracked`` citing {"input","file","pointer"}
     writ.files(slot)              the input's files as ``InputFile(name, path)``
+    writ.documents(slot)          a batch input (one item per file) as ``Text``s sorted by name; ``.error``
+                                  says why a file cannot be read (empty, not UTF-8, binary), never dropped
 
 Provenance-tracked values:
     Table / Row                   filter, map, with_column, join, group_by(...).agg(...), sort, sum, count
@@ -18,7 +20,9 @@ Provenance-tracked values:
     writ.money(x)                 Decimal rounded half-up to the cent (Tracked stays Tracked)
 
 Outputs:
-    writ.emit(slot, value, kind=None)   Table -> CSV, dict/list -> JSON, str -> Markdown; writes provenance
+    writ.emit(slot, value, kind=None)   Table -> CSV, dict/list -> JSON, str -> Markdown, Directory -> files;
+                                        writes provenance
+    writ.Directory()                    a directory artifact: ``add(path, content, sources)`` per file
     writ.call_tool(name, args)          a governed platform tool over the bridge; raises ToolError on refusal
     writ.log(*parts)                    a line on stderr (the server keeps its tail)
 
@@ -27,13 +31,13 @@ Outputs:
 from decimal import Decimal, ROUND_HALF_UP
 
 from .bridge import ToolError, call_tool, log
-from .emit import EmitError, _flush, emit
-from .inputs import InputError, InputFile, Text, files, json, json_at, table, text
+from .emit import Directory, EmitError, _flush, emit
+from .inputs import InputError, InputFile, Text, documents, files, json, json_at, table, text
 from .table import GroupBy, Row, Table, TableError, row
 from .tracked import Tracked, money, sources_of, union
 
 __all__ = [
-    "Decimal", "ROUND_HALF_UP", "ToolError", "call_tool", "log", "EmitError", "emit", "InputError",
-    "InputFile", "Text", "files", "json", "json_at", "table", "text", "GroupBy", "Row", "Table",
+    "Decimal", "ROUND_HALF_UP", "ToolError", "call_tool", "log", "Directory", "EmitError", "emit",
+    "InputError", "InputFile", "Text", "documents", "files", "json", "json_at", "table", "text", "GroupBy", "Row", "Table",
     "TableError", "row", "Tracked", "money", "sources_of", "union",
 ]

@@ -6,6 +6,8 @@
                                            strings exactly as the program rounded them, e.g. "12.50")
     str        -> out/<slot>/<slot>.md    (kind "report.markdown"; a kind naming text/txt, e.g. "file.text",
                                            writes <slot>.txt)
+    Directory  -> out/<slot>/<path>...    (kind "web.bundle.static"; one file per path; provenance: the
+                                           sources of each file under the pointer "/" + path, "/" as "~1")
 Default kinds are the ids of catalog/kinds/artifact-kinds.toml; pass ``kind`` to declare another.
 and ``out/<slot>.provenance.json``:
     rows    table outputs: the sources of data row i+1
@@ -23,7 +25,7 @@ from decimal import Decimal
 
 from .code import caller_line, code_ref
 from .table import Row, Table
-from .tracked import Tracked, sources_json
+from .tracked import Tracked, sources_json, sources_of
 
 _SLOT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _emitted = {}
@@ -53,6 +55,28 @@ def _cell(v):
     if isinstance(v, float):
         raise EmitError("floats are not exact; emit a Decimal (got %r)" % (v,))
     return str(v)
+
+
+class Directory:
+    """A directory artifact being built: relative path -> text, each file with its own sources."""
+
+    def __init__(self):
+        self.files = {}
+
+    def add(self, path, content, sources=None):
+        """Add the file ``path`` (relative, ``/``-separated, no ``..``) with ``content`` (str or bytes) and the
+        sources it was made from (a Tracked, Row, source set or None)."""
+        if not isinstance(path, str) or not path or path.startswith("/") or "\\" in path \
+                or any(part in ("", ".", "..") for part in path.split("/")):
+            raise EmitError("invalid path %r in a directory artifact (relative, no '.' or '..')" % (path,))
+        if path in self.files:
+            raise EmitError("path %r added twice to a directory artifact" % (path,))
+        if not isinstance(content, (str, bytes)):
+            raise EmitError("file %r: content must be str or bytes, not %s" % (path, type(content).__name__))
+        self.files[path] = (content, sources_of(sources) if sources is not None else frozenset(), caller_line())
+
+    def __len__(self):
+        return len(self.files)
 
 
 class _Prov:
@@ -133,6 +157,21 @@ def emit(slot, value, kind=None):
                     prov.value("/%d/%s" % (i, _pointer_token(c)), cell.sources, cell.line)
         rows_text = with_buffer.text()
         _write(os.path.join(folder, name), rows_text)
+    elif isinstance(value, Directory):
+        kind = kind or "web.bundle.static"
+        prov = _Prov(slot, kind, line)
+        names = sorted(value.files)
+        for path in names:
+            content, sources, at = value.files[path]
+            target = os.path.join(folder, *path.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(content.encode("utf-8") if isinstance(content, str) else content)
+            prov.value("/" + _pointer_token(path), sources, at)
+        _write(os.path.join(_out(), slot + ".provenance.json"),
+               json.dumps(prov.to_json(), separators=(",", ":")) + "\n")
+        _emitted[slot] = {"kind": kind, "files": names}
+        return folder
     elif isinstance(value, (dict, list, tuple, Tracked, Row)):
         kind = kind or "object.json"
         prov = _Prov(slot, kind, line)
@@ -145,7 +184,7 @@ def emit(slot, value, kind=None):
         name = slot + (".txt" if kind.endswith(("txt", "text")) else ".md")
         _write(os.path.join(folder, name), str(value))
     else:
-        raise EmitError("cannot emit a %s for slot %r (Table, dict/list or str)" % (type(value).__name__, slot))
+        raise EmitError("cannot emit a %s for slot %r (Table, Directory, dict/list or str)" % (type(value).__name__, slot))
     _write(os.path.join(_out(), slot + ".provenance.json"), json.dumps(prov.to_json(), separators=(",", ":")) + "\n")
     _emitted[slot] = {"kind": kind, "files": [name]}
     return os.path.join(folder, name)

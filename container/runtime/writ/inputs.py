@@ -89,12 +89,16 @@ _LINE_TEXT = object()
 
 
 class Text(str):
-    """A text input: a ``str`` that knows its slot and file and cites 1-based lines."""
+    """A text input: a ``str`` that knows its slot and file and cites 1-based lines.
 
-    def __new__(cls, content, slot, name):
+    ``error`` is None for a readable text; for a document of a batch that cannot be read (empty, not UTF-8)
+    it is the reason, and the text is empty (see ``documents``)."""
+
+    def __new__(cls, content, slot, name, error=None):
         self = super().__new__(cls, content)
         self.slot = slot
         self.file = name
+        self.error = error
         return self
 
     def lines(self):
@@ -119,6 +123,28 @@ def text(slot):
     """Input ``slot`` as ``Text``."""
     f = _one_file(slot, (".md", ".txt", ".text"))
     return Text(_read(f.path), slot, f.name)
+
+
+def _document(slot, f):
+    with open(f.path, "rb") as fh:
+        data = fh.read()
+    if not data.strip():
+        return Text("", slot, f.name, "%s is empty" % f.name)
+    try:
+        content = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return Text("", slot, f.name, "%s is not UTF-8 text (invalid byte at offset %d)" % (f.name, e.start))
+    if "\x00" in content:
+        return Text("", slot, f.name, "%s is binary (it contains NUL bytes)" % f.name)
+    content = content[1:] if content.startswith("\ufeff") else content
+    return Text(content, slot, f.name)
+
+
+def documents(slot):
+    """Input ``slot`` (a batch of documents, kind ``file.batch``: one item per file) as a list of ``Text``,
+    sorted by file name. A file that cannot be read is not dropped: its ``Text`` is empty and carries the
+    reason in ``error``, so the program can report it for that item and go on with the others."""
+    return [_document(slot, f) for f in sorted(files(slot), key=lambda f: f.name)]
 
 
 def _json_file(slot):

@@ -1,0 +1,11 @@
+//! The contract-review pack's code. See this folder's README.md.
+
+use writ_pack::PackCode;
+
+/// What this pack implements, by the ids its declarations use.
+pub const PACK: PackCode = PackCode {
+    name: "contract-review",
+    checks: &[],
+    tools: &[],
+    evaluators: &[],
+};

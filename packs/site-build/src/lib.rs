@@ -1,0 +1,11 @@
+//! The site-build pack's code. See this folder's README.md.
+
+use writ_pack::PackCode;
+
+/// What this pack implements, by the ids its declarations use.
+pub const PACK: PackCode = PackCode {
+    name: "site-build",
+    checks: &[],
+    tools: &[],
+    evaluators: &[],
+};
