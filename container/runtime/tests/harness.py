@@ -149,3 +149,30 @@ def run_step(program, inputs=None, tools=None, keep=False, timeout=300):
 
 def cleanup(run):
     shutil.rmtree(run.work, ignore_errors=True)
+
+
+class ToolServer:
+    """The real platform tools and built-in evaluators, as the bridge runs them under the built-in profile:
+    one ``writ tool serve`` process answering JSON lines. Use as the ``tools`` of ``run_step``; refusals come
+    back as ``Refuse``. ``WRIT_BIN`` names the ``writ`` binary (default: the workspace's debug build)."""
+
+    def __init__(self):
+        binary = os.environ.get("WRIT_BIN", os.path.join(REPO, "target", "debug", "writ"))
+        if not os.path.exists(binary):
+            raise RuntimeError("%s is missing: build it with `cargo build -p writ-cli` (or set WRIT_BIN)" % binary)
+        self.proc = subprocess.Popen([binary, "tool", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self.lock = threading.Lock()
+
+    def __call__(self, name, args):
+        with self.lock:
+            self.proc.stdin.write(json.dumps({"tool": name, "args": args}) + "\n")
+            self.proc.stdin.flush()
+            answer = json.loads(self.proc.stdout.readline())
+        if not answer["ok"]:
+            raise Refuse(answer["error"]["code"], answer["error"]["message"])
+        return answer["result"]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)

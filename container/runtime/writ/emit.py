@@ -1,7 +1,8 @@
 """Emitting outputs: artifact files, their provenance, and ``out/emitted.json``.
 
 ``emit(slot, value, kind=None)`` writes, per docs/sandbox-protocol.md:
-    Table      -> out/<slot>/<slot>.csv   (kind "table.csv"; header = the table's column order)
+    Table      -> out/<slot>/<slot>.csv   (kind "table.csv"; header = the table's column order; kind
+                                           "table.tsv" writes <slot>.tsv, refusing cells with tabs or breaks)
     dict/list  -> out/<slot>/<slot>.json  (kind "object.json"; Tracked leaves as their plain values, Decimals as
                                            strings exactly as the program rounded them, e.g. "12.50")
     str        -> out/<slot>/<slot>.md    (kind "report.markdown"; a kind naming text/txt, e.g. "file.text",
@@ -141,14 +142,17 @@ def emit(slot, value, kind=None):
     if isinstance(value, Table):
         kind = kind or "table.csv"
         prov = _Prov(slot, kind, line)
-        name = slot + ".csv"
-        rows_text = []
+        tsv = kind == "table.tsv"
+        name = slot + (".tsv" if tsv else ".csv")
         with_buffer = _Lines()
-        writer = csv.writer(with_buffer, lineterminator="\n")
+        writer = csv.writer(with_buffer, lineterminator="\n", delimiter="\t" if tsv else ",")
         writer.writerow(value.columns)
         prov.rows, prov.row_lines = [], []
         for i, r in enumerate(value.rows, start=1):
-            writer.writerow([_cell(r.get(c)) for c in value.columns])
+            cells = [_cell(r.get(c)) for c in value.columns]
+            if tsv and any(("\t" in x or "\n" in x or "\r" in x) for x in cells):
+                raise EmitError("row %d holds a tab or a line break, which TSV cannot carry" % i)
+            writer.writerow(cells)
             prov.rows.append(sources_json(r.sources))
             prov.row_lines.append(code_ref(r.line if r.line is not None else line))
             for c in value.columns:

@@ -66,9 +66,11 @@ def _read(path):
 
 
 def table(slot):
-    """Input ``slot`` (a CSV) as a Table of string cells; row ``n`` cites ``{"input": slot, "file", "row": n}``."""
-    f = _one_file(slot, (".csv",))
-    reader = csv.reader(io.StringIO(_read(f.path)))
+    """Input ``slot`` (a CSV, or a TSV for kind ``table.tsv``) as a Table of string cells; row ``n`` cites
+    ``{"input": slot, "file", "row": n}``."""
+    tsv = manifest().get(slot, {}).get("kind") == "table.tsv"
+    f = _one_file(slot, (".tsv", ".tab") if tsv else (".csv",))
+    reader = csv.reader(io.StringIO(_read(f.path)), delimiter="\t" if tsv else ",")
     header = next(reader, None)
     if header is None:
         raise InputError("input %r: %s is empty (no header)" % (slot, f.name))

@@ -6,6 +6,7 @@
 //! insignificant whitespace, numbers in the ECMAScript shortest round-trip form, strings with the minimal
 //! escapes.
 
+mod decimal;
 mod number;
 mod ser;
 
@@ -13,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
 
+pub use decimal::Decimal;
 pub use number::write_number;
 
 /// A blake3 content hash, displayed as `b3:<64 hex>`.

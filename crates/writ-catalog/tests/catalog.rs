@@ -108,7 +108,7 @@ fn the_catalog_has_exactly_the_published_inventory() {
             "site-build"
         ]
     );
-    for tool in ["billing.review_flags", "evaluator.judge", "web.fetch"] {
+    for tool in ["billing.review_flags", "evaluator.judge"] {
         assert!(c.tool(tool).is_some(), "{tool}");
     }
 }
@@ -135,16 +135,8 @@ fn binding_ranks() {
             adapter("adapter.csv_to_json_rows"),
         ),
         ("table.tsv", "table.csv", adapter("adapter.tsv_to_csv")),
-        (
-            "object.yaml",
-            "object.json",
-            adapter("adapter.yaml_to_json"),
-        ),
-        (
-            "report.markdown",
-            "report.html",
-            adapter("adapter.markdown_to_html"),
-        ),
+        ("object.yaml", "object.json", BindRank::Incompatible),
+        ("report.markdown", "report.html", BindRank::Incompatible),
         // Acceptable, then one adapter: joined rows are JSON rows, which convert to CSV.
         (
             "dataset.joined_rows",
@@ -337,8 +329,8 @@ fn published_schemas_match_the_reference_data_headers() -> anyhow::Result<()> {
 #[test]
 fn policies_decide_tools() {
     let c = Catalog::builtin();
-    assert_eq!(c.tool_allowed("strict", "web.fetch"), Some(false));
-    assert_eq!(c.tool_allowed("generic", "web.fetch"), Some(true));
+    assert_eq!(c.tool_allowed("strict", "evaluator.judge"), Some(false));
+    assert_eq!(c.tool_allowed("generic", "evaluator.judge"), Some(true));
     assert_eq!(
         c.tool_allowed("provenance", "billing.review_flags"),
         Some(true)

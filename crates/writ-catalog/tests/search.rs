@@ -78,8 +78,8 @@ fn search_by_kind_id() {
         vec!["artifact-kind:table.csv"]
     );
     assert_eq!(
-        top("fetch a web page", Some(EntryKind::Tool), 1),
-        vec!["tool:web.fetch"]
+        top("judge an item against a rubric", Some(EntryKind::Tool), 1),
+        vec!["tool:evaluator.judge"]
     );
     assert_eq!(
         top("round money to cents", Some(EntryKind::Skill), 1),

@@ -56,6 +56,8 @@ enum Command {
     Upload(cmd::program::UploadArgs),
     /// The chain behind a value of a published artifact, down to the source rows.
     Trace(cmd::trace::Args),
+    /// Platform tools and built-in evaluators, offline: list, call one, serve JSON lines.
+    Tool(cmd::tool::Args),
     /// Schemas: the template a model fills in, reading a reply back, checking the catalog's schemas.
     Schema(cmd::schema::Args),
     /// Check a plan candidate: every diagnostic, exit 1 on errors.
@@ -90,6 +92,7 @@ fn main() -> ExitCode {
         Command::Trace(args) => cmd::trace::run(args),
         Command::Catalog(args) => cmd::catalog::run(args),
         Command::Schema(args) => cmd::schema::run(args),
+        Command::Tool(args) => cmd::tool::run(args),
         Command::Db(args) => cmd::db::run(args),
         Command::Ledger(args) => cmd::ledger::run(args),
     };

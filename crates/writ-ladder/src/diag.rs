@@ -39,7 +39,7 @@ writ_diag::codes! {
     DOMAIN_INPUT = Ladder 29, "a domain validator's input is missing or malformed";
     REVIEW_FAILED = Ladder 30, "the expert reviewer judged the output as failing its rubric";
     REVIEW_UNREADABLE = Ladder 31, "the reviewer's reply could not be read as a verdict";
-    /// Stage 10 and the rubric checks of the billing-audit pack.
+    /// Stage 10: the packs' domain validators and rubric checks.
     PROFILE_INCOMPLETE = Ladder 32, "an input table has no profile, or its profile lacks the row count or a column";
     PROFILE_COUNTS = Ladder 33, "a profiled row or blank count differs from the input table";
     SECTION_UNKNOWN = Ladder 34, "a rule or reference cites a section the engagement letter does not have";
@@ -56,6 +56,8 @@ writ_diag::codes! {
     FLAG_SCOPE = Ladder 45, "a review flag on an entry excluded in full, or a flag that contradicts 7.1 or 7.2";
     REPORT_TRACE = Ladder 46, "a figure of the report has no trace link, or its link does not lead to that figure";
     REPORT_SECTION = Ladder 47, "a finding code in the report is not followed by the letter section it comes from";
+    /// Generic workflow checks (`workflow.*`).
+    ITEM_UNACCOUNTED = Ladder 48, "an item of the input set is missing from the result, or the result names an item not in it";
 }
 
 pub fn error(code: Code, pointer: impl Into<String>, message: impl Into<String>) -> Diagnostic {

@@ -67,7 +67,7 @@ impl Ladder {
             guard: Guard::new(&config.guard)?,
             config,
             checker: Box::new(MinimalSchemaCheck),
-            registry: Registry::with_builtins(),
+            registry: Registry::empty(),
             run: None,
         })
     }
@@ -78,7 +78,7 @@ impl Ladder {
         self
     }
 
-    /// Replaces the domain validator registry (the built-ins are the billing pack's).
+    /// Sets the domain validator registry (empty by default: the ladder knows no domain).
     pub fn with_registry(mut self, registry: Registry) -> Self {
         self.registry = registry;
         self

@@ -7,10 +7,8 @@
 //! the driving protocol and the ordering semantics (guard never corrected into publication; schema verdict
 //! final only after the correcting stages).
 
-pub mod billing;
 pub mod config;
 pub mod dates;
-pub mod decimal;
 pub mod diag;
 pub mod guard;
 pub mod ladder;
@@ -20,6 +18,7 @@ pub mod patch;
 pub mod schema;
 pub mod stages;
 pub mod types;
+pub mod workflow;
 
 pub use config::{Contract, LadderConfig, ValidatorRef};
 pub use diag::{Diagnostic, Severity};

@@ -7,7 +7,7 @@
 //! registry (`packs/`, crate `writ-packs`) can list every pack and a test can hold declarations and code equal.
 
 pub use serde_json::Value;
-pub use writ_ladder::{Diagnostic, DomainInput};
+pub use writ_ladder::{Diagnostic, DomainInput, Registry};
 pub use writ_tools::ToolError;
 
 /// A domain validator or rubric check: the artifact (with its related artifacts) in, diagnostics out.
@@ -27,4 +27,30 @@ pub struct PackCode {
     pub tools: &'static [(&'static str, ToolFn)],
     /// Built-in evaluators, by rubric id (`evaluator.judge` with `{"rubric": id, ...}`).
     pub evaluators: &'static [(&'static str, ToolFn)],
+}
+
+impl PackCode {
+    /// Registers every check of this pack in `registry` (the ladder's stage 10 and the built-in auditor).
+    pub fn register(&self, registry: &mut Registry) {
+        for (id, check) in self.checks {
+            registry.register(id, Box::new(*check));
+        }
+    }
+
+    /// A registry holding this pack's checks only (for the pack's own tests).
+    pub fn registry(&self) -> Registry {
+        let mut registry = Registry::empty();
+        self.register(&mut registry);
+        registry
+    }
+
+    /// This pack's platform tool `name`.
+    pub fn tool(&self, name: &str) -> Option<ToolFn> {
+        self.tools.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    /// This pack's built-in evaluator for rubric `id`.
+    pub fn evaluator(&self, id: &str) -> Option<ToolFn> {
+        self.evaluators.iter().find(|(n, _)| *n == id).map(|(_, f)| *f)
+    }
 }

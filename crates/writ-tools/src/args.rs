@@ -1,6 +1,6 @@
 //! Typed access to a tool's JSON arguments; every failure names the JSON pointer of the offending field.
 
-use crate::decimal::Decimal;
+use writ_canon::Decimal;
 use crate::ToolError;
 use serde_json::Value;
 

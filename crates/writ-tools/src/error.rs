@@ -14,6 +14,9 @@ pub enum ToolError {
     },
     #[error("field at `{pointer}` is not a decimal number: `{value}`")]
     BadNumber { pointer: String, value: String },
+    /// Arguments of the right types that still cannot be used (e.g. an evidence bundle missing an item).
+    #[error("field at `{pointer}`: {message}")]
+    Invalid { pointer: String, message: String },
 }
 
 impl ToolError {
@@ -24,6 +27,7 @@ impl ToolError {
             ToolError::MissingField { .. } => "tool.args.missing",
             ToolError::WrongType { .. } => "tool.args.type",
             ToolError::BadNumber { .. } => "tool.args.number",
+            ToolError::Invalid { .. } => "tool.args.invalid",
         }
     }
 
@@ -33,7 +37,8 @@ impl ToolError {
             ToolError::UnknownTool { .. } => None,
             ToolError::MissingField { pointer }
             | ToolError::WrongType { pointer, .. }
-            | ToolError::BadNumber { pointer, .. } => Some(pointer),
+            | ToolError::BadNumber { pointer, .. }
+            | ToolError::Invalid { pointer, .. } => Some(pointer),
         }
     }
 }

@@ -1,27 +1,12 @@
-//! Platform tools: the capabilities a step program reaches only through the governed bridge.
+//! What every platform tool shares: typed access to a call's JSON arguments (each failure naming its JSON
+//! pointer) and the errors a call can return, with the stable codes the bridge forwards to the step program.
 //!
-//! Each tool is a pure function of its JSON arguments, so the worker can meter, log and replay it, and the
-//! same code runs natively and on wasm32. Rules never live here: a tool receives the rules it applies (as
-//! extracted from the engagement terms) in its arguments.
+//! The tools themselves belong to the packs that declare them (`packs/<name>/src/tools/`) and are found by
+//! name through the pack registry (`writ-packs`). A tool is a pure function of its JSON arguments, so the
+//! worker can meter, log and replay it, and the same code runs natively and on wasm32. Rules never live in a
+//! tool: it receives the rules it applies in its arguments.
 
-mod args;
-mod decimal;
+pub mod args;
 mod error;
-mod review_flags;
 
 pub use error::ToolError;
-
-use serde_json::Value;
-
-/// Every tool this crate implements, by its catalog name.
-pub const TOOL_NAMES: &[&str] = &[review_flags::NAME];
-
-/// Run `tool` on `args`. Unknown tools and malformed arguments are errors, never panics.
-pub fn call(tool: &str, args: &Value) -> Result<Value, ToolError> {
-    match tool {
-        review_flags::NAME => review_flags::call(args),
-        other => Err(ToolError::UnknownTool {
-            name: other.to_string(),
-        }),
-    }
-}

@@ -11,4 +11,5 @@ pub mod program;
 pub mod runs;
 pub mod schema;
 pub mod token;
+pub mod tool;
 pub mod trace;

@@ -59,8 +59,9 @@ pub struct Registry {
 }
 
 impl Default for Registry {
+    /// No validators: the ladder knows no domain; the pack registry (`writ-packs`) fills one.
     fn default() -> Self {
-        Registry::with_builtins()
+        Registry::empty()
     }
 }
 
@@ -69,15 +70,6 @@ impl Registry {
         Registry {
             validators: BTreeMap::new(),
         }
-    }
-
-    /// The validators writ ships: the billing-audit pack's validators and rubric checks.
-    pub fn with_builtins() -> Self {
-        let mut r = Registry::empty();
-        for (id, check) in crate::billing::CHECKS {
-            r.register(id, Box::new(check));
-        }
-        r
     }
 
     pub fn register(&mut self, id: &str, validator: Box<dyn DomainValidator>) {

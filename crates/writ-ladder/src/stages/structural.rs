@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::{walk_mut, Fixes};
 use crate::dates::{self, Order, Shape};
-use crate::decimal::Decimal;
+use writ_canon::Decimal;
 use crate::diag;
 use crate::patch::PatchOp;
 use crate::schema;

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{walk_mut, Fixes};
-use crate::decimal::Decimal;
+use writ_canon::Decimal;
 use crate::diag::{self, Diagnostic};
 use crate::patch::PatchOp;
 

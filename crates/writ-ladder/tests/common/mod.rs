@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use writ_ladder::{
-    Artifact, Context, Ladder, LadderConfig, LadderReport, ModelReply, ModelRequest, Outcome,
+    Artifact, Context, Ladder, Registry, LadderConfig, LadderReport, ModelReply, ModelRequest, Outcome,
     Stage, Step,
 };
 
@@ -13,7 +13,17 @@ pub fn climb(
     artifact: Artifact,
     replies: &[(Stage, &str)],
 ) -> anyhow::Result<(LadderReport, Vec<ModelRequest>)> {
-    let mut ladder = Ladder::new(config)?;
+    climb_with(Registry::empty(), config, artifact, replies)
+}
+
+/// [`climb`] with the domain validators of `registry` (a pack's checks).
+pub fn climb_with(
+    registry: Registry,
+    config: LadderConfig,
+    artifact: Artifact,
+    replies: &[(Stage, &str)],
+) -> anyhow::Result<(LadderReport, Vec<ModelRequest>)> {
+    let mut ladder = Ladder::new(config)?.with_registry(registry);
     let mut step = ladder.start(artifact)?;
     let mut requests = Vec::new();
     loop {
