@@ -288,7 +288,11 @@ def build(doc, cid, batch, evidence, verdict, problems):
     data["eligible"] = cite_lines(doc, req_lines, eligible)
     data["score"] = cite_lines(doc, score_lines | req_lines if eligible else req_lines, total)
     data["status"] = status
-    reason = "" if eligible else "; ".join(reasons) or "not eligible"
+    failed = [r for r in verdict.get("failed") or [] if isinstance(r, str)]
+    reason = "" if eligible else "; ".join(failed or reasons) or "not eligible"
+    dates = [r for r in verdict.get("unreadable_dates") or [] if isinstance(r, str)]
+    if dates:
+        reason = "; ".join(([reason] if reason else []) + dates)
     if doc.error:
         reason = "unreadable: " + doc.error
     data["reason"] = reason
@@ -304,7 +308,8 @@ def build(doc, cid, batch, evidence, verdict, problems):
                               "resume_lines": lines_of(criteria.get(k)), "why": criteria.get(k, {}).get("reason", "")}
                              for k in ["backend_years", "rust_or_go", "postgresql", "authorized"]],
             "unreadable_dates": problems,
-            "judgement": {k: verdict.get(k) for k in ("verdict", "reasons", "criteria", "judged_by", "proof")
+            "judgement": {k: verdict.get(k) for k in ("verdict", "score", "reasons", "failed", "unreadable_dates",
+                                                     "criteria", "judged_by", "proof")
                           if k in verdict},
             "evidence": evidence[1:],
             "cited_lines": cited}

@@ -14,7 +14,8 @@
 //! which words state a degree level, an authorization, a leadership role, an open-source contribution, an
 //! interest rather than experience.
 //!
-//! Result: `{"verdict": "eligible" | "ineligible" | "unreadable", "score", "reasons": [...],
+//! Result: `{"verdict": "eligible" | "ineligible" | "unreadable", "score", "reasons": [...], "failed": [the
+//! requirements not met], "unreadable_dates": [each date that cannot be read, with its line],
 //! "criteria": [{"id", "met", "points", "value", "evidence": [indexes], "rule_line", "reason"}],
 //! "judged_by": "builtin:resume-screening.candidate"}`. Every criterion cites the evidence items (by index)
 //! that decide it; a point never comes without one.
@@ -593,8 +594,8 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
         for f in FIELDS {
             criteria.push(json!({"id": f, "met": false, "points": 0, "evidence": [], "reason": "the resume cannot be read"}));
         }
-        return Ok(json!({"verdict": "unreadable", "score": rules.ineligible, "reasons": reasons,
-            "criteria": criteria, "judged_by": judged_by}));
+        return Ok(json!({"verdict": "unreadable", "score": rules.ineligible, "reasons": reasons.clone(),
+            "failed": reasons, "unreadable_dates": [], "criteria": criteria, "judged_by": judged_by}));
     }
 
     // ---- backend experience ---------------------------------------------------------------------------
@@ -821,10 +822,11 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
             "reason": why.get(id).cloned().unwrap_or(Value::Null)}));
     }
     let verdict = if eligible { "eligible" } else { "ineligible" };
-    reasons.extend(failed);
-    reasons.extend(notes);
-    Ok(json!({"verdict": verdict, "score": score, "reasons": reasons, "criteria": criteria,
-        "judged_by": judged_by}))
+    let mut all = failed.clone();
+    all.extend(notes.iter().cloned());
+    all.extend(reasons);
+    Ok(json!({"verdict": verdict, "score": score, "reasons": all, "failed": failed,
+        "unreadable_dates": notes, "criteria": criteria, "judged_by": judged_by}))
 }
 
 fn line_no(e: &Value) -> i64 {
