@@ -55,8 +55,8 @@ def content_stems(text):
 
 _ROMAN = r"(?:[IVXLC]+)"
 _NUM = r"(?:\d+(?:\.\d+)*\.?|" + _ROMAN + r"\.?|[A-Z]\.)"
-_HEAD = _re.compile(r"^\s{0,3}(?:#{1,6}\s*)?(?:\*\*)?\s*(?:(?:section|article|clause|part|§)\s*)?"
-                    r"(?P<num>" + _NUM + r")?\s*(?:[:)\-–—]\s*)?(?P<rest>.*?)\s*$", _re.I)
+_HEAD = _re.compile(r"^\s{0,3}(?:#{1,6}\s*)?(?:\*\*)?\s*(?:(?i:section|article|clause|part|§)\s*)?"
+                    r"(?:(?P<num>" + _NUM + r")(?=\s|[:)\-–—]|$))?\s*(?:[:)\-–—]\s*)?(?P<rest>.*?)\s*$")
 _SMALL = {"of", "and", "the", "for", "to", "&", "on", "in", "a"}
 
 
@@ -66,7 +66,7 @@ def _titleish(title):
         return False
     if not title[0].isalpha() or not title[0].isupper():
         return False
-    if _re.search(r"[,;\"()]", title):
+    if _re.search(r"[,;.\"()]", title):
         return False
     return all(w[0].isupper() or w.lower() in _SMALL or not w[0].isalpha() for w in words)
 
@@ -82,8 +82,6 @@ def heading_of(line, prev_blank, next_nonblank):
         return None
     num, rest = m.group("num"), m.group("rest").strip().strip("*").strip()
     keyword = _re.match(r"^\s{0,3}(?:#{1,6}\s*)?(?:\*\*)?\s*(section|article|clause|part|§)", raw, _re.I)
-    if num and _re.fullmatch(_ROMAN + r"\.?", num, _re.I) and not keyword and num.upper() != num:
-        return None
     if num and len(num.rstrip(".")) == 1 and num.rstrip(".").isalpha() and not keyword and not num.endswith("."):
         return None
     numbered = bool(num) or bool(keyword)
@@ -93,7 +91,7 @@ def heading_of(line, prev_blank, next_nonblank):
     if numbered:
         # inline: "3. Term. This Agreement begins ..." / "Section 3 - Term: This Agreement ..."
         im = _re.match(r"^(?P<t>[^.:;]{1,60}?)\s*[.:]\s+(?P<b>\S.*)$", rest)
-        if im and _titleish(im.group("t")) and len(im.group("b").split()) >= 3:
+        if im and _titleish(im.group("t")) and im.group("b")[0].isupper():
             return im.group("t").strip(), raw.index(im.group("b"), raw.index(rest))
         return None
     # unnumbered: an upper-case line, or a short Title Case line standing alone before its body
@@ -154,7 +152,7 @@ def sentences(body):
         t = " ".join(text.split())
         if not t:
             continue
-        if chars:
+        if chars and not (chars[-1] == "-" and len(chars) > 1 and chars[-2].isalpha() and t[0].isalpha()):
             chars.append(" ")
             where.append(no)
         for c in t:

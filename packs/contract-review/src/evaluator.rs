@@ -240,6 +240,31 @@ fn indemnity_condition(w: &[String]) -> bool {
         || has(w, "conditional*")
         || phrase(w, &["limited", "to"])
         || has(w, "patent*")
+        || has(w, "only")
+        || has(w, "solely")
+        || has(w, "exclusively")
+}
+
+/// The share of the standard's substantive words (five letters or more, plural folded) the found text
+/// lacks: a narrowed scope drops what the standard covers.
+fn scope_lost(std: &Side, found: &Side) -> f64 {
+    fn fold(w: &str) -> String {
+        w.strip_suffix('s').filter(|x| x.len() >= 5).unwrap_or(w).to_string()
+    }
+    const FILLER: &[&str] = &["shall", "against", "under", "which", "their", "there", "other", "arising", "agreement"];
+    let bag = |side: &Side| -> BTreeSet<String> {
+        side.sentences
+            .iter()
+            .flat_map(|s| s.words.iter())
+            .filter(|w| w.len() >= 5 && !FILLER.contains(&w.as_str()))
+            .map(|w| fold(w))
+            .collect()
+    };
+    let (sb, fb) = (bag(std), bag(found));
+    if sb.is_empty() {
+        return 0.0;
+    }
+    sb.iter().filter(|w| !fb.contains(*w)).count() as f64 / sb.len() as f64
 }
 
 fn carve_out(w: &[String]) -> bool {
@@ -493,12 +518,21 @@ fn assess(clause: &str, std: &Side, found: &Side) -> Option<Finding> {
             ("INDEMNITY_MUTUAL", added(std, found, mutual, "a mutual indemnity")),
             ("INDEMNITY_NARROWED", added(std, found, indemnity_condition, "a condition or limit on the indemnity")),
             ("INDEMNITY_NARROWED", q()),
+            ("INDEMNITY_NARROWED", {
+                let lost = scope_lost(std, found);
+                (lost >= 0.35).then(|| {
+                    (
+                        closest(std, found, |_| true),
+                        format!("covers less than the standard: {:.0}% of its substantive words are gone", lost * 100.0),
+                    )
+                })
+            }),
         ],
         "LIABILITY" => vec![
+            ("LIABILITY_CAP", q()),
             ("LIABILITY_CARVEOUT", lost(std, found, carve_out, "the exclusions from the cap")),
             ("LIABILITY_CARVEOUT", added(std, found, carve_out, "exclusions from the cap")),
             ("LIABILITY_CARVEOUT", added(std, found, including, "claims brought under the cap")),
-            ("LIABILITY_CAP", q()),
         ],
         "TERMINATION" => vec![
             (

@@ -24,12 +24,13 @@ SHARD = 25
 
 class Tools:
     """The platform's tools for the steps: `writ tool serve` when the binary has it; otherwise this pack's
-    stand-in example (same JSON-lines protocol), built on demand."""
+    stand-in example (same JSON-lines protocol), built on demand, also when CONTRACT_REVIEW_STANDIN is set
+    (to judge with the evaluator as it is in the working tree without rebuilding `writ`)."""
 
     def __init__(self):
         binary = os.environ.get("WRIT_BIN", os.path.join(REPO, "target", "debug", "writ"))
         cmd = None
-        if os.path.exists(binary):
+        if os.path.exists(binary) and not os.environ.get("CONTRACT_REVIEW_STANDIN"):
             probe = subprocess.run([binary, "tool", "serve"], input="", capture_output=True, text=True)
             if probe.returncode == 0:
                 cmd = [binary, "tool", "serve"]
