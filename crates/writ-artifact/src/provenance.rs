@@ -83,13 +83,23 @@ pub fn sources_for(prov: &Provenance, pointer: &str) -> Result<Vec<Source>, Arti
     Ok(out)
 }
 
-/// Merge shard provenance in shard order. Rows of the fan-out input `over` were renumbered from 1 in each
-/// shard's slice; `offsets[i]` (the shard's first item, 0-based) maps them back to the whole input.
-pub fn merge_provenance(shards: &[Provenance], offsets: &[u64], over: &str) -> Provenance {
+/// Merge shard provenance in shard order. Items of the fan-out input `over` were renumbered from the start
+/// in each shard's slice; `offsets[i]` (the shard's first item, 0-based) maps them back to the whole input:
+/// a table's rows, and for a JSON input the element index right after `items` in a source's pointer
+/// (`/pages/3/title` of a shard starting at 40 is `/pages/43/title`). A batch's files keep their names.
+pub fn merge_provenance(
+    shards: &[Provenance],
+    offsets: &[u64],
+    over: &str,
+    items: Option<&str>,
+) -> Provenance {
     let remap = |s: &Source, offset: u64| {
         let mut s = s.clone();
         if s.input == over {
             s.row = s.row.map(|r| r + offset);
+            if let (Some(p), Some(items)) = (&s.pointer, items) {
+                s.pointer = Some(shift_index(p, items, offset));
+            }
         }
         s
     };
@@ -121,6 +131,22 @@ pub fn merge_provenance(shards: &[Provenance], offsets: &[u64], over: &str) -> P
     merged
 }
 
+/// `pointer` with the array index that follows `items` shifted by `offset`; unchanged when it does not
+/// address an element of that array.
+fn shift_index(pointer: &str, items: &str, offset: u64) -> String {
+    let Some(rest) = pointer.strip_prefix(items).and_then(|r| r.strip_prefix('/')) else {
+        return pointer.to_string();
+    };
+    let (index, tail) = rest.split_once('/').map_or((rest, ""), |(i, t)| (i, t));
+    match index.parse::<u64>() {
+        Ok(i) if !index.starts_with('+') => {
+            let sep = if tail.is_empty() { "" } else { "/" };
+            format!("{items}/{}{sep}{tail}", i + offset)
+        }
+        _ => pointer.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,7 +174,7 @@ mod tests {
             json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}], [{"input": "terms", "pointer": "/x"}]]}),
         );
         let b = prov(json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}]]}));
-        let m = merge_provenance(&[a, b], &[0, 100], "entries");
+        let m = merge_provenance(&[a, b], &[0, 100], "entries", None);
         assert_eq!(m.rows.len(), 3);
         assert_eq!(m.rows[0][0].row, Some(1));
         assert_eq!(m.rows[1][0].row, None);

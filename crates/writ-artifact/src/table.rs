@@ -11,9 +11,15 @@ pub struct Table {
 
 impl Table {
     pub fn parse(bytes: &[u8]) -> Result<Table, ArtifactError> {
+        Table::parse_delimited(bytes, b',')
+    }
+
+    /// A table with another delimiter (`b'\t'` for TSV). Every row must have the header's width.
+    pub fn parse_delimited(bytes: &[u8], delimiter: u8) -> Result<Table, ArtifactError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
+            .delimiter(delimiter)
             .from_reader(bytes);
         let header = reader
             .headers()
@@ -30,8 +36,13 @@ impl Table {
     }
 
     pub fn to_csv(&self) -> Result<Vec<u8>, ArtifactError> {
+        self.to_delimited(b',')
+    }
+
+    pub fn to_delimited(&self, delimiter: u8) -> Result<Vec<u8>, ArtifactError> {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
+            .delimiter(delimiter)
             .from_writer(Vec::new());
         writer
             .write_record(&self.header)
@@ -97,8 +108,14 @@ pub fn merge_tables(shards: &[&[u8]]) -> Result<Vec<u8>, ArtifactError> {
 
 /// A table as JSON rows (objects of string cells), the form the validation ladder checks.
 pub fn to_json_rows(bytes: &[u8]) -> Result<Value, ArtifactError> {
-    let t = Table::parse(bytes)?;
-    Ok(Value::Array(
+    Ok(Table::parse(bytes)?.to_json_rows())
+}
+
+impl Table {
+    /// The rows as JSON objects of string cells.
+    pub fn to_json_rows(&self) -> Value {
+        let t = self;
+        Value::Array(
         t.rows
             .iter()
             .map(|r| {
@@ -111,7 +128,8 @@ pub fn to_json_rows(bytes: &[u8]) -> Result<Value, ArtifactError> {
                 )
             })
             .collect(),
-    ))
+        )
+    }
 }
 
 #[cfg(test)]

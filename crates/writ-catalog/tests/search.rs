@@ -32,17 +32,17 @@ fn workload_objectives_find_their_packs_and_templates() {
     let cases = [
         (
             "review vendor contracts against our standard MSA for deviations",
-            "domain-pack:legal-review",
+            "domain-pack:contract-review",
             "template:contract-review",
         ),
         (
             "screen resumes against a job posting and rank candidates",
-            "domain-pack:resume-audit",
+            "domain-pack:resume-screening",
             "template:resume-screening",
         ),
         (
             "build a static website of product pages from a manifest",
-            "domain-pack:website-build",
+            "domain-pack:site-build",
             "template:site-build",
         ),
     ];

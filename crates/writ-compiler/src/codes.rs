@@ -45,13 +45,14 @@ writ_diag::codes! {
     GATE_MISSING = Plan 35, "approval gate required by the policy is missing";
     AUDITOR_IS_EXECUTOR = Plan 36, "auditor configured the same as the executor";
     FAN_OUT_UNKNOWN_SLOT = Plan 37, "fan-out over a slot the step does not have";
-    FAN_OUT_NOT_A_TABLE = Plan 38, "fan-out over a slot that is not a table";
+    FAN_OUT_NOT_A_TABLE = Plan 38, "fan-out over a slot whose kind has no items";
     TOOL_STEP_WITHOUT_TOOL = Plan 39, "tool step names no tool";
     PROGRAM_AND_CODE = Plan 40, "step has both a program and inline code";
     UNUSED_RUN_INPUT = Plan 41, "run input is never read";
     PROFILE_POLICY_UNKNOWN = Plan 42, "execution profile names an unknown policy";
     NO_STEPS = Plan 43, "plan has no steps";
     RESERVED_STEP_ID = Plan 44, "step id is reserved";
+    FAN_OUT_ITEMS = Plan 45, "fan-out `items` missing for a JSON input, given for a kind with its own items, or not a JSON pointer";
 }
 
 #[cfg(test)]

@@ -12,14 +12,6 @@ use writ_diag::Diagnostic;
 use writ_plan::{Budgets, ExecutionProfile, StepKind};
 
 /// Kinds whose content is a sequence of items a step can be sharded over.
-pub fn is_itemisable(kind: &str) -> bool {
-    kind.starts_with("table.")
-        || kind.starts_with("dataset.")
-        || matches!(
-            kind,
-            "file.batch_manifest" | "evidence.json_rows" | "citations.list"
-        )
-}
 
 pub fn check(
     n: &Normalized,
@@ -185,8 +177,9 @@ pub fn check(
                 diags.push(d);
             } else if let Some(input) = node.inputs.iter().find(|b| b.slot == f.over) {
                 let kind = input.received_kind();
-                if !is_itemisable(kind) {
-                    diags.push(
+                let items_at = format!("{at}/fan_out/items");
+                match (writ_artifact::items_of(kind), &f.items) {
+                    (writ_artifact::Items::None, _) => diags.push(
                         Diagnostic::error(
                             codes::FAN_OUT_NOT_A_TABLE,
                             format!(
@@ -195,12 +188,46 @@ pub fn check(
                             ),
                         )
                         .at(here)
-                        .with_primary_label(format!("`{kind}` is not a table"))
+                        .with_primary_label(format!("`{kind}` has no items"))
                         .with_label(ptr::input(i, &f.over), "bound here")
                         .with_help(
-                            "fan out over a table (`table.*`, `dataset.*`) or a batch manifest",
+                            "fan out over a table (its rows), a batch of files (`file.batch`), or a JSON array (`items`)",
                         ),
-                    );
+                    ),
+                    (writ_artifact::Items::JsonArray { pointer_required: true }, None) => diags.push(
+                        Diagnostic::error(
+                            codes::FAN_OUT_ITEMS,
+                            format!(
+                                "step `{}` fans out over `{}`, a `{kind}`, without naming the array of its items",
+                                step.id, f.over
+                            ),
+                        )
+                        .at(format!("{at}/fan_out"))
+                        .with_primary_label("no `items`")
+                        .with_help("add `\"items\": \"/<array>\"`, the JSON pointer of the array whose elements are the items"),
+                    ),
+                    (writ_artifact::Items::Rows { .. } | writ_artifact::Items::Files, Some(_)) => diags.push(
+                        Diagnostic::error(
+                            codes::FAN_OUT_ITEMS,
+                            format!(
+                                "step `{}` names `items` for `{}`, a `{kind}`, whose items are its own rows or files",
+                                step.id, f.over
+                            ),
+                        )
+                        .at(items_at)
+                        .with_primary_label("not for this kind")
+                        .with_help("remove `items`: it only names the array of a JSON input"),
+                    ),
+                    (_, Some(p)) if !(p.is_empty() || p.starts_with('/')) => diags.push(
+                        Diagnostic::error(
+                            codes::FAN_OUT_ITEMS,
+                            format!("`items` of step `{}` is not a JSON pointer: `{p}`", step.id),
+                        )
+                        .at(items_at)
+                        .with_primary_label("not a JSON pointer")
+                        .with_help("a JSON pointer starts with `/`, e.g. `/pages`"),
+                    ),
+                    _ => {}
                 }
             }
         }

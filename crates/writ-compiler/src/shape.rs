@@ -100,7 +100,11 @@ static RUBRIC: Shape = Shape::Array(&Shape::Object(&[
 ]));
 static GATE_SCOPE: Shape = Shape::Enum(&["approve", "publish", "deploy"]);
 static GATE: Shape = Shape::Object(&[req("reason", &STR), req("scope", &GATE_SCOPE)]);
-static FAN_OUT: Shape = Shape::Object(&[req("over", &STR), req("shard_size", &U32)]);
+static FAN_OUT: Shape = Shape::Object(&[
+    req("over", &STR),
+    req("shard_size", &U32),
+    opt("items", &STR),
+]);
 static STEP_KIND: Shape = Shape::Enum(&["code", "tool", "hybrid"]);
 static STEP: Shape = Shape::Object(&[
     req("id", &STR),

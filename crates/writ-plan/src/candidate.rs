@@ -217,6 +217,10 @@ pub struct FanOut {
     pub over: String,
     /// Items per shard (at least 1).
     pub shard_size: u32,
+    /// For a JSON input: the JSON pointer of the array whose elements are the items (e.g. `/pages`); the
+    /// other kinds have their own items (a table's rows, a batch's files) and take none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<String>,
 }
 
 fn yes() -> bool {

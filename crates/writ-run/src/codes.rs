@@ -48,6 +48,7 @@ writ_diag::codes! {
     STOPPED_BY_RUN = Runtime 36, "the step was stopped because the run failed or was cancelled";
     REPAIR_SEALED = Runtime 37, "a sealed run cannot be repaired";
     GENERATION_MISMATCH = Runtime 38, "the event answers an earlier generation of the step";
+    UNREADABLE_INPUT = Runtime 39, "an input cannot be read as its kind (e.g. a fan-out input whose items cannot be counted)";
 }
 
 #[cfg(test)]
@@ -57,6 +58,6 @@ mod tests {
     #[test]
     fn code_registry_is_sound() {
         writ_diag::assert_registry_sound(super::REGISTRY);
-        assert_eq!(super::REGISTRY.len(), 38);
+        assert_eq!(super::REGISTRY.len(), 39);
     }
 }

@@ -26,6 +26,14 @@ pub enum Event {
         generation: u32,
         slots: Vec<String>,
     },
+    /// Answer to `ResolveInputs`: the input `slot` is present but cannot be read as its kind, so its items
+    /// cannot be counted (the step fails closed, naming the slot and the reason; never zero items).
+    InputsUnreadable {
+        step: String,
+        generation: u32,
+        slot: String,
+        reason: String,
+    },
     /// The sandbox (or a queue consumer, for a shard) finished an attempt; the receipt is the platform's.
     SandboxReturned {
         attempt_id: String,
@@ -107,6 +115,7 @@ impl Event {
             Event::Start(_) => "start",
             Event::InputsResolved { .. } => "inputs_resolved",
             Event::InputsMissing { .. } => "inputs_missing",
+            Event::InputsUnreadable { .. } => "inputs_unreadable",
             Event::SandboxReturned { .. } => "sandbox_returned",
             Event::Merged { .. } => "merged",
             Event::Validated { .. } => "validated",

@@ -197,6 +197,24 @@ impl Run {
         self.fail_step(i, e, true, out);
     }
 
+    pub(crate) fn on_inputs_unreadable(
+        &mut self,
+        step_id: &str,
+        generation: u32,
+        slot: &str,
+        reason: &str,
+        out: &mut Out,
+    ) {
+        let Some(i) = self.check_generation(step_id, generation, "inputs_unreadable", out) else {
+            return;
+        };
+        let e = evidence(
+            codes::UNREADABLE_INPUT,
+            format!("input `{slot}` cannot be read as its kind: {reason}"),
+        );
+        self.fail_step(i, e, true, out);
+    }
+
     /// A new sandbox attempt of a non-fan-out step.
     fn start_attempt(&mut self, i: usize, now: u64, out: &mut Out) {
         let deadline = self.attempt_deadline(i, now);

@@ -305,6 +305,12 @@ impl Run {
                 generation,
                 slots,
             } => self.on_inputs_missing(&step, generation, slots, out),
+            Event::InputsUnreadable {
+                step,
+                generation,
+                slot,
+                reason,
+            } => self.on_inputs_unreadable(&step, generation, &slot, &reason, out),
             Event::SandboxReturned {
                 attempt_id,
                 receipt,

@@ -10,6 +10,7 @@
 //! | awaiting_approval  | `Reject` by an authorised principal                 | failed (R0022)     | — (a person said no: no repair) |
 //! | waiting_inputs     | `InputsResolved` (matching generation)              | running            | `CallSandbox`, or one `DispatchShard` per shard |
 //! | waiting_inputs     | `InputsMissing`                                     | failed (R0013)     | `RequestRepair` |
+//! | waiting_inputs     | `InputsUnreadable` (an input not readable as its kind) | failed (R0039)  | `RequestRepair` |
 //! | running            | `SandboxReturned` ok, outputs as declared           | validating         | `Validate` (fan-out: when the last shard is done, `MergeShards` first) |
 //! | running            | `SandboxReturned` not ok / outputs off contract / timeout, retries left | running | `CallSandbox` (the failed shard only) |
 //! | running            | … no retries left                                   | failed (R0030)     | `RequestRepair` |

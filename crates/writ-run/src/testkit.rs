@@ -179,6 +179,7 @@ impl StepSpec {
         self.fan_out = Some(FanOut {
             over: over.into(),
             shard_size,
+            items: None,
         });
         self
     }

@@ -58,6 +58,33 @@ fn a_step_whose_inputs_are_not_in_storage_never_starts() {
 }
 
 #[test]
+fn a_step_whose_input_cannot_be_read_as_its_kind_fails_naming_the_slot_never_with_zero_items() {
+    let mut shell = Shell::start(linear(), "alice").expect("starts");
+    shell.on(|effect, _| match effect {
+        Effect::ResolveInputs {
+            step, generation, ..
+        } if step.ends_with("-transform") => Some(vec![Event::InputsUnreadable {
+            step: step.clone(),
+            generation: *generation,
+            slot: "table".into(),
+            reason: "data row 3 has 2 cells, the header has 4".into(),
+        }]),
+        _ => None,
+    });
+    shell.run_to_end();
+    assert_eq!(shell.sandbox_calls("transform"), 0);
+    assert_eq!(shell.run.state(), RunState::Failed);
+    let failure = shell
+        .run
+        .step(&shell.id_of("transform"))
+        .and_then(|s| s.failure.clone())
+        .expect("the step failed");
+    assert_eq!(failure.evidence.code, codes::UNREADABLE_INPUT);
+    assert!(failure.evidence.reason.contains("`table`"), "{}", failure.evidence.reason);
+    assert!(failure.evidence.reason.contains("data row 3"), "{}", failure.evidence.reason);
+}
+
+#[test]
 fn a_required_output_absent_from_the_receipt_binds_nothing_downstream() {
     let mut shell = Shell::start(linear(), "alice").expect("starts");
     shell.on(|effect, _| match effect {

@@ -168,7 +168,7 @@ mod tests {
         );
         let text = render_hits(&hits, true);
         assert!(text.starts_with(" 1. "), "{text}");
-        assert!(text.contains("resume-audit"), "{text}");
+        assert!(text.contains("resume-screening"), "{text}");
         assert!(text.contains("in Keywords"), "{text}");
         assert_eq!(render_hits(&[], false), "no matches\n");
     }

@@ -38,7 +38,7 @@ pub struct ProofRecord {
 const MAX_QUOTED: usize = 5;
 
 pub fn audit(task: &AuditTask) -> ProofRecord {
-    let registry = Registry::with_builtins();
+    let registry = writ_packs::registry();
     let verdicts: Vec<Verdict> = task
         .rubric
         .iter()
