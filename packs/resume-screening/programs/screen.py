@@ -65,6 +65,8 @@ DEGREE = re.compile(r"\b(?:B\.?\s?S\.?c?|B\.?A\.?|B\.?\s?Eng|B\.?E\.?|B\.?Tech|B
 
 def heading_kind(text):
     s = text.strip().strip("#=*_-: \t").strip()
+    if ":" in s:  # "Label: content" is a line of content, not a heading
+        return None
     if not s or len(s) > 40 or text[:1] in (" ", "\t") or s.endswith(".") or len(s.split()) > 5:
         return None
     if RANGE.search(s) or YEAR.search(s) or "@" in s or "," in s:
@@ -131,7 +133,10 @@ def extract(doc):
         stripped = text.strip()
         m = RANGE.search(stripped)
         is_role = False
-        if m and (section in ("experience", "header") or not text[:1].isspace()) and section not in ("education",):
+        bullet = stripped.startswith(("-", "*", "•", "·"))
+        indented = text[:1].isspace()
+        if m and not bullet and section != "education" and (section in ("experience", "header") or not indented) \
+                and not (indented and current_role is not None):
             is_role = True
         elif section == "experience" and YEAR.search(stripped) and not text[:1].isspace() \
                 and not stripped.startswith(("-", "*", "•")):
