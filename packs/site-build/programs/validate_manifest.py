@@ -64,8 +64,8 @@ def category_of(page):
 
 def main():
     manifest = writ.json("manifest")
-    name = [f.name for f in writ.files("manifest") if f.name.lower().endswith(".json")] or \
-        [f.name for f in writ.files("manifest")]
+    manifest_file = ([f.name for f in writ.files("manifest") if f.name.lower().endswith(".json")]
+                     or [f.name for f in writ.files("manifest")])[0]
 
     def at(pointer, value=None):
         """``value`` (by default the manifest's value at ``pointer``) citing that manifest value."""
@@ -74,7 +74,7 @@ def main():
             for raw in pointer.lstrip("/").split("/"):
                 key = raw.replace("~1", "/").replace("~0", "~")
                 value = value[int(key)] if isinstance(value, list) else value[key]
-        return writ.Tracked(value, {source("manifest", name[0], "pointer", pointer)})
+        return writ.Tracked(value, {source("manifest", manifest_file, "pointer", pointer)})
     problems = []
 
     def problem(where, message):
