@@ -5,12 +5,13 @@ range, sentences and terms, and ask the governed evaluator ONCE PER CONTRACT to 
 Inputs: contracts (file.batch: one text file per contract), standard_clauses (JSON from segment_standard).
 Outputs:
     clauses     (CSV) contract_id, clause, heading, line_start, line_end, text — every clause located
-    deviations  (CSV) contract_id, clause, deviation, line_start, line_end, excerpt — one row per deviating
+    clause_deviations (CSV) contract_id, clause, deviation, line_start, line_end, excerpt — one row per deviating
                 clause; line_start/line_end are the clause BODY's lines in the contract file, excerpt the
                 deviating sentence as the evaluator named it (a sentence of that body)
-    exceptions  (CSV) contract_id, file, clause, reason — a file that cannot be read (empty, not UTF-8: one
+    clause_exceptions (CSV) contract_id, file, clause, reason — a file that cannot be read (empty, not UTF-8: one
                 row naming the file), a clause that cannot be located (one row per clause), an evaluator
                 refusal; never dropped, never failing the other contracts
+The merge step orders and publishes the last two (deviations.csv, exceptions.csv).
 Every row cites the contract lines it comes from; the deviation rows also cite what the evaluator judged.
 """
 import os
@@ -483,6 +484,6 @@ for doc in writ.documents("contracts"):
     review(doc, standard, clause_rows, deviation_rows, exception_rows)
 
 writ.emit("clauses", writ.Table(["contract_id", "clause", "heading", "line_start", "line_end", "text"], clause_rows))
-writ.emit("deviations", writ.Table(["contract_id", "clause", "deviation", "line_start", "line_end", "excerpt"],
+writ.emit("clause_deviations", writ.Table(["contract_id", "clause", "deviation", "line_start", "line_end", "excerpt"],
                                    deviation_rows))
-writ.emit("exceptions", writ.Table(["contract_id", "file", "clause", "reason"], exception_rows))
+writ.emit("clause_exceptions", writ.Table(["contract_id", "file", "clause", "reason"], exception_rows))

@@ -112,15 +112,19 @@ def run_pipeline(standard_path, contract_files, tools, test=None, shard=SHARD):
     artifacts["standard_clauses"] = r.artifact("standard_clauses")
     files = sorted(artifacts["contracts"][1], key=lambda f: f[0])
     shards = [files[i:i + shard] for i in range(0, len(files), shard)] or [[]]
-    parts = {"clauses": [], "deviations": [], "exceptions": []}
+    parts = {"clauses": [], "clause_deviations": [], "clause_exceptions": []}
     for chunk in shards:
         r = step("review_contracts", {"contracts": ("file.batch", chunk),
                                       "standard_clauses": artifacts["standard_clauses"]},
-                 ["clauses", "deviations", "exceptions"], tools)
+                 list(parts), tools)
         for slot in parts:
             parts[slot].append(r.artifact(slot))
     for slot, ps in parts.items():
         artifacts[slot] = _merge_tables(ps)
+    r = step("merge", {s: artifacts[s] for s in ("clause_deviations", "clause_exceptions", "clauses",
+                                                 "standard_clauses", "batch_profile")}, ["deviations", "exceptions"])
+    for slot in ("deviations", "exceptions"):
+        artifacts[slot] = r.artifact(slot)
     r = step("report", {s: artifacts[s] for s in ("deviations", "clauses", "exceptions", "standard_clauses")},
              ["report"])
     artifacts["report"] = r.artifact("report")
