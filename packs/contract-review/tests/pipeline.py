@@ -36,8 +36,11 @@ class Tools:
                 cmd = [binary, "tool", "serve"]
         if cmd is None:
             stand_in = os.path.join(REPO, "target", "debug", "examples", "judge_serve")
-            subprocess.run(["cargo", "build", "-q", "-p", "writ-pack-contract-review", "--example", "judge_serve"],
-                           cwd=REPO, check=True)
+            sources = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(PACK, "src")) for f in fs]
+            sources.append(os.path.join(PACK, "examples", "judge_serve.rs"))
+            if not os.path.exists(stand_in) or os.path.getmtime(stand_in) < max(map(os.path.getmtime, sources)):
+                subprocess.run(["cargo", "build", "-q", "-p", "writ-pack-contract-review", "--example",
+                                "judge_serve"], cwd=REPO, check=True)
             cmd = [stand_in]
         self.cmd = cmd
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
