@@ -90,11 +90,19 @@ pub fn check(request: ExecuteRequest) -> Result<Attempt, Problem> {
         }
         let declared_slot = ContentHash::parse(&input.hash)
             .map_err(|e| Problem::invalid(e.to_string()).at(format!("{at}/hash")))?;
+        // A bundle's files keep their relative paths (a site's `products/x.html`); other kinds' are flat.
+        let bundle = writ_artifact::is_bundle(&input.kind);
         let mut names = BTreeSet::new();
         let mut files = Vec::with_capacity(input.files.len());
         for (i, file) in input.files.into_iter().enumerate() {
             let fat = format!("{at}/files/{i}");
-            if !is_safe_component(&file.name) || !names.insert(file.name.clone()) {
+            let safe = if bundle {
+                writ_artifact::check_path(&file.name).is_ok()
+                    && file.name.split('/').all(is_safe_component)
+            } else {
+                is_safe_component(&file.name)
+            };
+            if !safe || !names.insert(file.name.clone()) {
                 return Err(Problem::invalid(format!(
                     "file name {:?} is unsafe or repeated",
                     file.name
@@ -132,8 +140,9 @@ pub fn check(request: ExecuteRequest) -> Result<Attempt, Problem> {
                 hash: actual,
             });
         }
-        // The protocol defines a one-file artifact's hash as its file's hash; other shapes are the worker's business.
-        if let [only] = files.as_slice() {
+        // The protocol defines a one-file artifact's hash as its file's hash (a bundle's is its manifest's);
+        // other shapes are the worker's business.
+        if let (false, [only]) = (bundle, files.as_slice()) {
             if only.hash != declared_slot {
                 return Err(Problem::hash_mismatch(format!(
                     "{slot}: slot hash {declared_slot} is not its only file's hash {}",
@@ -209,6 +218,21 @@ mod tests {
             (
                 "traversal in file name",
                 json!({"t": {"kind": "k", "hash": good, "files": [{"name": "../x", "text": "", "hash": good}]}}),
+                Some(("invalid-request", "/inputs/t/files/0/name")),
+            ),
+            (
+                "nested path outside a bundle",
+                json!({"t": {"kind": "k", "hash": good, "files": [{"name": "a/t.csv", "text": "a,b\n1,2\n", "hash": good}]}}),
+                Some(("invalid-request", "/inputs/t/files/0/name")),
+            ),
+            (
+                "a bundle of one file keeps its path and its manifest hash",
+                json!({"t": {"kind": "file.batch", "hash": other, "files": [{"name": "pages/t.csv", "text": "a,b\n1,2\n", "hash": good}]}}),
+                None,
+            ),
+            (
+                "bundle path escaping",
+                json!({"t": {"kind": "web.bundle.static", "hash": other, "files": [{"name": "a/../../x", "text": "a,b\n1,2\n", "hash": good}]}}),
                 Some(("invalid-request", "/inputs/t/files/0/name")),
             ),
             (

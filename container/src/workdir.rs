@@ -72,14 +72,35 @@ pub fn create(
         let slot_dir = inputs_dir.join(slot);
         fs::create_dir(&slot_dir)?;
         let mut files = Vec::new();
+        let mut subdirs = Vec::new();
         for file in &input.files {
-            write_read_only(&slot_dir.join(&file.name), &file.bytes, owner)?;
+            // A bundle's nested paths (validated relative and inside the slot) get their folders.
+            let target = slot_dir.join(&file.name);
+            if let Some(parent) = target.parent().filter(|p| *p != slot_dir) {
+                if !parent.exists() {
+                    fs::create_dir_all(parent)?;
+                    subdirs.push(parent.to_path_buf());
+                }
+            }
+            write_read_only(&target, &file.bytes, owner)?;
             files.push(json!({
                 "name": file.name,
                 "path": format!("inputs/{slot}/{}", file.name),
                 "hash": file.hash.to_string(),
                 "size": file.bytes.len(),
             }));
+        }
+        // Deepest first, so a folder is closed only after everything inside it is written.
+        subdirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for dir in &subdirs {
+            let mut at = dir.clone();
+            while at != slot_dir {
+                owner.read_only(&at, true)?;
+                match at.parent() {
+                    Some(p) => at = p.to_path_buf(),
+                    None => break,
+                }
+            }
         }
         owner.read_only(&slot_dir, true)?;
         manifest.insert(

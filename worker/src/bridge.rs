@@ -48,7 +48,7 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         record(obj, &call.step, &tool, &args, &payload, false)?;
         return json_ok(&payload);
     }
-    let result = writ_tools::call(&tool, &args);
+    let result = writ_packs::call_builtin(&tool, &args);
     let (ok, payload) = match &result {
         Ok(v) => (true, json!({"ok": true, "result": v})),
         Err(e) => (

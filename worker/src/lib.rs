@@ -3,6 +3,7 @@
 //! It owns every effect the core asks for: HTTP, Durable Object storage, R2, the queue, the sandbox and the
 //! ledger database. Nothing in here decides what a run does; that is `writ-run`'s job.
 
+mod artifacts;
 mod auth;
 mod bridge;
 mod clock;

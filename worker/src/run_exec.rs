@@ -64,31 +64,41 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
         } => {
             let meta = obj.meta()?;
             let bucket = obj.env().bucket("ARTIFACTS")?;
+            let shape = crate::artifacts::step_shape(obj, &step)?;
             let mut missing = Vec::new();
             let mut item_count = None;
+            let mut unreadable = None;
             for input in &inputs {
                 let key = blob_key(&meta.tenant, &input.artifact_hash.to_string());
                 if bucket.head(&key).await?.is_none() {
                     missing.push(input.slot.clone());
                 } else if count_items_of.as_deref() == Some(input.slot.as_str()) {
                     let bytes = read_blob(obj, &input.artifact_hash).await?;
-                    let rows = writ_artifact::Table::parse(&bytes)
-                        .map(|t| t.rows.len() as u64)
-                        .unwrap_or(0);
-                    item_count = Some(rows);
+                    let kind = shape.kinds.get(&input.slot).map(String::as_str).unwrap_or("");
+                    match writ_artifact::count_items(kind, shape.items.as_deref(), &bytes) {
+                        Ok(n) => item_count = Some(n),
+                        Err(e) => unreadable = Some((input.slot.clone(), format!("a `{kind}`: {e}"))),
+                    }
                 }
             }
-            if missing.is_empty() {
-                vec![Event::InputsResolved {
-                    step,
-                    generation,
-                    item_count,
-                }]
-            } else {
+            if !missing.is_empty() {
                 vec![Event::InputsMissing {
                     step,
                     generation,
                     slots: missing,
+                }]
+            } else if let Some((slot, reason)) = unreadable {
+                vec![Event::InputsUnreadable {
+                    step,
+                    generation,
+                    slot,
+                    reason,
+                }]
+            } else {
+                vec![Event::InputsResolved {
+                    step,
+                    generation,
+                    item_count,
                 }]
             }
         }
@@ -434,43 +444,62 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
         .next()
         .ok_or_else(|| ApiError::internal(format!("code {code_hash} is not stored with the run")))?
         .source;
-    let (over, kinds) = obj.with_run(|r| {
-        let step = r.plan.step(&call.step);
-        let over = step.and_then(|s| s.contract.fan_out.as_ref().map(|f| f.over.clone()));
-        let kinds: BTreeMap<String, String> = step
-            .map(|s| {
-                s.contract
-                    .inputs
-                    .iter()
-                    .map(|i| (i.slot.clone(), i.kind.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        (over, kinds)
-    })?;
+    let shape = crate::artifacts::step_shape(obj, &call.step)?;
     let mut inputs = serde_json::Map::new();
     for input in &call.inputs {
-        let mut bytes = read_blob(obj, &input.artifact_hash).await?;
-        if let (Some(shard), Some(over)) = (&call.shard, &over) {
-            if over == &input.slot {
-                bytes = writ_artifact::slice_rows(&bytes, shard.start as usize, shard.end as usize)
-                    .map_err(|e| ApiError::internal(format!("slicing {}: {e}", input.slot)))?;
-            }
-        }
-        let hash = ContentHash::of_bytes(&bytes).to_string();
         let (name, stored_kind) = store
             .blob(&input.artifact_hash.to_string())?
             .unwrap_or_else(|| (input.slot.clone(), String::new()));
-        let kind = kinds.get(&input.slot).cloned().unwrap_or(stored_kind);
-        let file = match String::from_utf8(bytes) {
-            Ok(text) => json!({"name": name, "text": text, "hash": hash}),
-            Err(e) => {
-                json!({"name": name, "content_b64": base64::engine::general_purpose::STANDARD.encode(e.into_bytes()), "hash": hash})
+        let kind = shape.kinds.get(&input.slot).cloned().unwrap_or(stored_kind);
+        let shard = match (&call.shard, &shape.over) {
+            (Some(shard), Some(over)) if over == &input.slot => {
+                Some((shard.start as usize, shard.end as usize))
             }
+            _ => None,
         };
+        let files = crate::artifacts::input_files(
+            obj,
+            &kind,
+            shape.items.as_deref(),
+            &input.artifact_hash,
+            &name,
+            shard,
+        )
+        .await?;
+        // A one-file artifact's hash is its file's; a bundle's is its manifest's (a shard's, when sliced).
+        let slot_hash = if writ_artifact::is_bundle(&kind) {
+            let manifest = writ_artifact::Bundle::new(
+                files
+                    .iter()
+                    .map(|f| writ_artifact::BundleFile {
+                        path: f.name.clone(),
+                        hash: ContentHash::of_bytes(&f.bytes),
+                        size: f.bytes.len() as u64,
+                    })
+                    .collect(),
+            )
+            .and_then(|b| b.to_bytes())
+            .map_err(|e| ApiError::internal(format!("input {}: {e}", input.slot)))?;
+            ContentHash::of_bytes(&manifest).to_string()
+        } else {
+            files
+                .first()
+                .map(|f| ContentHash::of_bytes(&f.bytes).to_string())
+                .unwrap_or_default()
+        };
+        let files: Vec<Value> = files
+            .into_iter()
+            .map(|f| {
+                let hash = ContentHash::of_bytes(&f.bytes).to_string();
+                match String::from_utf8(f.bytes) {
+                    Ok(text) => json!({"name": f.name, "text": text, "hash": hash}),
+                    Err(e) => json!({"name": f.name, "content_b64": base64::engine::general_purpose::STANDARD.encode(e.into_bytes()), "hash": hash}),
+                }
+            })
+            .collect();
         inputs.insert(
             input.slot.clone(),
-            json!({"kind": kind, "hash": hash, "files": [file]}),
+            json!({"kind": kind, "hash": slot_hash, "files": files}),
         );
     }
     let mut limits = json!({});
@@ -491,31 +520,67 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
 /// Store what the sandbox produced (re-hashing every byte: receipts are the platform's) and turn its
 /// receipt into the machine's event.
 pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -> ApiResult<Event> {
-    let meta = obj.meta()?;
     let store = obj.store();
-    let bucket = obj.env().bucket("ARTIFACTS")?;
     let (_, call) = task(obj, attempt_id)?;
     let mut outputs = BTreeMap::new();
+    let declared = obj.with_run(|r| {
+        r.plan
+            .step(&call.step)
+            .map(|s| {
+                s.contract
+                    .outputs
+                    .iter()
+                    .map(|o| (o.slot.clone(), o.kind.clone()))
+                    .collect::<BTreeMap<_, _>>()
+            })
+            .unwrap_or_default()
+    })?;
     for (slot, out) in receipt["outputs"].as_object().into_iter().flatten() {
-        let Some(file) = out["files"].as_array().and_then(|f| f.first()) else {
+        let listed = out["files"].as_array().cloned().unwrap_or_default();
+        if listed.is_empty() {
             continue;
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(file["content_b64"].as_str().unwrap_or_default())
-            .map_err(|e| ApiError::upstream(format!("output {slot} is not base64: {e}")))?;
-        let hash = ContentHash::of_bytes(&bytes);
-        if file["hash"].as_str() != Some(hash.to_string().as_str()) {
+        }
+        // Every byte is re-hashed here: the sandbox's hashes are claims, the platform's are receipts.
+        let mut files = Vec::with_capacity(listed.len());
+        for file in &listed {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(file["content_b64"].as_str().unwrap_or_default())
+                .map_err(|e| ApiError::upstream(format!("output {slot} is not base64: {e}")))?;
+            if file["hash"].as_str() != Some(ContentHash::of_bytes(&bytes).to_string().as_str()) {
+                return Ok(failed_event(
+                    attempt_id,
+                    &format!("output {slot}: the sandbox's hash does not match the bytes"),
+                ));
+            }
+            files.push(crate::artifacts::FileBytes {
+                name: file["name"].as_str().unwrap_or(slot).to_string(),
+                bytes,
+            });
+        }
+        let kind = declared
+            .get(slot)
+            .cloned()
+            .unwrap_or_else(|| out["kind"].as_str().unwrap_or("").to_string());
+        let (bytes, name, rows) = if writ_artifact::is_bundle(&kind) {
+            match crate::artifacts::put_bundle(obj, files).await? {
+                Ok(manifest) => (manifest, slot.clone(), None),
+                Err(why) => {
+                    return Ok(failed_event(attempt_id, &format!("output {slot} ({kind}): {why}")))
+                }
+            }
+        } else if files.len() == 1 {
+            let f = files.remove(0);
+            let rows = listed[0]["rows"].as_u64();
+            (f.bytes, f.name, rows)
+        } else {
+            let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
             return Ok(failed_event(
                 attempt_id,
-                &format!("output {slot}: the sandbox's hash does not match the bytes"),
+                &format!("output {slot} is a `{kind}`, one file, but the step wrote {}: {names:?}", files.len()),
             ));
-        }
-        let key = blob_key(&meta.tenant, &hash.to_string());
-        if bucket.head(&key).await?.is_none() {
-            bucket.put(&key, bytes.clone()).execute().await?;
-        }
-        let name = file["name"].as_str().unwrap_or(slot).to_string();
-        store.put_blob(&hash.to_string(), &name, out["kind"].as_str().unwrap_or(""))?;
+        };
+        let hash = crate::artifacts::put_blob(obj, &bytes).await?;
+        store.put_blob(&hash.to_string(), &name, &kind)?;
         let provenance = (!out["provenance"].is_null()).then(|| out["provenance"].to_string());
         store.exec(
             "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, provenance) VALUES (?, ?, ?, ?)",
@@ -526,7 +591,7 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
             OutputMeasure {
                 hash,
                 size: bytes.len() as u64,
-                rows: file["rows"].as_u64(),
+                rows,
             },
         );
     }
@@ -612,25 +677,32 @@ async fn merge_shards(
     attempt_id: &str,
     shards: &[writ_run::ShardOutputs],
 ) -> ApiResult<Event> {
-    let meta = obj.meta()?;
     let store = obj.store();
-    let over = obj
-        .with_run(|r| {
-            r.plan
-                .step(step)
-                .and_then(|s| s.contract.fan_out.as_ref().map(|f| f.over.clone()))
-        })?
-        .unwrap_or_default();
+    let shape = crate::artifacts::step_shape(obj, step)?;
+    let over = shape.over.clone().unwrap_or_default();
+    let output_kinds: BTreeMap<String, String> = obj.with_run(|r| {
+        r.plan
+            .step(step)
+            .map(|s| {
+                s.contract
+                    .outputs
+                    .iter()
+                    .map(|o| (o.slot.clone(), o.kind.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })?;
     let slots: Vec<String> = shards
         .first()
         .map(|s| s.outputs.keys().cloned().collect())
         .unwrap_or_default();
     let mut outputs = BTreeMap::new();
     for slot in slots {
+        let kind = output_kinds.get(&slot).cloned().unwrap_or_default();
         let mut parts = Vec::new();
         let mut provs = Vec::new();
         let mut offsets = Vec::new();
-        let mut name = format!("{slot}.csv");
+        let mut name = slot.clone();
         for shard in shards {
             let m = shard.outputs.get(&slot).ok_or_else(|| {
                 ApiError::internal(format!("shard {} lacks {slot}", shard.shard.index))
@@ -654,19 +726,22 @@ async fn merge_shards(
             offsets.push(shard.shard.start);
         }
         let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-        let merged = writ_artifact::merge_tables(&refs)
-            .map_err(|e| ApiError::internal(format!("merging {slot}: {e}")))?;
-        let prov = writ_artifact::merge_provenance(&provs, &offsets, &over);
-        let hash = ContentHash::of_bytes(&merged);
-        let rows = writ_artifact::Table::parse(&merged)
-            .map(|t| t.rows.len() as u64)
-            .ok();
-        obj.env()
-            .bucket("ARTIFACTS")?
-            .put(blob_key(&meta.tenant, &hash.to_string()), merged.clone())
-            .execute()
-            .await?;
-        store.put_blob(&hash.to_string(), &name, "table.csv")?;
+        // Shard outputs that cannot be merged as their kind fail the attempt, naming the slot and why.
+        let merged = match writ_artifact::merge_items(&kind, None, &refs) {
+            Ok(m) => m,
+            Err(e) => {
+                return Ok(Event::MergeFailed {
+                    attempt_id: attempt_id.to_string(),
+                    reason: format!("the shards' `{slot}` ({kind}): {e}"),
+                })
+            }
+        };
+        let prov = writ_artifact::merge_provenance(&provs, &offsets, &over, shape.items.as_deref());
+        let rows = writ_artifact::count_items(&kind, None, &merged)
+            .ok()
+            .filter(|_| matches!(writ_artifact::items_of(&kind), writ_artifact::Items::Rows { .. }));
+        let hash = crate::artifacts::put_blob(obj, &merged).await?;
+        store.put_blob(&hash.to_string(), &name, &kind)?;
         store.exec(
             "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, provenance) VALUES (?, ?, ?, ?)",
             vec![hash.to_string().into(), slot.clone().into(), attempt_id.into(), serde_json::to_string(&prov).ok().into()],

@@ -302,6 +302,28 @@ pub(crate) async fn check_inputs(
                 format!("no uploaded input {hash} (POST /v1/inputs first)"),
             ));
         }
+        if writ_artifact::is_bundle(&input.kind) {
+            // A batch input is a manifest over uploaded files: it must read as one, and every file be there.
+            let bytes = crate::inputs::read_blob(env, &who.tenant, &hash.to_string()).await?;
+            let bundle = writ_artifact::Bundle::parse(&bytes).map_err(|e| {
+                ApiError::invalid_field(
+                    format!("/inputs/{}", input.name),
+                    format!("`{}` is a `{}`, but {hash} is not a batch: {e} (upload a folder)", input.name, input.kind),
+                )
+            })?;
+            for f in &bundle.files {
+                if bucket
+                    .head(crate::inputs::blob_key(&who.tenant, &f.hash.to_string()))
+                    .await?
+                    .is_none()
+                {
+                    return Err(ApiError::invalid_field(
+                        format!("/inputs/{}", input.name),
+                        format!("the batch lists `{}` ({}), which was never uploaded", f.path, f.hash),
+                    ));
+                }
+            }
+        }
         out.insert(
             input.name.clone(),
             crate::run_object::InputRef {
@@ -471,7 +493,7 @@ pub async fn route(
                 let path = format!("/provenance?name={}", enc(&name));
                 return relay(call_run(env, run_id, Method::Get, &path, None).await?).await;
             }
-            artifact_bytes(env, who, run_id, &name).await
+            artifact_bytes(env, who, run_id, &name, crate::http::query_param(&req, "file")).await
         }
         (Method::Get, ["records", hash]) => {
             who.require("runs:read")?;
@@ -581,6 +603,7 @@ async fn artifact_bytes(
     who: &Principal,
     run_id: &str,
     name: &str,
+    file: Option<String>,
 ) -> ApiResult<Response> {
     let mut resp = call_run(env, run_id, Method::Get, "/artifacts?all=true", None).await?;
     let list: Value = resp.json().await?;
@@ -590,8 +613,26 @@ async fn artifact_bytes(
         .flatten()
         .find(|a| a["name"] == name)
         .ok_or_else(|| ApiError::not_found(format!("run {run_id} published no artifact {name}")))?;
-    let hash = found["hash"].as_str().unwrap_or_default();
-    let bytes = crate::inputs::read_blob(env, &who.tenant, hash).await?;
+    let mut hash = found["hash"].as_str().unwrap_or_default().to_string();
+    let mut bytes = crate::inputs::read_blob(env, &who.tenant, &hash).await?;
+    // `?file=PATH`: one file of a bundle artifact (a site's page), found through its manifest.
+    if let Some(path) = file {
+        let bundle = writ_artifact::Bundle::parse(&bytes).map_err(|_| {
+            ApiError::invalid_field("/file", format!("{name} is not a bundle of files"))
+        })?;
+        let f = bundle
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .ok_or_else(|| ApiError::not_found(format!("{name} has no file {path}")))?;
+        hash = f.hash.to_string();
+        bytes = crate::inputs::read_blob(env, &who.tenant, &hash).await?;
+        let headers = worker::Headers::new();
+        headers.set("content-type", media_type(&path))?;
+        headers.set("x-writ-hash", &hash)?;
+        return Ok(Response::builder().with_headers(headers).fixed(bytes));
+    }
+    let hash = hash.as_str();
     let headers = worker::Headers::new();
     let ctype = if name.ends_with(".json") {
         "application/json"
@@ -605,6 +646,23 @@ async fn artifact_bytes(
     headers.set("content-type", ctype)?;
     headers.set("x-writ-hash", hash)?;
     Ok(Response::builder().with_headers(headers).fixed(bytes))
+}
+
+/// The media type a file is served with, by its extension.
+fn media_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("xml") => "application/xml",
+        Some("json") => "application/json",
+        Some("csv") => "text/csv; charset=utf-8",
+        Some("md") => "text/markdown; charset=utf-8",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
 }
 
 async fn seal(env: &Env, who: &Principal, run_id: &str) -> ApiResult<Response> {

@@ -9,7 +9,7 @@ use crate::run_object::RunObject;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use writ_canon::ContentHash;
-use writ_ladder::{Artifact, Contract, Ladder, LadderConfig, Registry, ValidatorRef};
+use writ_ladder::{Artifact, Contract, Ladder, LadderConfig, ValidatorRef};
 use writ_ledger::{CriterionVerdict, LedgerEvent, StageOutcome, Verdict};
 use writ_plan::{FrozenStep, RubricCriterion, ValidationMode};
 use writ_run::{Event, OutputMeasure};
@@ -18,23 +18,14 @@ struct Evidence {
     step: FrozenStep,
     outputs: BTreeMap<String, (String, Value)>,
     context: writ_ladder::types::Context,
+    /// Artifacts that cannot be read as their kind: (slot, why). Their step does not publish.
+    unreadable: Vec<(String, String)>,
 }
 
-async fn as_json(obj: &RunObject, hash: &ContentHash, kind: &str) -> ApiResult<Value> {
+/// An artifact as the ladder reads it, by kind (`writ-artifact`); `Err` says why it cannot be read.
+async fn as_json(obj: &RunObject, hash: &ContentHash, kind: &str) -> ApiResult<Result<Value, String>> {
     let bytes = crate::run_exec::read_blob(obj, hash).await?;
-    Ok(
-        if kind.starts_with("table.") || kind.starts_with("dataset.") {
-            writ_artifact::to_json_rows(&bytes).map_err(|e| ApiError::internal(e.to_string()))?
-        } else if kind.starts_with("object.")
-            || kind == "table.json_rows"
-            || kind.ends_with(".json")
-        {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        } else {
-            Value::String(String::from_utf8_lossy(&bytes).into_owned())
-        },
-    )
+    crate::artifacts::read_for_validation(obj, kind, &bytes).await
 }
 
 async fn evidence(
@@ -50,6 +41,7 @@ async fn evidence(
     })?;
     let step = step.ok_or_else(|| ApiError::internal(format!("no step {step_id}")))?;
     let mut context = writ_ladder::types::Context::default();
+    let mut unreadable = Vec::new();
     for input in inputs.unwrap_or_default() {
         let kind = step
             .contract
@@ -58,7 +50,13 @@ async fn evidence(
             .find(|i| i.slot == input.slot)
             .map(|i| i.kind.clone())
             .unwrap_or_default();
-        let value = as_json(obj, &input.artifact_hash, &kind).await?;
+        let value = match as_json(obj, &input.artifact_hash, &kind).await? {
+            Ok(v) => v,
+            Err(why) => {
+                unreadable.push((input.slot.clone(), format!("input `{}` ({kind}): {why}", input.slot)));
+                continue;
+            }
+        };
         if let Value::Array(rows) = &value {
             context
                 .input_row_counts
@@ -75,7 +73,13 @@ async fn evidence(
             .find(|o| &o.slot == slot)
             .map(|o| o.kind.clone())
             .unwrap_or_default();
-        let value = as_json(obj, &m.hash, &kind).await?;
+        let value = match as_json(obj, &m.hash, &kind).await? {
+            Ok(v) => v,
+            Err(why) => {
+                unreadable.push((slot.clone(), format!("output `{slot}` is not a valid `{kind}`: {why}")));
+                continue;
+            }
+        };
         context.related.insert(slot.clone(), value.clone());
         out.insert(slot.clone(), (kind, value));
     }
@@ -83,6 +87,7 @@ async fn evidence(
         step,
         outputs: out,
         context,
+        unreadable,
     })
 }
 
@@ -122,7 +127,18 @@ pub async fn validate(
     let profile_mode = obj.with_run(|r| r.profile.validation.step_output)?;
     let catalog = writ_catalog::Catalog::builtin();
     let mut reports = serde_json::Map::new();
-    let mut publishable = true;
+    // An output that cannot be read as its kind (a ragged CSV, a bundle with a bad path) is rejected here,
+    // named with its reason: the attempt ends, never stalls.
+    let mut publishable = ev.unreadable.is_empty();
+    for (slot, why) in &ev.unreadable {
+        reports.insert(slot.clone(), json!({"publishable": false, "unreadable": why}));
+        crate::outbox::append(
+            obj,
+            LedgerEvent::Note {
+                text: format!("{step_id}: {why}"),
+            },
+        )?;
+    }
     let mut stage_events = Vec::new();
     for (slot, (kind, value)) in &ev.outputs {
         let decl = ev.step.contract.outputs.iter().find(|o| &o.slot == slot);
@@ -147,7 +163,8 @@ pub async fn validate(
             ..LadderConfig::default()
         };
         let mut ladder = Ladder::new(config)
-            .map_err(|e| ApiError::internal(format!("ladder for {slot}: {e}")))?;
+            .map_err(|e| ApiError::internal(format!("ladder for {slot}: {e}")))?
+            .with_registry(writ_packs::registry());
         let artifact = Artifact {
             name: slot.clone(),
             kind: kind.clone(),
@@ -207,7 +224,7 @@ pub async fn audit(
     rubric: &[RubricCriterion],
 ) -> ApiResult<Event> {
     let ev = evidence(obj, step_id, outputs).await?;
-    let registry = Registry::with_builtins();
+    let registry = writ_packs::registry();
     let mut criteria = Vec::new();
     let mut verdicts = Vec::new();
     let mut passed = true;

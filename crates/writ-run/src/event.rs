@@ -34,6 +34,9 @@ pub enum Event {
         slot: String,
         reason: String,
     },
+    /// Answer to `MergeShards` when the shards' outputs cannot be merged as their kind (the step fails,
+    /// naming the slot and why).
+    MergeFailed { attempt_id: String, reason: String },
     /// The sandbox (or a queue consumer, for a shard) finished an attempt; the receipt is the platform's.
     SandboxReturned {
         attempt_id: String,
@@ -116,6 +119,7 @@ impl Event {
             Event::InputsResolved { .. } => "inputs_resolved",
             Event::InputsMissing { .. } => "inputs_missing",
             Event::InputsUnreadable { .. } => "inputs_unreadable",
+            Event::MergeFailed { .. } => "merge_failed",
             Event::SandboxReturned { .. } => "sandbox_returned",
             Event::Merged { .. } => "merged",
             Event::Validated { .. } => "validated",

@@ -511,6 +511,24 @@ impl Run {
         });
     }
 
+    pub(crate) fn on_merge_failed(&mut self, attempt_id: &str, reason: &str, out: &mut Out) {
+        let found = self.steps.iter().position(|s| {
+            s.state == StepState::Running
+                && s.shards.as_ref().is_some_and(|set| set.all_done())
+                && s.current.as_ref().is_some_and(|a| a.id == attempt_id)
+        });
+        let Some(i) = found else {
+            let reason = format!("no merge `{attempt_id}` is in progress");
+            self.refuse(out, codes::UNKNOWN_ATTEMPT, "merge_failed", reason);
+            return;
+        };
+        let e = RepairEvidence {
+            attempt_id: Some(attempt_id.to_string()),
+            ..evidence(codes::MERGE_FAILED, reason.to_string())
+        };
+        self.fail_step(i, e, true, out);
+    }
+
     pub(crate) fn on_merged(
         &mut self,
         attempt_id: &str,

@@ -319,6 +319,9 @@ impl Run {
                 attempt_id,
                 outputs,
             } => self.on_merged(&attempt_id, outputs, out),
+            Event::MergeFailed { attempt_id, reason } => {
+                self.on_merge_failed(&attempt_id, &reason, out)
+            }
             Event::Validated {
                 attempt_id,
                 publishable,

@@ -15,6 +15,7 @@
 //! | running            | `SandboxReturned` not ok / outputs off contract / timeout, retries left | running | `CallSandbox` (the failed shard only) |
 //! | running            | … no retries left                                   | failed (R0030)     | `RequestRepair` |
 //! | running            | `Merged` (fan-out)                                  | validating         | `Validate` |
+//! | running            | `MergeFailed` (fan-out outputs clash as their kind) | failed (R0040)     | `RequestRepair` |
 //! | validating         | `Validated` publishable / not                       | auditing / failed (R0031) | `Audit` / `RequestRepair` |
 //! | auditing           | `Audited` passed, provenance complete, outputs unbound | published       | per output: ledger `provenance_recorded`, then `PublishArtifact` |
 //! | auditing           | `Audited` failed / provenance incomplete / bound    | failed (R0032 / R0015 / R0014) | `RequestRepair` |

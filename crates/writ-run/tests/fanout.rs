@@ -196,3 +196,24 @@ fn merged_outputs_must_match_the_contract() {
         Some(codes::MISSING_OUTPUT)
     );
 }
+
+#[test]
+fn shard_outputs_that_cannot_be_merged_fail_the_step_naming_why() {
+    let mut shell = Shell::start(fan_out(0), "alice").expect("starts");
+    shell.item_counts.insert("map".into(), 25);
+    shell.on(|effect, _| match effect {
+        Effect::MergeShards { attempt_id, .. } => Some(vec![Event::MergeFailed {
+            attempt_id: attempt_id.clone(),
+            reason: "the shards' `site` (web.bundle.static): the path `index.html` appears twice".into(),
+        }]),
+        _ => None,
+    });
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::Failed);
+    assert_eq!(shell.step_state("map"), Some(StepState::Failed));
+    assert_eq!(
+        shell.count(|e| matches!(e, Effect::RequestRepair { evidence, .. }
+            if evidence.code == codes::MERGE_FAILED && evidence.reason.contains("index.html"))),
+        1
+    );
+}

@@ -57,7 +57,28 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)?;
                 }
-                std::fs::write(&path, &bytes)?;
+                if writ_artifact::is_bundle(a["kind"].as_str().unwrap_or("")) {
+                    // A bundle (a site, a batch) is exported as the folder it lists, every file checked.
+                    let bundle = writ_artifact::Bundle::parse(&bytes)
+                        .with_context(|| format!("{name}: the manifest"))?;
+                    for f in &bundle.files {
+                        let data = client.get_bytes(&format!(
+                            "/v1/runs/{run}/artifacts/{name}?file={}",
+                            super::runs::encode(&f.path)
+                        ))?;
+                        if writ_canon::ContentHash::of_bytes(&data) != f.hash {
+                            bail!("{name}/{}: downloaded bytes do not hash to {}", f.path, f.hash);
+                        }
+                        let target = path.join(&f.path);
+                        if let Some(parent) = target.parent() {
+                            std::fs::create_dir_all(parent)?;
+                        }
+                        std::fs::write(&target, &data)?;
+                    }
+                    std::fs::write(dir.join(format!("{name}.manifest.json")), &bytes)?;
+                } else {
+                    std::fs::write(&path, &bytes)?;
+                }
                 if provenance {
                     let prov =
                         client.get_bytes(&format!("/v1/runs/{run}/artifacts/{name}/provenance"))?;

@@ -18,7 +18,8 @@ pub struct RunArgs {
     /// A plan candidate (JSON) instead of a catalog template.
     #[arg(long)]
     plan: Option<PathBuf>,
-    /// A folder whose files are the run's inputs, each named by its file stem.
+    /// A folder whose files are the run's inputs, each named by its file stem; each subfolder is one batch
+    /// input (one item per file, e.g. `contracts/` with 200 files) named by the subfolder.
     #[arg(long)]
     inputs: PathBuf,
     /// The execution profile (catalog id); the tenant default when omitted.
@@ -32,38 +33,121 @@ pub struct RunArgs {
     idempotency_key: Option<String>,
 }
 
-/// Upload every file of a folder; returns input name (file stem) → content hash.
+/// Upload every file of a folder, and every subfolder as one batch; returns input name → content hash: a
+/// file's stem for a file, the subfolder's name for a batch (whose hash is its bundle manifest's).
 pub fn upload_dir(client: &Client, dir: &Path, prefix: Option<&str>) -> Result<Map<String, Value>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
+        .filter(|p| !is_hidden(p) && (p.is_file() || p.is_dir()))
         .collect();
-    files.sort();
-    if files.is_empty() {
+    entries.sort();
+    if entries.is_empty() {
         bail!("{} holds no files", dir.display());
     }
     let mut inputs = Map::new();
-    for path in files {
+    for path in entries {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .context("file name is not UTF-8")?
             .to_string();
+        if path.is_dir() {
+            let hash = upload_batch(client, &path, prefix)?;
+            inputs.insert(name.clone(), json!({"hash": hash, "name": name}));
+            continue;
+        }
         let stem = path
             .file_stem()
             .and_then(|n| n.to_str())
             .unwrap_or(&name)
             .to_string();
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut url = format!("/v1/inputs?name={}", encode(&name));
-        if let Some(p) = prefix {
-            url.push_str(&format!("&prefix={}", encode(p)));
-        }
-        let up = client.post_bytes(&url, &bytes)?;
-        inputs.insert(stem, json!({"hash": up["hash"], "name": name}));
+        let hash = upload_file(client, &path, &name, prefix)?;
+        inputs.insert(stem, json!({"hash": hash, "name": name}));
     }
     Ok(inputs)
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+/// Upload one file, read and sent on its own; the server's content hash must be the file's.
+fn upload_file(client: &Client, path: &Path, name: &str, prefix: Option<&str>) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut url = format!("/v1/inputs?name={}", encode(name));
+    if let Some(p) = prefix {
+        url.push_str(&format!("&prefix={}", encode(p)));
+    }
+    let up = client.post_bytes(&url, &bytes)?;
+    let local = writ_canon::ContentHash::of_bytes(&bytes).to_string();
+    if up["hash"].as_str() != Some(local.as_str()) {
+        bail!("{}: the server stored {} but the file hashes to {local}", path.display(), up["hash"]);
+    }
+    Ok(local)
+}
+
+/// Upload every file under `dir` (content-addressed, one at a time), then the batch's manifest over them;
+/// returns the manifest's hash, the batch input's hash.
+fn upload_batch(client: &Client, dir: &Path, prefix: Option<&str>) -> Result<String> {
+    let mut paths = Vec::new();
+    collect_files(dir, dir, &mut paths)?;
+    paths.sort();
+    if paths.is_empty() {
+        bail!("the batch folder {} holds no files", dir.display());
+    }
+    let total = paths.len();
+    let mut files = Vec::with_capacity(total);
+    for (i, (rel, path)) in paths.iter().enumerate() {
+        let hash = upload_file(client, path, rel.rsplit('/').next().unwrap_or(rel), None)?;
+        let size = std::fs::metadata(path)?.len();
+        files.push(writ_artifact::BundleFile {
+            path: rel.clone(),
+            hash: writ_canon::ContentHash::parse(&hash)?,
+            size,
+        });
+        if (i + 1) % 100 == 0 || i + 1 == total {
+            eprintln!("uploaded {}/{total} files of {}", i + 1, dir.display());
+        }
+    }
+    let manifest = writ_artifact::Bundle::new(files)
+        .and_then(|b| b.to_bytes())
+        .with_context(|| format!("the batch {}", dir.display()))?;
+    let name = dir.file_name().and_then(|n| n.to_str()).context("folder name is not UTF-8")?;
+    upload_file_bytes(client, &manifest, name, prefix)
+}
+
+fn upload_file_bytes(client: &Client, bytes: &[u8], name: &str, prefix: Option<&str>) -> Result<String> {
+    let mut url = format!("/v1/inputs?name={}", encode(name));
+    if let Some(p) = prefix {
+        url.push_str(&format!("&prefix={}", encode(p)));
+    }
+    let up = client.post_bytes(&url, bytes)?;
+    up["hash"].as_str().map(String::from).context("the server answered no hash")
+}
+
+/// Every non-hidden file under `dir`, as (path relative to `root` with `/`, absolute path).
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if is_hidden(&path) {
+            continue;
+        }
+        if path.is_dir() {
+            collect_files(root, &path, out)?;
+        } else if path.is_file() {
+            let rel = path
+                .strip_prefix(root)?
+                .components()
+                .map(|c| c.as_os_str().to_str().context("path is not UTF-8"))
+                .collect::<Result<Vec<_>>>()?
+                .join("/");
+            out.push((rel, path));
+        }
+    }
+    Ok(())
 }
 
 pub fn encode(s: &str) -> String {
