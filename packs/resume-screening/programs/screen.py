@@ -37,15 +37,17 @@ for i, names in enumerate([("jan", "january"), ("feb", "february"), ("mar", "mar
         MONTHS[name] = i
 PRESENT_WORDS = ("present", "current", "now", "today", "to date", "ongoing", "date")
 
-TOKEN = (r"(?:[A-Za-z]{3,9}\.?,?\s+'?\d{4}|[A-Za-z]{3,9}\.?\s*'\d{2}|Q[1-4]\s*\d{4}|\d{1,2}\s*[/.\-]\s*\d{4}"
-         r"|\d{4}\s*[/.\-]\s*\d{1,2}(?!\d)|\d{4}|present|current|now|today|to date|ongoing)")
+Y = r"(?:19|20)\d{2}"
+TOKEN = (r"(?:[A-Za-z]{3,9}\.?,?\s+'?" + Y + r"|[A-Za-z]{3,9}\.?\s*'\d{2}|Q[1-4]\s*" + Y + r"|\d{1,2}\s*[/.\-]\s*" + Y
+         + r"|" + Y + r"\s*[/.\-]\s*\d{1,2}(?!\d)|" + Y + r"(?!\d)|present|current|now|today|to date|ongoing)")
 RANGE = re.compile(r"(?P<start>" + TOKEN + r")\s*(?:-|–|—|−|~|\bto\b|\buntil\b|\bthrough\b|\bthru\b)\s*(?P<end>"
                    + TOKEN + r")", re.I)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 HEADINGS = [
     ("experience", r"experience|employment|work history|career|positions|professional background"),
-    ("skills", r"skill|technolog|tools|tech stack|competenc|expertise|proficienc|toolbox"),
+    ("skills", r"skill|technolog|tools|tech stack|stack|competenc|expertise|proficienc|toolbox|frameworks|"
+               r"programming languages"),
     ("education", r"education|academic|degrees?$|qualifications?"),
     ("summary", r"summary|profile|about|objective|overview|introduction"),
     ("other", r"certific|project|open.?source|authori[sz]ation|eligibility|languages|interests|awards|"

@@ -233,3 +233,20 @@ fn declarations_equal_code() {
         assert!(template.contains(&format!("\"{id}\"")), "{id} is used by no step of the template");
     }
 }
+
+/// Every check on the real outputs of the reference programs when `RESUME_ARTIFACTS` names the file that
+/// `tests/dump_artifacts.py` writes (the Python suite's workload run through the harness); skipped otherwise.
+#[test]
+fn real_outputs_pass_every_check() {
+    let Ok(path) = std::env::var("RESUME_ARTIFACTS") else {
+        eprintln!("RESUME_ARTIFACTS not set: run tests/dump_artifacts.py <file> first to check real outputs");
+        return;
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let w: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for (check, slot) in TARGETS.iter().copied().chain([("resume.ranking_order", "batch_ranking"),
+        ("resume.booleans", "screened"), ("resume.eligibility_rule", "screened"), ("resume.score_rule", "screened")]) {
+        let got = run(check, slot, &w);
+        assert_eq!(got.len(), 0, "{check} on the real {slot}: {:?}", &got[..got.len().min(5)]);
+    }
+}
