@@ -17,18 +17,32 @@ fn main() -> anyhow::Result<()> {
         }
         let request: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
         let args = request.get("args").cloned().unwrap_or(Value::Null);
-        let rubric = args.get("rubric").and_then(Value::as_str).unwrap_or("").to_string();
-        let answer = match (request.get("tool").and_then(Value::as_str), writ_pack_site_build::PACK.evaluator(&rubric)) {
+        let rubric = args
+            .get("rubric")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let answer = match (
+            request.get("tool").and_then(Value::as_str),
+            writ_pack_site_build::PACK.evaluator(&rubric),
+        ) {
             (Some("evaluator.judge"), Some(judge)) => match judge(&args) {
                 Ok(mut verdict) => {
                     if let Value::Object(map) = &mut verdict {
-                        map.insert("judged_by".into(), Value::String(format!("builtin:{rubric}")));
+                        map.insert(
+                            "judged_by".into(),
+                            Value::String(format!("builtin:{rubric}")),
+                        );
                     }
                     json!({"ok": true, "result": verdict})
                 }
-                Err(e) => json!({"ok": false, "error": {"code": e.code(), "message": e.to_string(), "pointer": e.pointer()}}),
+                Err(e) => {
+                    json!({"ok": false, "error": {"code": e.code(), "message": e.to_string(), "pointer": e.pointer()}})
+                }
             },
-            _ => json!({"ok": false, "error": {"code": "tool.unknown", "message": "stand-in serves evaluator.judge for this pack only", "pointer": null}}),
+            _ => {
+                json!({"ok": false, "error": {"code": "tool.unknown", "message": "stand-in serves evaluator.judge for this pack only", "pointer": null}})
+            }
         };
         writeln!(out, "{answer}")?;
         out.flush()?;

@@ -228,7 +228,8 @@ def main():
                          for key, value in (page.get("specs") or {}).items()]
         item["related"] = [link(by_path[target][0]) for target in (page.get("related") or [])]
         item["products"] = [link(j) for j in products.get(cat, [])] if page.get("kind") == "category" else []
-        out_pages.append(item)
+        # The entry as a whole cites its manifest entry (each value inside cites its own manifest value).
+        out_pages.append(writ.row(item, at(here)))
 
     info = {
         "site": at("/site"),

@@ -118,7 +118,11 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
             .map(|i| format!("evidence {i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let label = if criterion.problems.is_empty() { "pass" } else { "fail" };
+        let label = if criterion.problems.is_empty() {
+            "pass"
+        } else {
+            "fail"
+        };
         for p in &criterion.problems {
             reasons.push(format!("{}: {p} ({cite})", criterion.id));
         }

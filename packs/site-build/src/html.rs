@@ -156,7 +156,10 @@ fn tag(inner: &str) -> Option<Tag> {
             i += 1;
             continue;
         }
-        let attr: String = chars[start..i].iter().collect::<String>().to_ascii_lowercase();
+        let attr: String = chars[start..i]
+            .iter()
+            .collect::<String>()
+            .to_ascii_lowercase();
         while i < chars.len() && chars[i].is_whitespace() {
             i += 1;
         }
@@ -204,10 +207,28 @@ pub fn scan(html: &str) -> Page {
     let mut rest = html;
     while !rest.is_empty() {
         let Some(lt) = rest.find('<') else {
-            text(rest, &mut anchor, &mut anchor_text, in_title, &mut title, in_h1, &mut h1, &mut cell);
+            text(
+                rest,
+                &mut anchor,
+                &mut anchor_text,
+                in_title,
+                &mut title,
+                in_h1,
+                &mut h1,
+                &mut cell,
+            );
             break;
         };
-        text(&rest[..lt], &mut anchor, &mut anchor_text, in_title, &mut title, in_h1, &mut h1, &mut cell);
+        text(
+            &rest[..lt],
+            &mut anchor,
+            &mut anchor_text,
+            in_title,
+            &mut title,
+            in_h1,
+            &mut h1,
+            &mut cell,
+        );
         rest = &rest[lt..];
         if let Some(after) = rest.strip_prefix("<!--") {
             rest = after.find("-->").map_or("", |e| &after[e + 3..]);
@@ -222,7 +243,16 @@ pub fn scan(html: &str) -> Page {
         };
         let Some(t) = tag(&rest[1..gt]) else {
             // Not a tag: a literal '<'.
-            text("<", &mut anchor, &mut anchor_text, in_title, &mut title, in_h1, &mut h1, &mut cell);
+            text(
+                "<",
+                &mut anchor,
+                &mut anchor_text,
+                in_title,
+                &mut title,
+                in_h1,
+                &mut h1,
+                &mut cell,
+            );
             rest = &rest[1..];
             continue;
         };
@@ -368,23 +398,47 @@ mod tests {
         ));
         assert_eq!(page.title.as_deref(), Some("A & B"));
         assert_eq!(page.h1.as_deref(), Some("Big Drill"));
-        assert_eq!(page.stylesheets().collect::<Vec<_>>(), vec!["../assets/theme.css"]);
+        assert_eq!(
+            page.stylesheets().collect::<Vec<_>>(),
+            vec!["../assets/theme.css"]
+        );
         let urls: Vec<&str> = page.links.iter().map(|l| l.url.as_str()).collect();
-        assert_eq!(urls, vec!["../assets/theme.css", "../a/index.html", "x.html"]);
+        assert_eq!(
+            urls,
+            vec!["../assets/theme.css", "../a/index.html", "x.html"]
+        );
         assert!(page.links[1].in_nav && !page.links[2].in_nav);
-        assert_eq!(page.links[1].text, "A\u{a0}one".split_whitespace().collect::<Vec<_>>().join(" "));
+        assert_eq!(
+            page.links[1].text,
+            "A\u{a0}one"
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         assert_eq!(page.rows, vec![vec!["sku", "CS-1"], vec!["w", "3.5"]]);
         assert_eq!(page.navs, 1);
     }
 
     #[test]
     fn decodes_references_and_keeps_unknown_ones() {
-        assert_eq!(decode("a &amp; b &#39;c&#x27; &bogus; & d"), "a & b 'c' &bogus; & d");
+        assert_eq!(
+            decode("a &amp; b &#39;c&#x27; &bogus; & d"),
+            "a & b 'c' &bogus; & d"
+        );
     }
 
     #[test]
     fn garbage_never_panics() {
-        for text in ["<", "<a", "<a href=", "<<>>", "&#xZZ;", "<tr><td>", "</nav></nav><nav>", "<a href='x"] {
+        for text in [
+            "<",
+            "<a",
+            "<a href=",
+            "<<>>",
+            "&#xZZ;",
+            "<tr><td>",
+            "</nav></nav><nav>",
+            "<a href='x",
+        ] {
             let _ = scan(text);
         }
     }

@@ -74,7 +74,10 @@ impl Entry {
                 .iter()
                 .map(|s| (text(s.get("name")), text(s.get("value"))))
                 .collect(),
-            Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), text(Some(v)))).collect(),
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| (k.clone(), text(Some(v))))
+                .collect(),
             _ => Vec::new(),
         };
         Entry {
@@ -176,7 +179,11 @@ pub fn resolve(url: &str, page: &str) -> Option<String> {
     if !absolute {
         let mut base: Vec<&str> = page.split('/').collect();
         base.pop();
-        parts.extend(base.into_iter().filter(|p| !p.is_empty()).map(str::to_string));
+        parts.extend(
+            base.into_iter()
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+        );
     }
     let mut above = 0usize;
     for seg in path.split('/') {
@@ -234,7 +241,11 @@ pub fn review(entry: &Entry, html_text: &str, cx: &Context<'_>) -> Vec<Criterion
         problems.push(format!(
             "no <link rel=\"stylesheet\"> leads to {} (found: {})",
             cx.stylesheet,
-            if found.is_empty() { "none".to_string() } else { found.join(", ") }
+            if found.is_empty() {
+                "none".to_string()
+            } else {
+                found.join(", ")
+            }
         ));
     }
     out.push(Criterion {
@@ -260,7 +271,9 @@ pub fn review(entry: &Entry, html_text: &str, cx: &Context<'_>) -> Vec<Criterion
                 "the navigation lacks \"{}\" ({})",
                 item.title, item.path
             )),
-            Some((_, l)) if !item.title.is_empty() && collapse(&l.text) != collapse(&item.title) => {
+            Some((_, l))
+                if !item.title.is_empty() && collapse(&l.text) != collapse(&item.title) =>
+            {
                 problems.push(format!(
                     "the navigation link to {} reads \"{}\", not \"{}\"",
                     item.path, l.text, item.title
@@ -279,7 +292,10 @@ pub fn review(entry: &Entry, html_text: &str, cx: &Context<'_>) -> Vec<Criterion
     for (target, l) in &resolved {
         if let Some(t) = target {
             if !(cx.exists)(t) && seen.insert(t.clone()) {
-                problems.push(format!("<{} href/src=\"{}\"> leads to {t}, which is not a file of the site", l.tag, l.url));
+                problems.push(format!(
+                    "<{} href/src=\"{}\"> leads to {t}, which is not a file of the site",
+                    l.tag, l.url
+                ));
             }
         }
     }
@@ -291,10 +307,16 @@ pub fn review(entry: &Entry, html_text: &str, cx: &Context<'_>) -> Vec<Criterion
     let mut problems = Vec::new();
     match &page.h1 {
         Some(h1) if collapse(h1) == collapse(&entry.title) => {}
-        Some(h1) => problems.push(format!("the <h1> reads \"{h1}\", the entry's title is \"{}\"", entry.title)),
+        Some(h1) => problems.push(format!(
+            "the <h1> reads \"{h1}\", the entry's title is \"{}\"",
+            entry.title
+        )),
         None => problems.push(format!("the page has no <h1> (title \"{}\")", entry.title)),
     }
-    out.push(Criterion { id: "title", problems });
+    out.push(Criterion {
+        id: "title",
+        problems,
+    });
 
     let mut problems = Vec::new();
     for (name, value) in &entry.specs {
@@ -352,11 +374,26 @@ mod tests {
 
     #[test]
     fn resolves_relative_to_the_page() {
-        assert_eq!(resolve("../saws/index.html", "drills/x.html").as_deref(), Some("saws/index.html"));
-        assert_eq!(resolve("index.html", "drills/x.html").as_deref(), Some("drills/index.html"));
-        assert_eq!(resolve("a%20b.html#top", "index.html").as_deref(), Some("a b.html"));
-        assert_eq!(resolve("/assets/t.css", "a/b/c.html").as_deref(), Some("assets/t.css"));
-        assert_eq!(resolve("../../x.html", "a/b.html").as_deref(), Some("../x.html"));
+        assert_eq!(
+            resolve("../saws/index.html", "drills/x.html").as_deref(),
+            Some("saws/index.html")
+        );
+        assert_eq!(
+            resolve("index.html", "drills/x.html").as_deref(),
+            Some("drills/index.html")
+        );
+        assert_eq!(
+            resolve("a%20b.html#top", "index.html").as_deref(),
+            Some("a b.html")
+        );
+        assert_eq!(
+            resolve("/assets/t.css", "a/b/c.html").as_deref(),
+            Some("assets/t.css")
+        );
+        assert_eq!(
+            resolve("../../x.html", "a/b.html").as_deref(),
+            Some("../x.html")
+        );
         assert_eq!(resolve("https://example.com/x.html", "a.html"), None);
         assert_eq!(resolve("mailto:a@b.c", "a.html"), None);
         assert_eq!(resolve("#top", "a.html"), None);

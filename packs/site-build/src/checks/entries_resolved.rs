@@ -29,6 +29,9 @@ fn category(page: &Value) -> Option<String> {
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if !super::concerns(input, "page_manifest") {
+        return out;
+    }
     let Some(entries) = super::page_entries(input, &mut out) else {
         return out;
     };
@@ -37,19 +40,32 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     };
     let slot = input.slot_param("page_manifest", "page_manifest");
     let Some(pages) = manifest.get("pages").and_then(Value::as_array) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the site manifest has no `pages` array"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the site manifest has no `pages` array",
+        ));
         return out;
     };
     if pages.len() != entries.len() {
         out.push(diag::error(
             codes::ENTRY_UNRESOLVED,
             input.pointer(slot, "/pages"),
-            format!("{} entries for {} manifest pages", entries.len(), pages.len()),
+            format!(
+                "{} entries for {} manifest pages",
+                entries.len(),
+                pages.len()
+            ),
         ));
     }
     let title_of: BTreeMap<&str, &str> = pages
         .iter()
-        .filter_map(|p| Some((p.get("path")?.as_str()?, p.get("title")?.as_str().unwrap_or(""))))
+        .filter_map(|p| {
+            Some((
+                p.get("path")?.as_str()?,
+                p.get("title")?.as_str().unwrap_or(""),
+            ))
+        })
         .collect();
     let mut products: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for p in pages {
@@ -63,9 +79,16 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         let want = Entry::read(page);
         let at = |what: &str| input.pointer(slot, &format!("/pages/{i}{what}"));
         let mut differ = |what: &str, message: String| {
-            out.push(diag::error(codes::ENTRY_UNRESOLVED, at(what), format!("/pages/{i} ({}): {message}", want.path)))
+            out.push(diag::error(
+                codes::ENTRY_UNRESOLVED,
+                at(what),
+                format!("/pages/{i} ({}): {message}", want.path),
+            ))
         };
-        if e.path != want.path || e.title != want.title || (!want.kind.is_empty() && e.kind != want.kind) {
+        if e.path != want.path
+            || e.title != want.title
+            || (!want.kind.is_empty() && e.kind != want.kind)
+        {
             differ(
                 "",
                 format!(
@@ -75,16 +98,31 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             );
         }
         if e.specs != want.specs {
-            differ("/specs", format!("specs {:?}, the manifest says {:?}", e.specs, want.specs));
+            differ(
+                "/specs",
+                format!("specs {:?}, the manifest says {:?}", e.specs, want.specs),
+            );
         }
-        let related: Vec<(&str, &str)> = e.related.iter().map(|t| (t.path.as_str(), t.title.as_str())).collect();
+        let related: Vec<(&str, &str)> = e
+            .related
+            .iter()
+            .map(|t| (t.path.as_str(), t.title.as_str()))
+            .collect();
         let want_related: Vec<(&str, &str)> = want
             .related
             .iter()
-            .map(|t| (t.path.as_str(), title_of.get(t.path.as_str()).copied().unwrap_or("")))
+            .map(|t| {
+                (
+                    t.path.as_str(),
+                    title_of.get(t.path.as_str()).copied().unwrap_or(""),
+                )
+            })
             .collect();
         if related != want_related {
-            differ("/related", format!("related {related:?}, the manifest gives {want_related:?}"));
+            differ(
+                "/related",
+                format!("related {related:?}, the manifest gives {want_related:?}"),
+            );
         }
         if page.get("kind").and_then(Value::as_str) == Some("category") {
             let want_products: Vec<&str> = category(page)
@@ -92,7 +130,8 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                 .unwrap_or_default();
             let got: Vec<&str> = e.products.iter().map(|t| t.path.as_str()).collect();
             if got != want_products {
-                let missing: Vec<&&str> = want_products.iter().filter(|p| !got.contains(p)).collect();
+                let missing: Vec<&&str> =
+                    want_products.iter().filter(|p| !got.contains(p)).collect();
                 differ(
                     "/products",
                     format!(

@@ -32,7 +32,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                     out.push(diag::error(
                         codes::LINK_BROKEN,
                         input.pointer(name, &token(path)),
-                        format!("{path}: \"{}\" leads to {}, which is not a file of the site", link.url, broken[broken.len() - 1]),
+                        format!(
+                            "{path}: \"{}\" leads to {}, which is not a file of the site",
+                            link.url,
+                            broken[broken.len() - 1]
+                        ),
                     ));
                 }
             }

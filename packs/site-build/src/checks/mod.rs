@@ -45,7 +45,11 @@ pub const CHECKS: &[(&str, Check)] = &[
 ];
 
 /// The related artifact (or the artifact itself) of slot `name` (overridable by the parameter `name`).
-fn slot<'a>(input: &DomainInput<'a>, name: &'a str, out: &mut Vec<Diagnostic>) -> Option<&'a Value> {
+fn slot<'a>(
+    input: &DomainInput<'a>,
+    name: &'a str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<&'a Value> {
     let slot = input.slot_param(name, name);
     let found = input.slot(slot);
     if found.is_none() {
@@ -58,8 +62,21 @@ fn slot<'a>(input: &DomainInput<'a>, name: &'a str, out: &mut Vec<Diagnostic>) -
     found
 }
 
-/// The bundle under check: the artifact itself, or the slot named by the parameter `bundle`.
-fn bundle<'a>(input: &DomainInput<'a>, out: &mut Vec<Diagnostic>) -> Option<(&'a str, BTreeMap<&'a str, &'a str>)> {
+/// Whether the artifact under check is the one a check is about: the slot `name` (or the slot its parameter
+/// of that name gives). The ladder runs a step's checks on each of its outputs; a check passes the others.
+fn concerns(input: &DomainInput<'_>, name: &str) -> bool {
+    input.artifact.name == input.slot_param(name, name)
+}
+
+/// The bundle under check: the artifact itself when it is a `web.bundle.static` (a check about bundles passes
+/// the step's other outputs), or the slot named by the parameter `bundle`.
+fn bundle<'a>(
+    input: &DomainInput<'a>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(&'a str, BTreeMap<&'a str, &'a str>)> {
+    if input.params.get("bundle").is_none() && input.artifact.kind != "web.bundle.static" {
+        return None;
+    }
     let name = input.slot_param("bundle", input.artifact.name.as_str());
     let value = input.slot(name);
     match value.and_then(site::bundle) {

@@ -12,6 +12,9 @@ use crate::site::nav_items;
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if !super::concerns(input, "navigation") {
+        return out;
+    }
     let Some(nav) = super::slot(input, "navigation", &mut out) else {
         return out;
     };
@@ -19,7 +22,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         return out;
     };
     let (Some(got), Some(want)) = (nav_items(nav), nav_items(info)) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the navigation or the site info has no navigation list"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the navigation or the site info has no navigation list",
+        ));
         return out;
     };
     let slot = input.slot_param("navigation", "navigation");
@@ -45,7 +52,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         out.push(diag::error(
             codes::NAVIGATION_INCOMPLETE,
             input.pointer(slot, "/items"),
-            format!("the navigation has \"{}\" ({}), which the manifest does not", extra.title, extra.path),
+            format!(
+                "the navigation has \"{}\" ({}), which the manifest does not",
+                extra.title, extra.path
+            ),
         ));
     }
     out

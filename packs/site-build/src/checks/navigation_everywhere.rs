@@ -21,7 +21,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         return out;
     };
     let (Some(items), Some(css)) = (nav_items(info), stylesheet(info)) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the site info has no navigation or stylesheet"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the site info has no navigation or stylesheet",
+        ));
         return out;
     };
     for (path, text) in &files {
@@ -30,7 +34,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         }
         let page = html::scan(text);
         let at = input.pointer(name, &token(path));
-        if !page.stylesheets().any(|u| resolve(u, path).as_deref() == Some(css.as_str())) {
+        if !page
+            .stylesheets()
+            .any(|u| resolve(u, path).as_deref() == Some(css.as_str()))
+        {
             out.push(diag::error(
                 codes::STYLESHEET_UNLINKED,
                 at.clone(),

@@ -7,7 +7,7 @@
 //! Why: the same review the evaluator gives each page, as a deterministic gate on the artifact. Failing
 //! example: a product page whose table lacks `voltage_v` gives one `L1308` at that page's file.
 
-use writ_ladder::diag::{Diagnostic};
+use writ_ladder::diag::Diagnostic;
 use writ_ladder::stages::domain::DomainInput;
 
 use crate::site::{self, Context};
@@ -26,7 +26,8 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     ) else {
         return out;
     };
-    let (Some(navigation), Some(stylesheet)) = (site::nav_items(nav), site::stylesheet(assets)) else {
+    let (Some(navigation), Some(stylesheet)) = (site::nav_items(nav), site::stylesheet(assets))
+    else {
         out.push(writ_ladder::diag::error(
             writ_ladder::diag::DOMAIN_INPUT,
             "",

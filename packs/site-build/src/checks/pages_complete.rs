@@ -22,7 +22,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             out.push(diag::error(
                 codes::PAGE_MISSING,
                 input.pointer(name, ""),
-                format!("/pages/{i} ({}, \"{}\") has no file in the bundle", e.path, e.title),
+                format!(
+                    "/pages/{i} ({}, \"{}\") has no file in the bundle",
+                    e.path, e.title
+                ),
             ));
         }
     }

@@ -24,7 +24,10 @@ pub fn path_problem(path: &str) -> Option<&'static str> {
     if path.contains(['\\', '?', '#']) {
         return Some("holds '\\', '?' or '#'");
     }
-    if path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+    if path
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
         return Some("has an empty, '.' or '..' segment");
     }
     if path == "sitemap.xml" {
@@ -35,6 +38,9 @@ pub fn path_problem(path: &str) -> Option<&'static str> {
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if !super::concerns(input, "page_manifest") {
+        return out;
+    }
     let Some(entries) = super::page_entries(input, &mut out) else {
         return out;
     };

@@ -14,6 +14,9 @@ use crate::codes;
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if !super::concerns(input, "page_manifest") {
+        return out;
+    }
     let Some(entries) = super::page_entries(input, &mut out) else {
         return out;
     };

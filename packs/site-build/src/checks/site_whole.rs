@@ -33,7 +33,11 @@ pub fn report(
             _ => codes::PRODUCT_UNLINKED,
         };
         for p in criterion.problems {
-            out.push(diag::error(code, input.pointer(name, &token(&entry.path)), format!("{}: {p}", entry.path)));
+            out.push(diag::error(
+                code,
+                input.pointer(name, &token(&entry.path)),
+                format!("{}: {p}", entry.path),
+            ));
         }
     }
 }
@@ -52,8 +56,13 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let Some(entries) = super::page_entries(input, &mut out) else {
         return out;
     };
-    let (Some(navigation), Some(stylesheet)) = (site::nav_items(info), site::stylesheet(info)) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the site info has no navigation or stylesheet"));
+    let (Some(navigation), Some(stylesheet)) = (site::nav_items(info), site::stylesheet(info))
+    else {
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the site info has no navigation or stylesheet",
+        ));
         return out;
     };
     let exists = |p: &str| files.contains_key(p);
@@ -70,7 +79,9 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     // Files that are no page of the manifest must not hold broken links either.
     let pages: std::collections::BTreeSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
     for d in super::links_resolve::check(input) {
-        let about_page = pages.iter().any(|p| d.pointer.as_deref() == Some(input.pointer(name, &token(p)).as_str()));
+        let about_page = pages
+            .iter()
+            .any(|p| d.pointer.as_deref() == Some(input.pointer(name, &token(p)).as_str()));
         if !about_page {
             out.push(d);
         }

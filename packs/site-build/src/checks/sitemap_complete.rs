@@ -22,7 +22,9 @@ pub fn locs(xml: &str) -> Vec<String> {
     let mut rest = xml;
     while let Some(start) = rest.find("<loc>") {
         rest = &rest[start + 5..];
-        let Some(end) = rest.find("</loc>") else { break };
+        let Some(end) = rest.find("</loc>") else {
+            break;
+        };
         out.push(decode(rest[..end].trim()));
         rest = &rest[end + 6..];
     }
@@ -41,14 +43,26 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         return out;
     };
     let Some(base) = info.get("base_url").and_then(Value::as_str) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the site info has no base_url"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the site info has no base_url",
+        ));
         return out;
     };
     let base = base.trim();
-    let base = if base.ends_with('/') { base.to_string() } else { format!("{base}/") };
+    let base = if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    };
     let at = input.pointer(name, "/sitemap.xml");
     let Some(xml) = files.get("sitemap.xml") else {
-        out.push(diag::error(codes::SITEMAP_INCOMPLETE, input.pointer(name, ""), "the site has no sitemap.xml"));
+        out.push(diag::error(
+            codes::SITEMAP_INCOMPLETE,
+            input.pointer(name, ""),
+            "the site has no sitemap.xml",
+        ));
         return out;
     };
     let mut listed: BTreeMap<String, usize> = BTreeMap::new();

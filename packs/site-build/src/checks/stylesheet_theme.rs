@@ -34,11 +34,19 @@ pub fn theme_in(
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(theme) = info.get("theme").and_then(Value::as_object) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the site info has no theme"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the site info has no theme",
+        ));
         return;
     };
     let Some(path) = theme.get("stylesheet").and_then(Value::as_str) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the theme has no stylesheet path"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the theme has no stylesheet path",
+        ));
         return;
     };
     let Some(css) = files.get(path) else {

@@ -14,9 +14,16 @@ use crate::codes;
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let name = input.slot_param("verdicts", input.artifact.name.as_str());
+    if !super::concerns(input, "verdicts") {
+        return out;
+    }
+    let name = input.artifact.name.as_str();
     let Some(rows) = input.slot(name).and_then(Value::as_array) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", format!("`{name}` is not a table of verdicts")));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            format!("`{name}` is not a table of verdicts"),
+        ));
         return out;
     };
     let Some(entries) = super::page_entries(input, &mut out) else {
@@ -24,7 +31,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     };
     let mut rows_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
-        rows_of.entry(r.get("path").and_then(Value::as_str).unwrap_or("")).or_default().push(i);
+        rows_of
+            .entry(r.get("path").and_then(Value::as_str).unwrap_or(""))
+            .or_default()
+            .push(i);
     }
     for (i, e) in entries.iter().enumerate() {
         match rows_of.remove(e.path.as_str()) {

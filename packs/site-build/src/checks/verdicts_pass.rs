@@ -12,9 +12,16 @@ use crate::codes;
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let name = input.slot_param("verdicts", input.artifact.name.as_str());
+    if !super::concerns(input, "verdicts") {
+        return out;
+    }
+    let name = input.artifact.name.as_str();
     let Some(rows) = input.slot(name).and_then(Value::as_array) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", format!("`{name}` is not a table of verdicts")));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            format!("`{name}` is not a table of verdicts"),
+        ));
         return out;
     };
     for (i, r) in rows.iter().enumerate() {
@@ -23,7 +30,13 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             out.push(diag::error(
                 codes::VERDICT_FAILED,
                 input.pointer(name, &format!("/{i}/verdict")),
-                format!("{}: verdict \"{}\" ({}): {}", cell("path"), cell("verdict"), cell("failed"), cell("reasons")),
+                format!(
+                    "{}: verdict \"{}\" ({}): {}",
+                    cell("path"),
+                    cell("verdict"),
+                    cell("failed"),
+                    cell("reasons")
+                ),
             ));
         }
     }
