@@ -142,11 +142,11 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The independent oracle (`container/runtime/tests/billing_oracle.py`) writes the artifacts the letter
+/// The billing pack's independent oracle (`packs/billing-audit/tests/oracle.py`) writes the artifacts the letter
 /// implies for a folder of inputs; the tests compare the run's exports with them.
 pub fn oracle(inputs: &Path, out: &Path) -> Result<()> {
     let status = Command::new("python3")
-        .arg(root().join("tests/oracle_export.py"))
+        .arg(root().join("packs/billing-audit/tests/oracle_export.py"))
         .arg(inputs)
         .arg(out)
         .status()

@@ -6,7 +6,7 @@ use writ_e2e::*;
 #[test]
 fn worker_and_cli_freeze_identical_bytes() -> anyhow::Result<()> {
     let dir = scratch("compile");
-    let template = root().join("catalog/templates/billing-audit.json");
+    let template = root().join("packs/billing-audit/template.json");
     let cli_out = dir.join("cli.json");
     Writ::admin().ok(&[
         "compile",

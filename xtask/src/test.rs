@@ -25,17 +25,7 @@ pub fn run(args: &[String]) -> Result<()> {
         ]))
     })?;
     phase("pure crates for wasm32", wasm_build)?;
-    phase("python runtime tests", || {
-        let tests = root().join("container/runtime/tests");
-        if !tests.exists() {
-            return Ok(());
-        }
-        run_cmd(
-            Command::new("python3")
-                .args(["-m", "unittest", "discover", "-s"])
-                .arg(&tests),
-        )
-    })?;
+    phase("python tests: the runtime and every pack's programs", python_tests)?;
     phase("deploy dry run", || {
         run_cmd(
             Command::new(root().join("node_modules/.bin/wrangler"))
@@ -59,18 +49,67 @@ fn phase(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
     Ok(())
 }
 
-/// Every pure crate (all of `crates/` but the CLI) must build for the worker's target.
+/// The step runtime's tests, then each pack's program tests (`packs/<name>/tests/test_*.py`), which answer
+/// their tools through `writ tool serve` (the debug `writ`, built first).
+fn python_tests() -> Result<()> {
+    run_cmd(Command::new("cargo").args(["build", "--quiet", "-p", "writ-cli"]).current_dir(root()))?;
+    let writ = root().join("target/debug/writ");
+    let mut suites = vec![root().join("container/runtime/tests")];
+    let mut packs: Vec<_> = fs::read_dir(root().join("packs"))?
+        .filter_map(|e| e.ok().map(|e| e.path().join("tests")))
+        .filter(|t| {
+            fs::read_dir(t).is_ok_and(|d| {
+                d.filter_map(|e| e.ok()).any(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    n.starts_with("test_") && n.ends_with(".py")
+                })
+            })
+        })
+        .collect();
+    packs.sort();
+    suites.extend(packs);
+    for tests in suites {
+        println!("python: {}", tests.display());
+        run_cmd(
+            Command::new("python3")
+                .args(["-m", "unittest", "discover", "-s"])
+                .arg(&tests)
+                .env("WRIT_BIN", &writ),
+        )?;
+    }
+    Ok(())
+}
+
+/// The crate names of `dir`'s immediate subfolders that are crates.
+fn crates_in(dir: &std::path::Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for e in fs::read_dir(dir)?.filter_map(|e| e.ok()) {
+        let manifest = e.path().join("Cargo.toml");
+        if let Ok(text) = fs::read_to_string(&manifest) {
+            let name = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("name = "))
+                .map(|n| n.trim_matches('"').to_string())
+                .with_context(|| format!("{} names no package", manifest.display()))?;
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Every pure crate (all of `crates/` but the CLI, the pack registry and every pack) must build for the
+/// worker's target.
 fn wasm_build() -> Result<()> {
     let mut cmd = Command::new("cargo");
     cmd.args(["build", "--quiet", "--target", "wasm32-unknown-unknown"])
         .current_dir(root());
-    let mut names: Vec<String> = fs::read_dir(root().join("crates"))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("Cargo.toml").exists())
-        .filter_map(|e| e.file_name().into_string().ok())
+    let mut names: Vec<String> = crates_in(&root().join("crates"))?
+        .into_iter()
         .filter(|n| n != "writ-cli")
         .collect();
-    names.sort();
+    names.push("writ-packs".into());
+    names.extend(crates_in(&root().join("packs"))?);
     for n in &names {
         cmd.args(["-p", n]);
     }

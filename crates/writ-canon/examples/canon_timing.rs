@@ -32,7 +32,7 @@ fn main() {
         intent: "Compute payable amounts per section 8".into(),
         inputs: vec![input.clone(); 7],
         outputs: vec![input; 3],
-        validators: vec!["billing.findings_codes".into(); 4],
+        validators: vec!["workflow.keys_unique".into(); 4],
         limits: [("timeout".to_string(), 60u64), ("retries".to_string(), 2)]
             .into_iter()
             .collect(),

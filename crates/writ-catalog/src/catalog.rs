@@ -131,7 +131,7 @@ impl Catalog {
         })
     }
 
-    /// Every entry with this id, whatever its kind (ids are unique per kind only: `billing-audit` is a
+    /// Every entry with this id, whatever its kind (ids are unique per kind only: `site-build` is a
     /// domain pack and a template).
     pub fn find(&self, id: &str) -> Vec<Entry<'_>> {
         EntryKind::ALL

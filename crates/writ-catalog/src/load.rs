@@ -229,7 +229,7 @@ pub(crate) fn load(files: &[(&str, &str)]) -> Catalog {
                 Err(e) => p.push(CatalogProblem::new("CAT001", file, e.to_string())),
             },
             ("programs", "py") => {
-                // Program id: the path under programs/ without `.py`, e.g. `billing-audit/payable`.
+                // Program id: the path under programs/ without `.py`, e.g. `adapters/csv_to_tsv`.
                 let id = file
                     .strip_prefix("programs/")
                     .and_then(|f| f.strip_suffix(".py"))

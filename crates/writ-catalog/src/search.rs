@@ -126,7 +126,7 @@ pub fn stem(word: &str) -> String {
     w
 }
 
-/// Lower-cased, stemmed tokens; a compound such as `table.csv` or `billing-audit` is kept whole as well as
+/// Lower-cased, stemmed tokens; a compound such as `table.csv` or `site-build` is kept whole as well as
 /// split, so that exact ids match strongly.
 pub fn tokenize(text: &str) -> Vec<String> {
     let mut out = Vec::new();

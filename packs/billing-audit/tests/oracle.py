@@ -1,6 +1,6 @@
 """An independent oracle for the billing audit: the engagement letter implemented once, plainly, in one file.
 
-Written separately from catalog/programs/billing-audit (it shares no code with them) so that the step
+Written separately from the pack's programs/ (it shares no code with them) so that the step
 programs can be checked against it. ``audit(folder)`` reads the five input files of a billing-audit folder
 and returns ``(findings_rows, matter_month_rows, summary)`` in the published formats of
 /work/shared/data/README.md.

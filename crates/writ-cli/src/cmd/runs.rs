@@ -12,7 +12,7 @@ pub const TERMINAL: &[&str] = &["succeeded", "failed", "cancelled"];
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// A workflow template id from the catalog, e.g. `billing-audit`.
+    /// A workflow template id from the catalog, e.g. `contract-review`.
     #[arg(long, conflicts_with = "plan")]
     workflow: Option<String>,
     /// A plan candidate (JSON) instead of a catalog template.

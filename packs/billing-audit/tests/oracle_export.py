@@ -1,7 +1,7 @@
 """Write the artifacts the independent billing oracle computes for a folder of inputs, in the published
 formats of ../shared/data/README.md: findings.csv, matter_months.csv, summary.json.
 
-usage: python3 tests/oracle_export.py INPUT_DIR OUT_DIR
+usage: python3 packs/billing-audit/tests/oracle_export.py INPUT_DIR OUT_DIR
 """
 import csv
 import io
@@ -9,8 +9,8 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "container", "runtime", "tests"))
-import billing_oracle  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oracle as billing_oracle  # noqa: E402
 
 FINDINGS = ["entry_id", "findings", "flags", "billed_amount", "payable_amount", "delta"]
 MATTER_MONTHS = ["matter_id", "month", "payable_before_cap", "cap", "overage"]
