@@ -123,8 +123,8 @@ class SiteBuild(unittest.TestCase):
             sources = prov["values"]["/" + page["path"].replace("~", "~0").replace("/", "~1")]
             self.assertIn({"input": "page_manifest", "file": "page_manifest.json", "pointer": "/pages/%d" % i},
                           sources)
-            self.assertEqual(page_prov["values"]["/pages/%d" % i],
-                             [{"input": "manifest", "file": "site_manifest.json", "pointer": "/pages/%d" % i}])
+            self.assertIn({"input": "manifest", "file": "site_manifest.json", "pointer": "/pages/%d" % i},
+                          page_prov["values"]["/pages/%d" % i])
             self.assertEqual(page_prov["values"]["/pages/%d/path" % i],
                              [{"input": "manifest", "file": "site_manifest.json", "pointer": "/pages/%d/path" % i}])
         print("\n  shared manifest: %d pages in %.1fs (%d steps/shards)" % (
