@@ -30,7 +30,7 @@ def main(path, folder=FOLDER):
         "screened": rows(runs["screened"][1][0][1].decode()),
         "candidates": rows(runs["merge"].text("candidates")),
         "ranking": rows(runs["merge"].text("ranking")),
-        "cards": {name: json.loads(data) for name, data in runs["cards"][1]},
+        "cards": {name: data.decode() for name, data in runs["cards"][1]},  # a bundle as the ladder reads it
         "report": runs["report"].text("report"),
         "batch_ranking": rows(runs["shards"][0].text("batch_ranking")),
     }
