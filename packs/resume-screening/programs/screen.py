@@ -43,6 +43,9 @@ TOKEN = (r"(?:[A-Za-z]{3,9}\.?,?\s+'?" + Y + r"|[A-Za-z]{3,9}\.?\s*'\d{2}|Q[1-4]
 RANGE = re.compile(r"(?P<start>" + TOKEN + r")\s*(?:-|–|—|−|~|\bto\b|\buntil\b|\bthrough\b|\bthru\b)\s*(?P<end>"
                    + TOKEN + r")", re.I)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# a role header's trailing dates that are not a readable range: "(Spring 2019 - Present)", "| 2015 - 2019"
+DATED_TAIL = re.compile(r"(?:\((?P<dates>[^()]*(?<!\d)(?:19|20)\d{2}(?!\d)[^()]*)\)"
+                        r"|[|,–—]\s*(?P<dates2>[^|,–—()]*(?<!\d)(?:19|20)\d{2}(?!\d)[^|,()]*))\s*$")
 
 HEADINGS = [
     ("experience", r"experience|employment|work history|career|positions|professional background"),
@@ -140,9 +143,9 @@ def extract(doc):
         if m and not bullet and section != "education" and (section in ("experience", "header") or not indented) \
                 and not (indented and current_role is not None):
             is_role = True
-        elif section == "experience" and YEAR.search(stripped) and not text[:1].isspace() \
-                and not stripped.startswith(("-", "*", "•")):
-            is_role = True  # a role whose dates are not a range this program can read
+        elif section == "experience" and not indented and not bullet and not stripped.endswith(".") \
+                and DATED_TAIL.search(stripped):
+            is_role = True  # a role header whose dates are not a range this program can read
         if is_role:
             item = {"kind": "role", "line": n, "text": stripped}
             if m:
@@ -158,11 +161,12 @@ def extract(doc):
                     if why:
                         problems.append({"line": n, "text": stripped, "date": item[side], "why": why})
             else:
-                years = YEAR.findall(stripped)
-                item.update({"title": role_title(YEAR.split(stripped)[0]), "start": None, "end": None,
+                tail = DATED_TAIL.search(stripped)
+                item.update({"title": role_title(stripped[:tail.start()]), "start": None, "end": None,
                              "start_month": None, "end_month": None})
-                problems.append({"line": n, "text": stripped, "date": stripped[stripped.find(years[0]) - 0:].strip(),
-                                 "why": "no start and end month in %r" % stripped})
+                dates = (tail.group("dates") or tail.group("dates2") or "").strip()
+                problems.append({"line": n, "text": stripped, "date": dates,
+                                 "why": "no start and end month in %r" % dates})
             items.append(item)
             current_role = n
             prev_text = None
