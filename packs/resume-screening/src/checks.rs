@@ -60,7 +60,11 @@ pub(crate) const BOOLEAN_COLUMNS: [&str; 9] = [
     "eligible",
 ];
 
-pub(crate) fn error(code: Code, pointer: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+pub(crate) fn error(
+    code: Code,
+    pointer: impl Into<String>,
+    message: impl Into<String>,
+) -> Diagnostic {
     Diagnostic::error(code, message).at(pointer)
 }
 
@@ -119,7 +123,10 @@ pub(crate) fn criterion_points(rules: &Value, id: &str) -> Option<i64> {
         .iter()
         .find(|c| c.get("id").and_then(Value::as_str) == Some(id))
         .and_then(|c| c.get("points"))
-        .and_then(|p| p.as_i64().or_else(|| p.as_str().and_then(|s| s.parse().ok())))
+        .and_then(|p| {
+            p.as_i64()
+                .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
+        })
 }
 
 /// The proof cards: an array of cards, an object of cards by candidate or file name, or a directory

@@ -25,7 +25,9 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 use writ_pack::ToolError;
 
-use crate::text::{has_word, is_interest, items, iso_month, month_text, parse_date, DateText, Month};
+use crate::text::{
+    has_word, is_interest, iso_month, items, month_text, parse_date, DateText, Month,
+};
 
 /// The rubric id this evaluator serves.
 pub const RUBRIC: &str = "resume-screening.candidate";
@@ -84,7 +86,9 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 fn line_of(v: Option<&Value>) -> Value {
-    v.and_then(|x| x.get("line")).cloned().unwrap_or(Value::Null)
+    v.and_then(|x| x.get("line"))
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// A decimal written with up to `decimals` places, as an integer count of 10^-decimals.
@@ -138,12 +142,8 @@ impl Rules {
         let min_text = string(r, "/experience/min_years")?;
         let min_scaled = scaled(min_text, decimals)
             .ok_or_else(|| invalid("/evidence/rules/experience/min_years", "not a number"))?;
-        let present = iso_month(string(r, "/experience/present")?).ok_or_else(|| {
-            invalid(
-                "/evidence/rules/experience/present",
-                "not a YYYY-MM month",
-            )
-        })?;
+        let present = iso_month(string(r, "/experience/present")?)
+            .ok_or_else(|| invalid("/evidence/rules/experience/present", "not a YYYY-MM month"))?;
         let mut requirement_terms = Vec::new();
         let mut country = String::new();
         let mut authorized_line = Value::Null;
@@ -220,7 +220,10 @@ impl Rules {
             authorized_line,
             experience_line: line_of(r.get("experience")),
             base: int(r, "/score/base")?,
-            base_line: r.pointer("/score/base_line").cloned().unwrap_or(Value::Null),
+            base_line: r
+                .pointer("/score/base_line")
+                .cloned()
+                .unwrap_or(Value::Null),
             per_year: int(r, "/score/experience/per_year")?,
             above_years: int(r, "/score/experience/above_years")?,
             cap: int(r, "/score/experience/cap")?,
@@ -290,11 +293,7 @@ fn text(e: &Value) -> &str {
 /// The first term of `terms` that a skills, description or role line states (not as an interest); a term
 /// inside parentheses counts unless the item it qualifies names another requirement's skill (the
 /// "logical replication" of a database is a feature of that database).
-fn find_term(
-    evidence: &[Value],
-    terms: &[String],
-    others: &[String],
-) -> Option<(usize, String)> {
+fn find_term(evidence: &[Value], terms: &[String], others: &[String]) -> Option<(usize, String)> {
     for (i, e) in evidence.iter().enumerate() {
         let k = kind(e);
         if !matches!(k, "skills" | "description" | "role") {
@@ -331,9 +330,17 @@ fn country_aliases(country: &str) -> Vec<String> {
     let mut out = vec![c.clone()];
     if c.contains("united states") || c == "us" || c == "usa" {
         out.extend(
-            ["united states", "u.s.", "u.s", "us", "usa", "america", "american"]
-                .iter()
-                .map(|s| s.to_string()),
+            [
+                "united states",
+                "u.s.",
+                "u.s",
+                "us",
+                "usa",
+                "america",
+                "american",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
         );
     } else if c.contains("united kingdom") || c == "uk" {
         out.extend(
@@ -347,9 +354,30 @@ fn country_aliases(country: &str) -> Vec<String> {
 
 /// Country and nationality words: naming one that is not the posting's country limits an authorization.
 const COUNTRIES: [&str; 24] = [
-    "canada", "canadian", "mexico", "mexican", "uk", "united kingdom", "british", "eu", "european",
-    "india", "indian", "germany", "german", "france", "french", "australia", "australian", "china",
-    "chinese", "brazil", "brazilian", "japan", "japanese", "ireland",
+    "canada",
+    "canadian",
+    "mexico",
+    "mexican",
+    "uk",
+    "united kingdom",
+    "british",
+    "eu",
+    "european",
+    "india",
+    "indian",
+    "germany",
+    "german",
+    "france",
+    "french",
+    "australia",
+    "australian",
+    "china",
+    "chinese",
+    "brazil",
+    "brazilian",
+    "japan",
+    "japanese",
+    "ireland",
 ];
 
 /// Whether an authorization line states the right to work in `country` without sponsorship:
@@ -376,9 +404,17 @@ fn authorization(line: &str, country: &[String]) -> Option<bool> {
     .iter()
     .any(|p| l.contains(p));
     let needs = (l.contains("sponsor") && !no_sponsorship)
-        || ["h-1b", "h1b", "tn visa", "f-1", "opt ", "work visa", "visa required"]
-            .iter()
-            .any(|p| l.contains(p) && !no_sponsorship)
+        || [
+            "h-1b",
+            "h1b",
+            "tn visa",
+            "f-1",
+            "opt ",
+            "work visa",
+            "visa required",
+        ]
+        .iter()
+        .any(|p| l.contains(p) && !no_sponsorship)
         || l.contains("not authorized")
         || l.contains("not eligible")
         || l.contains("unauthorized");
@@ -413,13 +449,40 @@ const LEVELS: [(&str, &[&str]); 4] = [
     ("associate", &["associate", "associates", "aas"]),
     (
         "bachelor",
-        &["bs", "bsc", "ba", "beng", "btech", "bachelor", "bachelors", "bse", "bcs", "ab", "sb", "bas"],
+        &[
+            "bs",
+            "bsc",
+            "ba",
+            "beng",
+            "btech",
+            "bachelor",
+            "bachelors",
+            "bse",
+            "bcs",
+            "ab",
+            "sb",
+            "bas",
+        ],
     ),
     (
         "master",
-        &["ms", "msc", "ma", "meng", "mtech", "master", "masters", "mse", "mcs", "sm", "mba", "mphil"],
+        &[
+            "ms", "msc", "ma", "meng", "mtech", "master", "masters", "mse", "mcs", "sm", "mba",
+            "mphil",
+        ],
     ),
-    ("doctor", &["phd", "dphil", "doctor", "doctorate", "doctoral", "dsc", "edd"]),
+    (
+        "doctor",
+        &[
+            "phd",
+            "dphil",
+            "doctor",
+            "doctorate",
+            "doctoral",
+            "dsc",
+            "edd",
+        ],
+    ),
 ];
 
 fn degree_level(line: &str) -> Option<usize> {
@@ -484,7 +547,9 @@ fn degree(line: &str, fields: &[String], min_level: &str) -> bool {
             (a.len() >= 2 && has_word(line, &a)).then(|| line.find(&a).unwrap_or(0))
         });
         match at {
-            Some(at) => !l[..at].trim_end().ends_with("minor in") && !l[..at].trim_end().ends_with("minor"),
+            Some(at) => {
+                !l[..at].trim_end().ends_with("minor in") && !l[..at].trim_end().ends_with("minor")
+            }
             None => false,
         }
     })
@@ -511,7 +576,15 @@ fn leadership(line: &str) -> bool {
         return true;
     }
     let verbs = [
-        "led", "lead", "leading", "managed", "manage", "managing", "supervised", "directed", "headed",
+        "led",
+        "lead",
+        "leading",
+        "managed",
+        "manage",
+        "managing",
+        "supervised",
+        "directed",
+        "headed",
         "oversaw",
     ];
     let people = [
@@ -535,7 +608,13 @@ fn open_source(line: &str) -> bool {
     if is_interest(&l) {
         return false;
     }
-    for host in ["github.com/", "gitlab.com/", "bitbucket.org/", "codeberg.org/", "sr.ht/"] {
+    for host in [
+        "github.com/",
+        "gitlab.com/",
+        "bitbucket.org/",
+        "codeberg.org/",
+        "sr.ht/",
+    ] {
         if let Some(at) = l.find(host) {
             let path: String = l[at + host.len()..]
                 .chars()
@@ -549,16 +628,34 @@ fn open_source(line: &str) -> bool {
             if parts.len() >= 2 {
                 return true;
             }
-            if l.contains("maintain") || l.contains("contribut") || l.contains("open-source") || l.contains("open source") {
+            if l.contains("maintain")
+                || l.contains("contribut")
+                || l.contains("open-source")
+                || l.contains("open source")
+            {
                 return true;
             }
         }
     }
     let oss = l.contains("open-source") || l.contains("open source") || l.contains("opensource");
-    let acts = ["contribut", "maintain", "committer", "author", "creator", "created", "published", "released"];
+    let acts = [
+        "contribut",
+        "maintain",
+        "committer",
+        "author",
+        "creator",
+        "created",
+        "published",
+        "released",
+    ];
     (oss && acts.iter().any(|a| l.contains(a)))
-        || (l.contains("maintainer of") || l.contains("core maintainer") || l.contains("committer on"))
+        || (l.contains("maintainer of")
+            || l.contains("core maintainer")
+            || l.contains("committer on"))
 }
+
+/// How one kind of evidence line is judged against its criterion.
+type LineJudge = fn(&str, &Criterion) -> bool;
 
 /// `evaluator.judge` with rubric `resume-screening.candidate`.
 pub fn judge(args: &Value) -> Result<Value, ToolError> {
@@ -573,7 +670,12 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
         .iter()
         .find(|e| kind(e) == "rules")
         .and_then(|e| e.get("rules"))
-        .ok_or_else(|| invalid("/evidence", "no `rules` item: the posting's rules are part of the bundle"))?;
+        .ok_or_else(|| {
+            invalid(
+                "/evidence",
+                "no `rules` item: the posting's rules are part of the bundle",
+            )
+        })?;
     let rules = Rules::read(rules_value)?;
     let document = evidence.iter().find(|e| kind(e) == "document");
     let file = document
@@ -594,8 +696,10 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
         for f in FIELDS {
             criteria.push(json!({"id": f, "met": false, "points": 0, "evidence": [], "reason": "the resume cannot be read"}));
         }
-        return Ok(json!({"verdict": "unreadable", "score": rules.ineligible, "reasons": reasons.clone(),
-            "failed": reasons, "unreadable_dates": [], "criteria": criteria, "judged_by": judged_by}));
+        return Ok(
+            json!({"verdict": "unreadable", "score": rules.ineligible, "reasons": reasons.clone(),
+            "failed": reasons, "unreadable_dates": [], "criteria": criteria, "judged_by": judged_by}),
+        );
     }
 
     // ---- backend experience ---------------------------------------------------------------------------
@@ -613,11 +717,15 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
         let start_text = e.get("start").and_then(Value::as_str);
         let end_text = e.get("end").and_then(Value::as_str);
         let (Some(start_text), Some(end_text)) = (start_text, end_text) else {
-            notes.push(format!("line {line}: the dates of `{role_text}` cannot be read"));
+            notes.push(format!(
+                "line {line}: the dates of `{role_text}` cannot be read"
+            ));
             continue;
         };
         if !role_text.contains(start_text) || !role_text.contains(end_text) {
-            notes.push(format!("line {line}: the dates given are not on the cited line"));
+            notes.push(format!(
+                "line {line}: the dates given are not on the cited line"
+            ));
             continue;
         }
         let start = parse_date(start_text);
@@ -626,11 +734,15 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
             (DateText::Month(s), DateText::Month(e)) => (s, e),
             (DateText::Month(s), DateText::Present) => (s, rules.present),
             (DateText::Unreadable(why), _) | (_, DateText::Unreadable(why)) => {
-                notes.push(format!("line {line}: date cannot be read ({why}): `{role_text}`"));
+                notes.push(format!(
+                    "line {line}: date cannot be read ({why}): `{role_text}`"
+                ));
                 continue;
             }
             (DateText::Present, _) => {
-                notes.push(format!("line {line}: a role cannot start at present: `{role_text}`"));
+                notes.push(format!(
+                    "line {line}: a role cannot start at present: `{role_text}`"
+                ));
                 continue;
             }
         };
@@ -677,9 +789,11 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
     };
     let experience_met = years_scaled >= rules.min_scaled;
     let no_dates = readable_dates == 0;
-    criteria.push(json!({"id": "backend_years", "met": experience_met && !no_dates, "value": years_text,
+    criteria.push(
+        json!({"id": "backend_years", "met": experience_met && !no_dates, "value": years_text,
         "months": counted, "evidence": backend_roles, "rule_line": rules.experience_line,
-        "reason": format!("{counted} distinct months of backend roles = {years_text} years")}));
+        "reason": format!("{counted} distinct months of backend roles = {years_text} years")}),
+    );
 
     // ---- skills, authorization, degree, leadership, open source ---------------------------------------
     let mut met: Map<String, Value> = Map::new();
@@ -711,7 +825,13 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
             }
             None => {
                 met.insert(id.clone(), Value::Bool(false));
-                why.insert(id.clone(), json!(format!("no skills or role line lists {}", terms.join(" / "))));
+                why.insert(
+                    id.clone(),
+                    json!(format!(
+                        "no skills or role line lists {}",
+                        terms.join(" / ")
+                    )),
+                );
             }
         }
     }
@@ -736,17 +856,29 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
         Some((ok, i)) => {
             met.insert("authorized".into(), Value::Bool(ok));
             cite.insert("authorized".into(), json!([i]));
-            why.insert("authorized".into(), json!(format!(
-                "line {}: `{}` {} authorization to work in the {} without sponsorship",
-                line_no(&evidence[i]), text(&evidence[i]), if ok { "states" } else { "does not state" }, rules.country)));
+            why.insert(
+                "authorized".into(),
+                json!(format!(
+                    "line {}: `{}` {} authorization to work in the {} without sponsorship",
+                    line_no(&evidence[i]),
+                    text(&evidence[i]),
+                    if ok { "states" } else { "does not state" },
+                    rules.country
+                )),
+            );
         }
         None => {
             met.insert("authorized".into(), Value::Bool(false));
-            why.insert("authorized".into(), json!("the resume states no work authorization"));
+            why.insert(
+                "authorized".into(),
+                json!("the resume states no work authorization"),
+            );
         }
     }
-    let line_judges: [(&str, &str, fn(&str, &Criterion) -> bool); 3] = [
-        ("cs_degree", "education", |l, c| degree(l, &c.fields, &c.min_level)),
+    let line_judges: [(&str, &str, LineJudge); 3] = [
+        ("cs_degree", "education", |l, c| {
+            degree(l, &c.fields, &c.min_level)
+        }),
         ("led_team", "leadership", |l, _| leadership(l)),
         ("open_source", "open_source", |l, _| open_source(l)),
     ];
@@ -763,11 +895,17 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
             Some((i, e)) => {
                 met.insert(id.into(), Value::Bool(true));
                 cite.insert(id.into(), json!([i]));
-                why.insert(id.into(), json!(format!("line {}: `{}`", line_no(e), text(e))));
+                why.insert(
+                    id.into(),
+                    json!(format!("line {}: `{}`", line_no(e), text(e))),
+                );
             }
             None => {
                 met.insert(id.into(), Value::Bool(false));
-                why.insert(id.into(), json!(format!("no {evidence_kind} line meets the rule")));
+                why.insert(
+                    id.into(),
+                    json!(format!("no {evidence_kind} line meets the rule")),
+                );
             }
         }
     }
@@ -801,10 +939,16 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
     } else {
         0
     };
-    let mut score = if eligible { rules.base } else { rules.ineligible };
+    let mut score = if eligible {
+        rules.base
+    } else {
+        rules.ineligible
+    };
     if eligible {
-        criteria.push(json!({"id": "base", "points": rules.base, "evidence": [], "rule_line": rules.base_line,
-            "reason": "the posting's starting points"}));
+        criteria.push(
+            json!({"id": "base", "points": rules.base, "evidence": [], "rule_line": rules.base_line,
+            "reason": "the posting's starting points"}),
+        );
         criteria.push(json!({"id": "experience", "points": experience_points,
             "evidence": if experience_points > 0 { json!(criteria[0]["evidence"]) } else { json!([]) },
             "rule_line": rules.experience_points_line,
@@ -825,8 +969,10 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
     let mut all = failed.clone();
     all.extend(notes.iter().cloned());
     all.extend(reasons);
-    Ok(json!({"verdict": verdict, "score": score, "reasons": all, "failed": failed,
-        "unreadable_dates": notes, "criteria": criteria, "judged_by": judged_by}))
+    Ok(
+        json!({"verdict": verdict, "score": score, "reasons": all, "failed": failed,
+        "unreadable_dates": notes, "criteria": criteria, "judged_by": judged_by}),
+    )
 }
 
 fn line_no(e: &Value) -> i64 {
@@ -853,40 +999,88 @@ mod tests {
     fn authorization_lines() {
         let us = country_aliases("United States");
         assert_eq!(authorization("Eligibility: US citizen.", &us), Some(true));
-        assert_eq!(authorization("Work authorization: Permanent resident (green card).", &us), Some(true));
         assert_eq!(
-            authorization("Authorized to work in the US; no sponsorship required.", &us),
+            authorization("Work authorization: Permanent resident (green card).", &us),
             Some(true)
         );
-        assert_eq!(authorization("Requires H-1B visa sponsorship.", &us), Some(false));
-        assert_eq!(authorization("Will need sponsorship to work in the US.", &us), Some(false));
-        assert_eq!(authorization("Authorized to work in Canada only.", &us), Some(false));
+        assert_eq!(
+            authorization(
+                "Authorized to work in the US; no sponsorship required.",
+                &us
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            authorization("Requires H-1B visa sponsorship.", &us),
+            Some(false)
+        );
+        assert_eq!(
+            authorization("Will need sponsorship to work in the US.", &us),
+            Some(false)
+        );
+        assert_eq!(
+            authorization("Authorized to work in Canada only.", &us),
+            Some(false)
+        );
         assert_eq!(authorization("Canadian citizen.", &us), Some(false));
         assert_eq!(authorization("Seattle, WA", &us), None);
     }
 
     #[test]
     fn degrees() {
-        let f = vec!["computer science".to_string(), "software engineering".to_string()];
-        assert!(degree("BSc Software Engineering, State University", &f, "bachelor"));
-        assert!(degree("Ph.D. Computer Science, State University", &f, "bachelor"));
+        let f = vec![
+            "computer science".to_string(),
+            "software engineering".to_string(),
+        ];
+        assert!(degree(
+            "BSc Software Engineering, State University",
+            &f,
+            "bachelor"
+        ));
+        assert!(degree(
+            "Ph.D. Computer Science, State University",
+            &f,
+            "bachelor"
+        ));
         assert!(degree("M.S. in CS, Tech University", &f, "bachelor"));
         assert!(!degree("B.S. Physics, State University", &f, "bachelor"));
-        assert!(!degree("Associate of Science, Computer Science", &f, "bachelor"));
-        assert!(!degree("B.A. Economics, minor in Computer Science", &f, "bachelor"));
-        assert!(!degree("Self-taught; completed online courses in web development.", &f, "bachelor"));
+        assert!(!degree(
+            "Associate of Science, Computer Science",
+            &f,
+            "bachelor"
+        ));
+        assert!(!degree(
+            "B.A. Economics, minor in Computer Science",
+            &f,
+            "bachelor"
+        ));
+        assert!(!degree(
+            "Self-taught; completed online courses in web development.",
+            &f,
+            "bachelor"
+        ));
     }
 
     #[test]
     fn leadership_and_open_source() {
         assert!(leadership("Tech lead for a team of five engineers."));
-        assert!(leadership("Managed four backend engineers and owned on-call."));
-        assert!(leadership("Led a team of 6 engineers building payment APIs."));
-        assert!(!leadership("Worked on product features with cross-functional teams."));
+        assert!(leadership(
+            "Managed four backend engineers and owned on-call."
+        ));
+        assert!(leadership(
+            "Led a team of 6 engineers building payment APIs."
+        ));
+        assert!(!leadership(
+            "Worked on product features with cross-functional teams."
+        ));
         assert!(!leadership("Led the migration to Kafka."));
         assert!(!leadership("Interested in leading a team one day."));
-        assert!(open_source("Contributor to open-source database tooling (see github.com/example/pgtools)."));
-        assert!(open_source("Maintainer of open-source projects at github.com/pedrodev."));
+        assert!(open_source(
+            "Contributor to open-source database tooling (see github.com/example/pgtools)."
+        ));
+        assert!(open_source(
+            "Maintainer of open-source projects at github.com/pedrodev."
+        ));
         assert!(open_source("Code: https://gitlab.com/someone/project"));
         assert!(!open_source("c-1@example.com | github.com/someone"));
         assert!(!open_source("Interested in contributing to open source."));

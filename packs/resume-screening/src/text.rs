@@ -26,7 +26,7 @@ pub fn has_word(hay: &str, needle: &str) -> bool {
         let after = h[end..].chars().next();
         let ok_before = before.is_none_or(|c| !word_char(c));
         // `Go-to` and `go-live` are not the language: a short needle must not run into a hyphenated word.
-        let ok_after = after.is_none_or(|c| !word_char(c) && !(case_sensitive && c == '-'));
+        let ok_after = after.is_none_or(|c| !(word_char(c) || case_sensitive && c == '-'));
         if ok_before && ok_after {
             return true;
         }
@@ -217,7 +217,11 @@ pub fn parse_date(text: &str) -> DateText {
 
 /// `month` as `YYYY-MM`.
 pub fn month_text(month: Month) -> String {
-    format!("{:04}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1)
+    format!(
+        "{:04}-{:02}",
+        month.div_euclid(12),
+        month.rem_euclid(12) + 1
+    )
 }
 
 #[cfg(test)]

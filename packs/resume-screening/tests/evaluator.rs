@@ -40,7 +40,10 @@ fn line(kind: &str, n: i64, text: &str) -> Value {
 }
 
 fn bundle(rules: Value, items: Vec<Value>) -> Value {
-    let mut evidence = vec![json!({"kind": "rules", "rules": rules}), json!({"kind": "document", "file": "C-00001.txt", "error": null})];
+    let mut evidence = vec![
+        json!({"kind": "rules", "rules": rules}),
+        json!({"kind": "document", "file": "C-00001.txt", "error": null}),
+    ];
     evidence.extend(items);
     json!({"rubric": RUBRIC, "item": "C-00001", "question": "q", "evidence": evidence})
 }
@@ -48,19 +51,52 @@ fn bundle(rules: Value, items: Vec<Value>) -> Value {
 fn strong() -> Vec<Value> {
     vec![
         line("leadership", 5, "Tech lead for a team of five engineers."),
-        line("open_source", 5, "Maintainer of open-source projects at github.com/someone."),
-        role(8, "Backend Engineer, Acme (Jan 2018 - Present)", "Backend Engineer", "Jan 2018", "Present"),
-        line("description", 9, "Built services using Go, Kubernetes (EKS)."),
-        role(10, "Platform Engineer, Beta (03/2016 - 02/2018)", "Platform Engineer", "03/2016", "02/2018"),
-        role(12, "Frontend Developer, Gamma (2014-01 - 2016-03)", "Frontend Developer", "2014-01", "2016-03"),
-        line("skills", 15, "Postgres (pgbouncer, logical replication), consensus and replication (Raft)"),
+        line(
+            "open_source",
+            5,
+            "Maintainer of open-source projects at github.com/someone.",
+        ),
+        role(
+            8,
+            "Backend Engineer, Acme (Jan 2018 - Present)",
+            "Backend Engineer",
+            "Jan 2018",
+            "Present",
+        ),
+        line(
+            "description",
+            9,
+            "Built services using Go, Kubernetes (EKS).",
+        ),
+        role(
+            10,
+            "Platform Engineer, Beta (03/2016 - 02/2018)",
+            "Platform Engineer",
+            "03/2016",
+            "02/2018",
+        ),
+        role(
+            12,
+            "Frontend Developer, Gamma (2014-01 - 2016-03)",
+            "Frontend Developer",
+            "2014-01",
+            "2016-03",
+        ),
+        line(
+            "skills",
+            15,
+            "Postgres (pgbouncer, logical replication), consensus and replication (Raft)",
+        ),
         line("education", 18, "B.S. Computer Science, State University"),
         line("authorization", 20, "Eligibility: US citizen."),
     ]
 }
 
 fn criterion<'a>(result: &'a Value, id: &str) -> &'a Value {
-    result["criteria"].as_array().and_then(|a| a.iter().find(|c| c["id"] == id)).unwrap_or(&Value::Null)
+    result["criteria"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .unwrap_or(&Value::Null)
 }
 
 #[test]
@@ -78,10 +114,22 @@ fn a_strong_candidate_scores_every_point_with_its_line() {
     assert_eq!(criterion(&r, "backend_years")["months"], 128);
     assert_eq!(criterion(&r, "experience")["points"], 10);
     assert_eq!(r["score"], 50 + 10 + 10 + 8 + 5 + 5 + 5);
-    for id in ["kubernetes", "distributed_systems", "open_source", "cs_degree", "led_team", "rust_or_go", "postgresql", "authorized"] {
+    for id in [
+        "kubernetes",
+        "distributed_systems",
+        "open_source",
+        "cs_degree",
+        "led_team",
+        "rust_or_go",
+        "postgresql",
+        "authorized",
+    ] {
         let c = criterion(&r, id);
         assert_eq!(c["met"], true, "{id}: {c:#}");
-        assert!(!c["evidence"].as_array().map(Vec::is_empty).unwrap_or(true), "{id} cites no evidence");
+        assert!(
+            !c["evidence"].as_array().map(Vec::is_empty).unwrap_or(true),
+            "{id} cites no evidence"
+        );
     }
     assert_eq!(r["judged_by"], format!("builtin:{RUBRIC}"));
 }
@@ -110,8 +158,20 @@ fn the_rules_decide_the_numbers() {
 #[test]
 fn overlapping_roles_count_each_month_once() {
     let items = vec![
-        role(8, "Backend Engineer, A (01/2015 - 01/2020)", "Backend Engineer", "01/2015", "01/2020"),
-        role(9, "Platform Engineer, B (06/2019 - 06/2021)", "Platform Engineer", "06/2019", "06/2021"),
+        role(
+            8,
+            "Backend Engineer, A (01/2015 - 01/2020)",
+            "Backend Engineer",
+            "01/2015",
+            "01/2020",
+        ),
+        role(
+            9,
+            "Platform Engineer, B (06/2019 - 06/2021)",
+            "Platform Engineer",
+            "06/2019",
+            "06/2021",
+        ),
     ];
     let r = judge(&bundle(rules(), items)).expect("judged");
     assert_eq!(criterion(&r, "backend_years")["months"], 60 + 17);
@@ -125,40 +185,108 @@ fn unreadable_documents_and_dates() {
     let r = judge(&b).expect("judged");
     assert_eq!(r["verdict"], "unreadable");
     assert_eq!(r["score"], 0);
-    assert!(r["reasons"][0].as_str().unwrap_or_default().contains("empty"));
+    assert!(r["reasons"][0]
+        .as_str()
+        .unwrap_or_default()
+        .contains("empty"));
 
     let items = vec![
-        role(8, "Backend Engineer, A (Spring 2019 - Present)", "Backend Engineer", "Spring 2019", "Present"),
+        role(
+            8,
+            "Backend Engineer, A (Spring 2019 - Present)",
+            "Backend Engineer",
+            "Spring 2019",
+            "Present",
+        ),
         line("skills", 10, "Rust, Postgres"),
         line("authorization", 12, "US citizen"),
     ];
     let r = judge(&bundle(rules(), items)).expect("judged");
     assert_eq!(r["verdict"], "ineligible");
-    assert!(r["failed"][0].as_str().unwrap_or_default().contains("no dates it can parse"), "{r:#}");
-    assert!(r["unreadable_dates"][0].as_str().unwrap_or_default().contains("line 8"), "{r:#}");
+    assert!(
+        r["failed"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no dates it can parse"),
+        "{r:#}"
+    );
+    assert!(
+        r["unreadable_dates"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("line 8"),
+        "{r:#}"
+    );
 
     let mut items = strong();
-    items.push(role(14, "Backend Engineer, Z (Q3 2010 - 2012)", "Backend Engineer", "Q3 2010", "2012"));
+    items.push(role(
+        14,
+        "Backend Engineer, Z (Q3 2010 - 2012)",
+        "Backend Engineer",
+        "Q3 2010",
+        "2012",
+    ));
     let r = judge(&bundle(rules(), items)).expect("judged");
     assert_eq!(r["verdict"], "eligible");
-    assert_eq!(criterion(&r, "backend_years")["months"], 128, "the unreadable role is named, not guessed");
-    assert!(r["unreadable_dates"][0].as_str().unwrap_or_default().contains("line 14"));
+    assert_eq!(
+        criterion(&r, "backend_years")["months"],
+        128,
+        "the unreadable role is named, not guessed"
+    );
+    assert!(r["unreadable_dates"][0]
+        .as_str()
+        .unwrap_or_default()
+        .contains("line 14"));
 }
 
 #[test]
 fn interests_and_qualifiers_are_not_experience() {
     let items = vec![
-        role(8, "Backend Engineer, A (01/2015 - Present)", "Backend Engineer", "01/2015", "Present"),
-        line("skills", 10, "Rust, Postgres (pgbouncer, logical replication)"),
-        line("skills", 11, "Interested in learning more about distributed systems."),
-        line("authorization", 12, "Work authorization: Requires H-1B visa sponsorship."),
+        role(
+            8,
+            "Backend Engineer, A (01/2015 - Present)",
+            "Backend Engineer",
+            "01/2015",
+            "Present",
+        ),
+        line(
+            "skills",
+            10,
+            "Rust, Postgres (pgbouncer, logical replication)",
+        ),
+        line(
+            "skills",
+            11,
+            "Interested in learning more about distributed systems.",
+        ),
+        line(
+            "authorization",
+            12,
+            "Work authorization: Requires H-1B visa sponsorship.",
+        ),
         line("education", 14, "B.S. Physics, State University"),
-        line("leadership", 15, "Worked on product features with cross-functional teams."),
+        line(
+            "leadership",
+            15,
+            "Worked on product features with cross-functional teams.",
+        ),
         line("open_source", 2, "me@example.com | github.com/me"),
     ];
     let r = judge(&bundle(rules(), items)).expect("judged");
-    for id in ["distributed_systems", "authorized", "cs_degree", "led_team", "open_source", "kubernetes"] {
-        assert_eq!(criterion(&r, id)["met"], false, "{id}: {:#}", criterion(&r, id));
+    for id in [
+        "distributed_systems",
+        "authorized",
+        "cs_degree",
+        "led_team",
+        "open_source",
+        "kubernetes",
+    ] {
+        assert_eq!(
+            criterion(&r, id)["met"],
+            false,
+            "{id}: {:#}",
+            criterion(&r, id)
+        );
     }
     assert_eq!(criterion(&r, "rust_or_go")["met"], true);
     assert_eq!(r["verdict"], "ineligible");

@@ -25,7 +25,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                     at("", i, col),
                     format!("`{col}` is `{other}`, not `true` or `false`"),
                 )),
-                None => out.push(error(codes::NOT_BOOLEAN, at("", i, col), format!("`{col}` is missing"))),
+                None => out.push(error(
+                    codes::NOT_BOOLEAN,
+                    at("", i, col),
+                    format!("`{col}` is missing"),
+                )),
             }
         }
         if let Some(years) = row.get("backend_years").and_then(Value::as_str) {

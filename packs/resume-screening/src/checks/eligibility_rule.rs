@@ -18,7 +18,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         return out;
     }
     let Some(rules) = rules(input) else {
-        out.push(error(codes::INPUT, "", "the `rules` artifact is not related to this output"));
+        out.push(error(
+            codes::INPUT,
+            "",
+            "the `rules` artifact is not related to this output",
+        ));
         return out;
     };
     let Some(min) = rules
@@ -26,7 +30,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         .and_then(Value::as_str)
         .and_then(tenths)
     else {
-        out.push(error(codes::INPUT, "rules:/experience/min_years", "no minimum years in the rules"));
+        out.push(error(
+            codes::INPUT,
+            "rules:/experience/min_years",
+            "no minimum years in the rules",
+        ));
         return out;
     };
     let required: Vec<String> = rules
@@ -43,7 +51,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         let years = tenths(cell(row, "backend_years")).unwrap_or(0);
         let mut unmet: Vec<String> = Vec::new();
         if years < min {
-            unmet.push(format!("backend_years {} < {}", cell(row, "backend_years"), min as f64 / 10.0));
+            unmet.push(format!(
+                "backend_years {} < {}",
+                cell(row, "backend_years"),
+                min as f64 / 10.0
+            ));
         }
         for id in &required {
             if cell(row, id) != "true" {
@@ -58,14 +70,24 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             out.push(error(
                 codes::ELIGIBILITY,
                 at("", i, "eligible"),
-                format!("{} is marked eligible but {}", cell(row, "candidate_id"),
-                        if unreadable { "its resume is unreadable".to_string() } else { unmet.join(", ") }),
+                format!(
+                    "{} is marked eligible but {}",
+                    cell(row, "candidate_id"),
+                    if unreadable {
+                        "its resume is unreadable".to_string()
+                    } else {
+                        unmet.join(", ")
+                    }
+                ),
             ));
         } else if !is && should && !no_dates {
             out.push(error(
                 codes::ELIGIBILITY,
                 at("", i, "eligible"),
-                format!("{} meets every requirement but is marked ineligible", cell(row, "candidate_id")),
+                format!(
+                    "{} meets every requirement but is marked ineligible",
+                    cell(row, "candidate_id")
+                ),
             ));
         }
     }

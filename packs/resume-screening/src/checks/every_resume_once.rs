@@ -47,13 +47,20 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     for (i, row) in rows.iter().enumerate() {
         let id = cell(row, "candidate_id");
         if !seen.insert(id.to_string()) {
-            out.push(error(codes::RESUME_ONCE, format!("/{i}/candidate_id"), format!("{id} appears twice")));
+            out.push(error(
+                codes::RESUME_ONCE,
+                format!("/{i}/candidate_id"),
+                format!("{id} appears twice"),
+            ));
         }
         if previous.is_some_and(|p| p >= id) {
             out.push(error(
                 codes::RESUME_ONCE,
                 format!("/{i}/candidate_id"),
-                format!("{id} comes after {}: rows must be ordered by candidate id", previous.unwrap_or_default()),
+                format!(
+                    "{id} comes after {}: rows must be ordered by candidate id",
+                    previous.unwrap_or_default()
+                ),
             ));
         }
         previous = Some(id);
@@ -62,14 +69,36 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         let missing: Vec<&String> = expected.difference(&seen).collect();
         let extra: Vec<&String> = seen.difference(&expected).collect();
         if !missing.is_empty() {
-            out.push(error(codes::RESUME_ONCE, "", format!(
-                "{} resume(s) have no row: {}", missing.len(),
-                missing.iter().take(10).map(|s| s.as_str()).collect::<Vec<_>>().join(", "))));
+            out.push(error(
+                codes::RESUME_ONCE,
+                "",
+                format!(
+                    "{} resume(s) have no row: {}",
+                    missing.len(),
+                    missing
+                        .iter()
+                        .take(10)
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         if !extra.is_empty() {
-            out.push(error(codes::RESUME_ONCE, "", format!(
-                "{} row(s) name no resume: {}", extra.len(),
-                extra.iter().take(10).map(|s| s.as_str()).collect::<Vec<_>>().join(", "))));
+            out.push(error(
+                codes::RESUME_ONCE,
+                "",
+                format!(
+                    "{} row(s) name no resume: {}",
+                    extra.len(),
+                    extra
+                        .iter()
+                        .take(10)
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
     }
     out

@@ -19,7 +19,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     };
     let rank_col = if list.first().is_some_and(|r| r.get("batch_rank").is_some()) {
         "batch_rank"
-    } else if list.first().is_some_and(|r| r.get("rank").is_some() && r.get("eligible").is_none()) {
+    } else if list
+        .first()
+        .is_some_and(|r| r.get("rank").is_some() && r.get("eligible").is_none())
+    {
         "rank"
     } else {
         return out;
@@ -43,11 +46,21 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         }
         expected_rank += 1;
         if cell(row, rank_col).parse::<i64>().ok() != Some(expected_rank) {
-            out.push(error(codes::RANKING_ORDER, format!("/{i}/{rank_col}"),
-                format!("rank `{}` where {expected_rank} was due", cell(row, rank_col))));
+            out.push(error(
+                codes::RANKING_ORDER,
+                format!("/{i}/{rank_col}"),
+                format!(
+                    "rank `{}` where {expected_rank} was due",
+                    cell(row, rank_col)
+                ),
+            ));
         }
         let Ok(score) = cell(row, "score").parse::<i64>() else {
-            out.push(error(codes::RANKING_ORDER, format!("/{i}/score"), "the score is not an integer"));
+            out.push(error(
+                codes::RANKING_ORDER,
+                format!("/{i}/score"),
+                "the score is not an integer",
+            ));
             continue;
         };
         let id = cell(row, "candidate_id").to_string();
@@ -55,11 +68,20 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             let score_wrong = if desc { score > *ps } else { score < *ps };
             let tie_wrong = score == *ps && (if ties_asc { id <= *pid } else { id >= *pid });
             if score_wrong {
-                out.push(error(codes::RANKING_ORDER, format!("/{i}/score"),
-                    format!("{id} scores {score} after {pid} with {ps}")));
+                out.push(error(
+                    codes::RANKING_ORDER,
+                    format!("/{i}/score"),
+                    format!("{id} scores {score} after {pid} with {ps}"),
+                ));
             } else if tie_wrong {
-                out.push(error(codes::RANKING_ORDER, format!("/{i}/candidate_id"),
-                    format!("{id} is tied with {pid} at {score}; ties go by candidate id {}", if ties_asc { "ascending" } else { "descending" })));
+                out.push(error(
+                    codes::RANKING_ORDER,
+                    format!("/{i}/candidate_id"),
+                    format!(
+                        "{id} is tied with {pid} at {score}; ties go by candidate id {}",
+                        if ties_asc { "ascending" } else { "descending" }
+                    ),
+                ));
             }
         }
         previous = Some((score, id));

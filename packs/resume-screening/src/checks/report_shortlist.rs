@@ -23,8 +23,15 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     if !report.contains("## Shortlist") {
         return out;
     }
-    let Some(ranking) = input.slot(input.slot_param("ranking", "ranking")).and_then(rows) else {
-        out.push(error(codes::INPUT, "", "ranking.csv is not related to the report"));
+    let Some(ranking) = input
+        .slot(input.slot_param("ranking", "ranking"))
+        .and_then(rows)
+    else {
+        out.push(error(
+            codes::INPUT,
+            "",
+            "ranking.csv is not related to the report",
+        ));
         return out;
     };
     let headings: Vec<(String, String)> = report
@@ -40,10 +47,19 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let want: Vec<(String, String)> = ranking
         .iter()
         .take(SHORTLIST)
-        .map(|r| (cell(r, "candidate_id").to_string(), cell(r, "score").to_string()))
+        .map(|r| {
+            (
+                cell(r, "candidate_id").to_string(),
+                cell(r, "score").to_string(),
+            )
+        })
         .collect();
     if headings != want {
-        let at = headings.iter().zip(want.iter()).position(|(a, b)| a != b).unwrap_or(headings.len().min(want.len()));
+        let at = headings
+            .iter()
+            .zip(want.iter())
+            .position(|(a, b)| a != b)
+            .unwrap_or(headings.len().min(want.len()));
         out.push(error(codes::SHORTLIST, "", format!(
             "the shortlist differs from the top {} of ranking.csv at position {} (report {:?}, ranking {:?})",
             want.len(), at + 1, headings.get(at), want.get(at))));
@@ -53,20 +69,35 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         if line.starts_with("## ") {
             in_shortlist = line.starts_with("## Shortlist");
         }
-        if !in_shortlist || !line.starts_with("| ") || line.starts_with("| points") || line.contains("total") {
+        if !in_shortlist
+            || !line.starts_with("| ")
+            || line.starts_with("| points")
+            || line.contains("total")
+        {
             continue;
         }
         let cells: Vec<&str> = line.split(" | ").collect();
         let is_base = cells.get(1).is_some_and(|c| c.trim() == "base");
-        let points = cells.first().map(|c| c.trim_start_matches("| ").trim()).unwrap_or_default();
+        let points = cells
+            .first()
+            .map(|c| c.trim_start_matches("| ").trim())
+            .unwrap_or_default();
         if points.parse::<i64>().is_err() || is_base || points == "0" {
             continue;
         }
         let resume = cells.get(3).copied().unwrap_or_default();
         if !resume.contains(" line ") {
-            out.push(error(codes::SHORTLIST, "", format!(
-                "report line {}: a point row names no resume line: {line}", n + 1)).with_help(
-                "every point of a shortlisted score cites `<file> line <n>: <text>`"));
+            out.push(
+                error(
+                    codes::SHORTLIST,
+                    "",
+                    format!(
+                        "report line {}: a point row names no resume line: {line}",
+                        n + 1
+                    ),
+                )
+                .with_help("every point of a shortlisted score cites `<file> line <n>: <text>`"),
+            );
         }
     }
     out

@@ -13,7 +13,13 @@ use writ_pack::{Diagnostic, DomainInput};
 use super::{codes, error};
 
 const REQUIREMENTS: [&str; 4] = ["backend_years", "rust_or_go", "postgresql", "authorized"];
-const CRITERIA: [&str; 5] = ["kubernetes", "distributed_systems", "open_source", "cs_degree", "led_team"];
+const CRITERIA: [&str; 5] = [
+    "kubernetes",
+    "distributed_systems",
+    "open_source",
+    "cs_degree",
+    "led_team",
+];
 
 fn line_ok(v: Option<&Value>) -> bool {
     v.and_then(Value::as_i64).is_some_and(|n| n >= 1)
@@ -26,7 +32,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         return out;
     }
     if !line_ok(r.pointer("/experience/line")) {
-        out.push(error(codes::RULE_UNCITED, "/experience/line", "the experience rule cites no posting line"));
+        out.push(error(
+            codes::RULE_UNCITED,
+            "/experience/line",
+            "the experience rule cites no posting line",
+        ));
     }
     for (pointer, what) in [
         ("/experience/min_years", "minimum years"),
@@ -36,17 +46,36 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         ("/score/experience/per_year", "points per year"),
     ] {
         if r.pointer(pointer).is_none() {
-            out.push(error(codes::RULE_UNCITED, pointer, format!("the {what} was not extracted")));
+            out.push(error(
+                codes::RULE_UNCITED,
+                pointer,
+                format!("the {what} was not extracted"),
+            ));
         }
     }
     if !line_ok(r.pointer("/score/base_line")) {
-        out.push(error(codes::RULE_UNCITED, "/score/base_line", "the base score cites no posting line"));
+        out.push(error(
+            codes::RULE_UNCITED,
+            "/score/base_line",
+            "the base score cites no posting line",
+        ));
     }
     if !line_ok(r.pointer("/score/experience/line")) {
-        out.push(error(codes::RULE_UNCITED, "/score/experience/line", "the per-year points cite no posting line"));
+        out.push(error(
+            codes::RULE_UNCITED,
+            "/score/experience/line",
+            "the per-year points cite no posting line",
+        ));
     }
-    for (list, ids) in [("/requirements", &REQUIREMENTS[..]), ("/score/criteria", &CRITERIA[..])] {
-        let items = r.pointer(list).and_then(Value::as_array).cloned().unwrap_or_default();
+    for (list, ids) in [
+        ("/requirements", &REQUIREMENTS[..]),
+        ("/score/criteria", &CRITERIA[..]),
+    ] {
+        let items = r
+            .pointer(list)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for id in ids {
             match items
                 .iter()
@@ -58,7 +87,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                     format!("`{id}` cites no posting line"),
                 )),
                 Some(_) => {}
-                None => out.push(error(codes::RULE_UNCITED, list, format!("the posting's `{id}` rule was not extracted"))),
+                None => out.push(error(
+                    codes::RULE_UNCITED,
+                    list,
+                    format!("the posting's `{id}` rule was not extracted"),
+                )),
             }
         }
     }

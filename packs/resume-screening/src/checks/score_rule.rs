@@ -12,15 +12,28 @@ use writ_pack::{Diagnostic, DomainInput};
 
 use super::{at, cell, codes, criterion_points, error, has_columns, int_at, rows, rules, tenths};
 
-const CRITERIA: [&str; 5] = ["kubernetes", "distributed_systems", "open_source", "cs_degree", "led_team"];
+const CRITERIA: [&str; 5] = [
+    "kubernetes",
+    "distributed_systems",
+    "open_source",
+    "cs_degree",
+    "led_team",
+];
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if !has_columns(input.value, &["candidate_id", "eligible", "score", "backend_years"]) {
+    if !has_columns(
+        input.value,
+        &["candidate_id", "eligible", "score", "backend_years"],
+    ) {
         return out;
     }
     let Some(rules) = rules(input) else {
-        out.push(error(codes::INPUT, "", "the `rules` artifact is not related to this output"));
+        out.push(error(
+            codes::INPUT,
+            "",
+            "the `rules` artifact is not related to this output",
+        ));
         return out;
     };
     let (Some(base), Some(per_year), Some(above), Some(cap)) = (
@@ -29,7 +42,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         int_at(rules, "/score/experience/above_years"),
         int_at(rules, "/score/experience/cap"),
     ) else {
-        out.push(error(codes::INPUT, "rules:/score", "the rules lack the base, per-year, threshold or cap"));
+        out.push(error(
+            codes::INPUT,
+            "rules:/score",
+            "the rules lack the base, per-year, threshold or cap",
+        ));
         return out;
     };
     let ineligible = int_at(rules, "/score/ineligible").unwrap_or(0);
