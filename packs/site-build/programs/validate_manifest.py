@@ -44,6 +44,43 @@ def path_problem(path):
     return None
 
 
+def norm(path):
+    """A site path as a file of the site folder: `/drills/x.html` and `./drills/x.html` are
+    `drills/x.html`, a folder `/` or `drills/` is its `index.html`. Anything else is left for
+    ``path_problem`` to judge."""
+    if not isinstance(path, str) or not path.strip():
+        return path
+    while path.startswith("./"):
+        path = path[2:]
+    path = path.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def normalize(manifest):
+    """Every path of the manifest (pages, related products, navigation, stylesheet) as ``norm`` gives it,
+    in place; how many changed."""
+    changed = 0
+
+    def fix(holder, key):
+        nonlocal changed
+        if isinstance(holder, dict) and isinstance(holder.get(key), str):
+            new = norm(holder[key])
+            changed += new != holder[key]
+            holder[key] = new
+
+    fix(manifest.get("theme"), "stylesheet")
+    for item in manifest.get("navigation") or []:
+        fix(item, "path")
+    for page in manifest.get("pages") or []:
+        fix(page, "path")
+        if isinstance(page, dict) and isinstance(page.get("related"), list):
+            for k, target in enumerate(page["related"]):
+                if isinstance(target, str) and norm(target) != target:
+                    page["related"][k] = norm(target)
+                    changed += 1
+    return changed
+
+
 def spec_text(value):
     """A spec value as the page shows it: strings as they are, numbers and booleans as JSON writes them."""
     if isinstance(value, str):
@@ -88,6 +125,9 @@ def main():
     if not isinstance(manifest, dict):
         writ.log("site manifest invalid: the manifest is not a JSON object; no page was generated")
         sys.exit(1)
+    changed = normalize(manifest)
+    if changed:
+        writ.log("note: %d paths written as folders or from the root were read as files of the site folder" % changed)
     site = manifest.get("site")
     if not isinstance(site, str) or not site.strip():
         problem("/site", "the site has no name")

@@ -7,8 +7,10 @@ WORDS = ["Compact", "Heavy-Duty", "Precision", "Cordless", "Brushless", "Pro", "
 
 
 def generate(seed=1, categories=5, products=40, base_url="https://shop.example.org/catalog/", nested=False,
-             theme=None, odd=False):
-    """A valid manifest of 1 + ``categories`` + ``products`` pages."""
+             theme=None, odd=False, rooted=False, extras=False):
+    """A valid manifest of 1 + ``categories`` + ``products`` pages (``nested``: one more page deep down;
+    ``extras``: a category without products, a product whose category has no page, an "about" page;
+    ``rooted``: every path written from the root, `/drills/x.html`)."""
     rng = random.Random(seed)
     names = ["Widgets", "Gadgets", "Sprockets", "Gizmos", "Doohickeys", "Thingamajigs", "Whatsits", "Contraptions",
              "Apparatus", "Devices", "Implements", "Utensils"]
@@ -51,7 +53,14 @@ def generate(seed=1, categories=5, products=40, base_url="https://shop.example.o
     navigation = [{"title": c["title"], "path": c["path"]} for c in cats]
     if nested:
         navigation.append({"title": "History", "path": "about/company/history/index.html"})
-    return {
+    if extras:
+        pages.append({"path": "empty/index.html", "kind": "category", "title": "Coming soon", "category": "empty",
+                      "body": "Nothing yet."})
+        pages.append({"path": "misc/thing.html", "kind": "product", "title": "Loose thing", "category": "misc",
+                      "specs": {"sku": "L-1", "flag": True, "note": None}, "related": [prods[0]["path"]]})
+        pages.append({"path": "about.html", "kind": "about", "title": "About us", "body": "Who we are."})
+        navigation.append({"title": "About", "path": "about.html"})
+    manifest = {
         "site": "Test Site %d" % seed,
         "base_url": base_url,
         "theme": theme or {"stylesheet": "static/css/site.css", "primary": "#112233", "accent": "#AbCdEf",
@@ -59,6 +68,16 @@ def generate(seed=1, categories=5, products=40, base_url="https://shop.example.o
         "navigation": navigation,
         "pages": pages,
     }
+    if rooted:
+        manifest["theme"]["stylesheet"] = "/" + manifest["theme"]["stylesheet"]
+        for item in navigation:
+            item["path"] = "/" + item["path"]
+        for page in pages:
+            page["path"] = "/" + page["path"]
+            page["related"] = ["/" + r for r in page.get("related", [])] if "related" in page else None
+            if page["related"] is None:
+                del page["related"]
+    return manifest
 
 
 def write(manifest, path):

@@ -79,7 +79,27 @@ def _category(page):
     return page.get("category") or page["path"].split("/")[0]
 
 
+def _file(path):
+    """A manifest path as a file of site/ (a path written from the root is the same file)."""
+    path = path.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def _files_of(manifest):
+    """The manifest with every path as a file of site/."""
+    m = json.loads(json.dumps(manifest))
+    m["theme"]["stylesheet"] = _file(m["theme"]["stylesheet"])
+    for item in m["navigation"]:
+        item["path"] = _file(item["path"])
+    for page in m["pages"]:
+        page["path"] = _file(page["path"])
+        if page.get("related"):
+            page["related"] = [_file(r) for r in page["related"]]
+    return m
+
+
 def check_site(manifest, files):
+    manifest = _files_of(manifest)
     problems = []
     pages = manifest["pages"]
     theme = manifest["theme"]
