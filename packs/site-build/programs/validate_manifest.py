@@ -114,8 +114,10 @@ def main():
         return writ.Tracked(value, {source("manifest", manifest_file, "pointer", pointer)})
     problems = []
 
-    def problem(where, message):
-        problems.append("%s: %s" % (where, message))
+    def problem(where, message, code="L1315"):
+        # Codes are the pack's (src/codes.rs): L1300 path conflict, L1301 related missing, L1304 navigation,
+        # L1315 a field the site needs.
+        problems.append("%s %s: %s" % (code, where, message))
 
     def entry(i):
         page = pages[i]
@@ -170,13 +172,13 @@ def main():
         path = page.get("path")
         why = path_problem(path)
         if why:
-            problem(entry(i), "the page path %r is %s" % (path, why))
+            problem(entry(i), "the page path %r is %s" % (path, why), "L1300")
             continue
         by_path.setdefault(path, []).append(i)
         if path in RESERVED:
-            problem(entry(i), "the path %r is reserved for the site's %s" % (path, path))
+            problem(entry(i), "the path %r is reserved for the site's %s" % (path, path), "L1300")
         if stylesheet and path == stylesheet:
-            problem(entry(i), "the page path is the theme's stylesheet path")
+            problem(entry(i), "the page path is the theme's stylesheet path", "L1300")
         title = page.get("title")
         if not isinstance(title, str) or not title.strip():
             problem(entry(i), "the page has no title")
@@ -189,12 +191,12 @@ def main():
                     problem(entry(i), "the spec %r is not a single value" % (name,))
         related = page.get("related", [])
         if related is not None and (not isinstance(related, list) or not all(isinstance(r, str) for r in related)):
-            problem(entry(i), "the page's related products are not a list of page paths")
+            problem(entry(i), "the page's related products are not a list of page paths", "L1301")
     for path, indexes in by_path.items():
         if len(indexes) > 1:
             problem(", ".join("/pages/%d" % i for i in indexes),
                     "%d pages share the path %r (titles: %s)" % (
-                        len(indexes), path, ", ".join(repr(pages[i].get("title")) for i in indexes)))
+                        len(indexes), path, ", ".join(repr(pages[i].get("title")) for i in indexes)), "L1300")
     for i, page in enumerate(pages):
         if not isinstance(page, dict) or path_problem(page.get("path")):
             continue
@@ -203,23 +205,25 @@ def main():
                 continue
             if target not in by_path:
                 problem(entry(i), "related product /pages/%d/related/%d %r is not a page of the manifest"
-                        % (i, k, target))
+                        % (i, k, target), "L1301")
             elif pages[by_path[target][0]].get("kind") != "product":
                 writ.log("warning: %s: related %r is a %s page, not a product"
                          % (entry(i), target, pages[by_path[target][0]].get("kind")))
     for n, item in enumerate(navigation):
         if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not item.get("title").strip():
-            problem("/navigation/%d" % n, "the navigation entry has no title")
+            problem("/navigation/%d" % n, "the navigation entry has no title", "L1304")
             continue
         if item.get("path") not in by_path:
             problem("/navigation/%d" % n, "the navigation entry %r links %r, which is not a page of the manifest"
-                    % (item.get("title"), item.get("path")))
+                    % (item.get("title"), item.get("path")), "L1304")
 
     if problems:
-        writ.log("site manifest invalid: %d problem%s; no page was generated"
-                 % (len(problems), "" if len(problems) == 1 else "s"))
+        summary = "site manifest invalid: %d problem%s; no page was generated" % (
+            len(problems), "" if len(problems) == 1 else "s")
+        writ.log(summary)
         for line in problems:
             writ.log("  " + line)
+        writ.log(summary)
         sys.exit(1)
 
     homes = [i for i, p in enumerate(pages) if p.get("kind") == "home"]

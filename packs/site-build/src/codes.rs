@@ -23,6 +23,7 @@ writ_diag::codes! {
     VERDICT_MISSING = Ladder 1312, "a page has no verdict, several, or a verdict names no page of the manifest";
     VERDICT_FAILED = Ladder 1313, "a page's verdict is not a pass";
     TITLE_MISMATCH = Ladder 1314, "a page's <h1> is not its entry's title";
+    MANIFEST_FIELD = Ladder 1315, "the site manifest lacks or misstates a field the site needs (name, base URL, theme, title)";
 }
 
 #[cfg(test)]

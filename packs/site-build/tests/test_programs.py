@@ -162,18 +162,24 @@ class SiteBuild(unittest.TestCase):
         cases = []
         m = json.loads(json.dumps(base))
         m["pages"][7]["related"].append("cat-0-widgets/no-such-widget.html")
-        cases.append(("related missing", m, ["/pages/7 (%s)" % m["pages"][7]["path"], "no-such-widget.html",
+        cases.append(("related missing", m, ["L1301 /pages/7 (%s)" % m["pages"][7]["path"], "no-such-widget.html",
                                              "not a page of the manifest"]))
         m = json.loads(json.dumps(base))
         m["pages"][9]["path"] = m["pages"][5]["path"]
-        cases.append(("duplicate path", m, ["/pages/5, /pages/9", "share the path %r" % m["pages"][5]["path"]]))
+        cases.append(("duplicate path", m, ["L1300 /pages/5, /pages/9", "share the path %r" % m["pages"][5]["path"]]))
         m = json.loads(json.dumps(base))
         m["pages"][4]["related"] = ["nowhere.html"]
         m["pages"].append(dict(m["pages"][2]))
         cases.append(("both", m, ["/pages/4", "nowhere.html", "/pages/2, /pages/%d" % (len(m["pages"]) - 1)]))
         m = json.loads(json.dumps(base))
         m["navigation"].append({"title": "Ghost", "path": "ghost/index.html"})
-        cases.append(("navigation to no page", m, ["/navigation/3", "ghost/index.html"]))
+        cases.append(("navigation to no page", m, ["L1304 /navigation/3", "ghost/index.html"]))
+        m = json.loads(json.dumps(base))
+        del m["base_url"]
+        m["pages"][3]["path"] = "a/../../escape.html"
+        m["pages"][4]["title"] = " "
+        cases.append(("base URL, path, title", m, ["L1315 /base_url", "L1300 /pages/3 (a/../../escape.html)",
+                                                   "L1315 /pages/4", "L1304 /navigation/2", "4 problems"]))
         tmp = tempfile.mkdtemp(prefix="site-bad-")
         self.addCleanup(shutil.rmtree, tmp, True)
         for label, manifest, expected in cases:
