@@ -1,13 +1,13 @@
 """Run the resume-screening programs in template order through container/runtime/tests/harness.py.
 
-`Tools` answers the harness's tool calls through `writ tool serve` ($WRIT_BIN, default target/debug/writ);
-while the CLI lacks it, through this pack's stand-in (`cargo build -p writ-pack-resume-screening --example
-serve`, target/debug/examples/serve).
+`Tools` answers the harness's tool calls through `writ tool serve` ($WRIT_BIN, default target/debug/writ),
+which serves the platform tools and every registered pack's built-in evaluators.
 """
 import json
 import os
 import subprocess
 import sys
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACK = os.path.dirname(HERE)
@@ -20,16 +20,14 @@ FOLDER = os.path.join(DATA, "resume-screening")
 
 
 def serve_command():
+    """`writ tool serve` ($WRIT_BIN, default target/debug/writ); the tests are skipped while the CLI lacks it."""
     writ_bin = os.environ.get("WRIT_BIN", os.path.join(REPO, "target", "debug", "writ"))
     if os.path.exists(writ_bin):
         probe = subprocess.run([writ_bin, "tool", "serve"], input="", capture_output=True, text=True)
         if probe.returncode == 0:
             return [writ_bin, "tool", "serve"]
-    standin = os.path.join(REPO, "target", "debug", "examples", "serve")
-    if not os.path.exists(standin):
-        subprocess.run(["cargo", "build", "-q", "-p", "writ-pack-resume-screening", "--example", "serve"],
-                       cwd=REPO, check=True)
-    return [standin]
+    raise unittest.SkipTest("`%s tool serve` is not available: build writ (cargo build -p writ-cli) or set "
+                            "WRIT_BIN" % writ_bin)
 
 
 class Tools:
