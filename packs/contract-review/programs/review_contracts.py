@@ -59,7 +59,7 @@ def content_stems(text):
 
 
 _ROMAN = r"(?:[IVXLC]+)"
-_NUM = r"(?:\d+(?:\.\d+)*\.?|" + _ROMAN + r"\.?|[A-Z]\.)"
+_NUM = r"(?:\d+(?:\.\d+)*\.?|\(\d+\)|" + _ROMAN + r"\.?|[A-Z]\.)"
 _HEAD = _re.compile(r"^\s{0,3}(?:#{1,6}\s*)?(?:\*\*)?\s*(?:(?i:section|article|clause|part|§)\s*)?"
                     r"(?:(?P<num>" + _NUM + r")(?=\s|[:)\-–—]|$))?\s*(?:[:)\-–—]\s*)?(?P<rest>.*?)\s*$")
 _SMALL = {"of", "and", "the", "for", "to", "&", "on", "in", "a"}
@@ -312,15 +312,20 @@ def quantities(text):
 _PLACE = _re.compile(r"(?:laws?|State|Commonwealth|Province|Republic|Kingdom|courts?|located|sitting|seated|venue)"
                      r"\s+(?:of|in|at)\s+(?:the\s+)?((?:[A-Z][\w.'-]*)(?:\s+(?:of|and|upon|on|[A-Z][\w.'-]*))*)")
 _PLACE_NOISE = {"State", "States", "County", "City", "Commonwealth", "Province", "Republic", "Kingdom", "Courts",
-                "Court", "The", "of", "and", "upon", "on", "District", "Agreement", "This", "Laws", "Law"}
+                "Court", "The", "of", "and", "upon", "on", "District", "Agreement", "This", "Laws", "Law", "Any",
+                "All", "Each", "Governing", "Applicable", "Federal", "These", "Its", "Such"}
+
+
+_PLACE_LAW = _re.compile(r"((?:[A-Z][\w.'-]*)(?:\s+(?:and\s+)?[A-Z][\w.'-]*)*)\s+(?:law|laws)\b")
 
 
 def places(text):
     """Place names a text names for law or courts: 'New York', 'California', 'England', 'Wales'."""
     t = " ".join(text.split())
     names = []
-    for m in _PLACE.finditer(t):
-        words = [w.strip(".,;") for w in m.group(1).split()]
+    runs = [m.group(1) for m in _PLACE.finditer(t)] + [m.group(1) for m in _PLACE_LAW.finditer(t)]
+    for run in runs:
+        words = [w.strip(".,;") for w in run.split()]
         words = [w for w in words if w and w not in _PLACE_NOISE]
         for w in words:
             if w not in names:

@@ -115,6 +115,10 @@ fn words(text: &str) -> Vec<String> {
                 // "party's" -> "party" + "s": drop the possessive
                 out.push("'".to_string());
             }
+            if ch == ',' || ch == ';' || ch == ':' {
+                // clause boundaries: negation does not reach across them
+                out.push(ch.to_string());
+            }
         }
     }
     if !cur.is_empty() {
@@ -181,11 +185,26 @@ fn phrase(words: &[String], seq: &[&str]) -> bool {
 }
 
 const NEGATIONS: &[&str] = &["not", "neither", "no", "nor", "cannot", "never", "prohibited"];
+const BOUNDARIES: &[&str] = &[",", ";", ":"];
 
+/// A negation governs the word at `at`: within the ten words before it, not across a clause boundary.
 fn negated_before(words: &[String], at: usize) -> bool {
+    let Some(before) = words.get(at.saturating_sub(10)..at) else {
+        return false;
+    };
+    before
+        .iter()
+        .rev()
+        .take_while(|w| !BOUNDARIES.contains(&w.as_str()))
+        .any(|w| NEGATIONS.contains(&w.as_str()))
+}
+
+/// Some word matching one of `patterns` that no negation governs.
+fn affirmed(words: &[String], patterns: &[&str]) -> bool {
     words
-        .get(..at)
-        .is_some_and(|ws| ws.iter().any(|w| NEGATIONS.contains(&w.as_str())))
+        .iter()
+        .enumerate()
+        .any(|(i, w)| patterns.iter().any(|p| matches(p, w)) && !negated_before(words, i))
 }
 
 fn auto_renewal(w: &[String]) -> bool {
@@ -209,11 +228,11 @@ fn in_advance(w: &[String]) -> bool {
 }
 
 fn price_increase(w: &[String]) -> bool {
-    has(w, "increas*") || has(w, "adjust*") || has(w, "rais*") || has(w, "escalat*") || has(w, "index*")
+    affirmed(w, &["increas*", "adjust*", "rais*", "escalat*", "index*"])
 }
 
 fn disclaimer(w: &[String]) -> bool {
-    phrase(w, &["as", "is"]) || has(w, "disclaim*") || phrase(w, &["no", "warrant*"])
+    phrase(w, &["as", "is"]) || affirmed(w, &["disclaim*"]) || phrase(w, &["no", "warrant*"])
 }
 
 fn licence(w: &[String]) -> bool {
@@ -228,7 +247,6 @@ fn mutual(w: &[String]) -> bool {
                 phrase(before, &["each", "party"])
                     || phrase(before, &["either", "party"])
                     || phrase(before, &["both", "parties"])
-                    || phrase(before, &["the", "parties"])
             })
         })
 }
@@ -268,39 +286,58 @@ fn scope_lost(std: &Side, found: &Side) -> f64 {
 }
 
 fn carve_out(w: &[String]) -> bool {
-    has(w, "except*")
+    (has(w, "except*") && !phrase(w, &["without", "exception"]))
         || phrase(w, &["save", "for"])
         || phrase(w, &["other", "than"])
+        || phrase(w, &["aside", "from"])
+        || phrase(w, &["apart", "from"])
         || has(w, "exclud*")
         || near(w, &["not", "apply"], 3)
 }
 
+/// The cap expressly covers what the standard excludes from it ("including for breaches of confidentiality").
 fn including(w: &[String]) -> bool {
-    has(w, "includ*")
+    near(w, &["includ*", "confidential*"], 5) || near(w, &["includ*", "indemn*"], 8)
+}
+
+/// Where a text speaks of ending the agreement at will: "for convenience", "without cause", "for any reason".
+fn convenience_at(w: &[String]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, word) in w.iter().enumerate() {
+        let next = w.get(i + 1).map(String::as_str);
+        if word == "convenience"
+            || (word == "without" && matches!(next, Some("cause") | Some("reason")))
+            || (word == "any" && next == Some("reason"))
+            || (word == "at" && next == Some("will"))
+        {
+            out.push(i);
+        }
+    }
+    out
 }
 
 /// A right to terminate for convenience, stated positively.
 fn convenience_right(w: &[String]) -> bool {
-    position(w, "convenience").is_some_and(|at| !negated_before(w, at))
+    convenience_at(w).into_iter().any(|at| !negated_before(w, at))
 }
 
 fn convenience_denied(w: &[String]) -> bool {
-    position(w, "convenience").is_some_and(|at| negated_before(w, at))
+    convenience_at(w).into_iter().any(|at| negated_before(w, at))
 }
 
-/// A party may assign (or transfer) without a negation: a permission.
+/// A party may assign (or transfer) freely: a permission no negation governs and no consent conditions
+/// (or one expressly waived: "without Client's consent").
 fn assignment_permitted(w: &[String]) -> bool {
-    ["assign*", "transfer*"].iter().any(|verb| {
-        position(w, verb).is_some_and(|at| {
-            !negated_before(w, at)
-                && w.get(..at)
-                    .is_some_and(|ws| ws.iter().any(|x| x == "may" || x == "can" || x == "free" || x == "entitled"))
+    let conditioned = has(w, "consent*") && !has(w, "without");
+    !conditioned
+        && ["assign*", "transfer*"].iter().any(|verb| {
+            position(w, verb).is_some_and(|at| {
+                !negated_before(w, at)
+                    && w.get(..at).is_some_and(|ws| {
+                        ws.iter().any(|x| x == "may" || x == "can" || x == "free" || x == "entitled")
+                    })
+            })
         })
-    })
-}
-
-fn breach_delay(w: &[String]) -> bool {
-    phrase(w, &["undue", "delay"]) || has(w, "promptly") || phrase(w, &["as", "soon", "as"])
 }
 
 fn perpetual(w: &[String]) -> bool {
@@ -503,7 +540,6 @@ fn assess(clause: &str, std: &Side, found: &Side) -> Option<Finding> {
         ],
         "DATA_PROTECTION" => vec![
             ("BREACH_NOTICE", q()),
-            ("BREACH_NOTICE", added(std, found, breach_delay, "an open-ended breach notice period")),
         ],
         "IP" => vec![
             ("IP_OWNERSHIP", added(std, found, licence, "a licence or retained rights instead of ownership")),

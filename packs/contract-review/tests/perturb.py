@@ -67,6 +67,28 @@ EQUIVALENT = {
                  "no less than two million dollars (USD 2,000,000) per occurrence.",
 }
 
+# More equivalent rewordings, each one a trap for a careless rubric: a negated price increase, "promptly"
+# beside the kept period, a negation near the convenience right, consent-conditioned assignment, law named
+# as "New York law", an exclusion stated as "does not apply".
+EQUIVALENT_MORE = {
+    "PRICE": "Vendor may not increase the fees set out in a Statement of Work during the initial term except by "
+             "a written amendment.",
+    "DATA_PROTECTION": "Vendor shall process Client personal data only as Client instructs in writing, and shall "
+                       "notify Client promptly, and in any event within seventy-two (72) hours of becoming aware, "
+                       "of any personal data breach.",
+    "TERMINATION": "Either party may terminate for a material breach that is not cured within thirty (30) days of "
+                   "notice, and Client may also terminate this Agreement or any Statement of Work for convenience "
+                   "on thirty (30) days' written notice.",
+    "ASSIGNMENT": "Either party may assign this Agreement only with the prior written consent of the other party.",
+    "GOVERNING_LAW": "This Agreement is governed by New York law, and the courts located in New York County have "
+                     "exclusive jurisdiction.",
+    "LIABILITY": "Each party's total liability under this Agreement shall not exceed the fees paid or payable in "
+                 "the twelve (12) months preceding the claim. This limit does not apply to breaches of "
+                 "confidentiality or to indemnification obligations.",
+    "TERM": "This Agreement takes effect on the Effective Date and remains in force for one (1) year. It may be "
+            "renewed only by a written amendment signed by both parties.",
+}
+
 # Planted deviations: (code, text, index of the deviating sentence).
 DEVIATIONS = {
     "TERM": [("AUTO_RENEWAL", "This Agreement starts on the Effective Date and runs for an initial term of twelve "
@@ -138,6 +160,7 @@ STYLES = {
     "roman": lambda n, t: "%s. %s" % (roman(n), t),
     "bare": lambda n, t: t.upper(),
     "inline": lambda n, t: "%d. %s." % (n, t),
+    "parens": lambda n, t: "(%d) %s" % (n, t),
 }
 
 
@@ -212,8 +235,9 @@ def batch(standard_text, n=60, seed=11):
             if code in planted:
                 dev, text, at = rng.choice(DEVIATIONS[code])
                 deviations[(cid, code)] = [dev, None, None, sentences_of(text)[at]]
-            elif code and rng.random() < 0.4:
-                text = EQUIVALENT[code]
+            elif code and rng.random() < 0.5:
+                options = [EQUIVALENT[code]] + ([EQUIVALENT_MORE[code]] if code in EQUIVALENT_MORE else [])
+                text = rng.choice(options)
             elif rng.random() < 0.3:
                 text = text.replace("shall", "will")
             clauses.append((code, title, text))

@@ -34,6 +34,11 @@ class Tools:
             probe = subprocess.run([binary, "tool", "serve"], input="", capture_output=True, text=True)
             if probe.returncode == 0:
                 cmd = [binary, "tool", "serve"]
+                newest = max(os.path.getmtime(os.path.join(d, f))
+                             for d, _, fs in os.walk(os.path.join(PACK, "src")) for f in fs)
+                if os.path.getmtime(binary) < newest:
+                    sys.stderr.write("warning: %s is older than packs/contract-review/src: rebuild it "
+                                     "(cargo build -p writ-cli) or set CONTRACT_REVIEW_STANDIN=1\n" % binary)
         if cmd is None:
             stand_in = os.path.join(REPO, "target", "debug", "examples", "judge_serve")
             sources = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(PACK, "src")) for f in fs]
