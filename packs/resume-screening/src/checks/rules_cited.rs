@@ -1,4 +1,4 @@
-//! `resume.rules_cited` (validator and rubric check on `rules`): every rule extracted from the posting cites
+//! `resume.rules_cited` (rubric check on `rules`): every rule extracted from the posting cites
 //! the posting line it comes from, and every requirement and criterion the screening needs is present.
 //!
 //! Why: a score is explainable only if each of its rules can be read at its line of the posting; a rule
