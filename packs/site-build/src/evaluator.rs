@@ -8,6 +8,7 @@
 //! - `"type": "page_html"`: the page as rendered (`html`);
 //! - `"type": "site_files"`: `present`, the site paths (among those the page links) that are files of the
 //!   site; a link to any other path is broken.
+//!
 //! It parses the HTML itself, resolves every link relative to the page, and returns
 //! `{"verdict": "pass"|"fail", "reasons": [...], "criteria": [{"id", "label": "pass"|"fail", "evidence":
 //! [indexes], "reasons": [...]}]}` where every reason names the evidence it comes from.
