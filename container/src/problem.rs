@@ -1,43 +1,17 @@
-//! RFC 9457 problem details: every refusal the server gives, with a stable `type` URI per kind of problem.
+//! The sandbox server's refusals: RFC 9457 problem details, as [`writ_diag::Problem`] (the one problem type
+//! of writ's HTTP surfaces), with the kinds of problem this server gives.
 
-use serde_json::{json, Value};
+pub use writ_diag::Problem;
 
-pub const PROBLEM_BASE: &str = "https://writ.dev/problems/";
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{slug}: {detail}")]
-pub struct Problem {
-    pub status: u16,
-    /// Last segment of the `type` URI; stable, clients branch on it.
-    pub slug: &'static str,
-    pub title: &'static str,
-    pub detail: String,
-    /// JSON pointer into the request body naming the offending member, when there is one.
-    pub pointer: Option<String>,
+/// The kinds of problem the sandbox server answers with.
+pub trait SandboxProblem {
+    fn invalid(detail: impl Into<String>) -> Self;
+    fn hash_mismatch(detail: impl Into<String>) -> Self;
+    fn internal(detail: impl Into<String>) -> Self;
 }
 
-impl Problem {
-    pub fn new(
-        status: u16,
-        slug: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
-        Problem {
-            status,
-            slug,
-            title,
-            detail: detail.into(),
-            pointer: None,
-        }
-    }
-
-    pub fn at(mut self, pointer: impl Into<String>) -> Self {
-        self.pointer = Some(pointer.into());
-        self
-    }
-
-    pub fn invalid(detail: impl Into<String>) -> Self {
+impl SandboxProblem for Problem {
+    fn invalid(detail: impl Into<String>) -> Self {
         Problem::new(
             422,
             "invalid-request",
@@ -46,7 +20,7 @@ impl Problem {
         )
     }
 
-    pub fn hash_mismatch(detail: impl Into<String>) -> Self {
+    fn hash_mismatch(detail: impl Into<String>) -> Self {
         Problem::new(
             422,
             "input-hash-mismatch",
@@ -55,26 +29,8 @@ impl Problem {
         )
     }
 
-    pub fn internal(detail: impl Into<String>) -> Self {
-        Problem::new(
-            500,
-            "internal",
-            "The sandbox server failed on its own side",
-            detail,
-        )
-    }
-
-    pub fn to_json(&self) -> Value {
-        let mut body = json!({
-            "type": format!("{PROBLEM_BASE}{}", self.slug),
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        });
-        if let (Some(pointer), Some(map)) = (&self.pointer, body.as_object_mut()) {
-            map.insert("pointer".into(), Value::String(pointer.clone()));
-        }
-        body
+    fn internal(detail: impl Into<String>) -> Self {
+        Problem::new(500, "internal", "The sandbox server failed on its own side", detail)
     }
 }
 

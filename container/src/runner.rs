@@ -16,7 +16,7 @@ use crate::api::{Receipt, StoppedBy};
 use crate::bridge::{self, BridgeContext, Journal};
 use crate::isolation::{self, ChildPlan, Isolation, Jail};
 use crate::outputs::{self, OutputError};
-use crate::problem::Problem;
+use crate::problem::{Problem, SandboxProblem};
 use crate::spawn::{self, Exec};
 use crate::tail::Tail;
 use crate::validate::Attempt;

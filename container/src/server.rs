@@ -8,7 +8,7 @@ use tiny_http::{Header, Method, Request, Response};
 
 use crate::api::ExecuteRequest;
 use crate::limits::{CAPS, DEFAULTS};
-use crate::problem::Problem;
+use crate::problem::{Problem, SandboxProblem};
 use crate::runner::Runner;
 
 pub struct Server {

@@ -8,7 +8,7 @@ use writ_canon::ContentHash;
 
 use crate::api::{Bridge, ExecuteRequest};
 use crate::limits::Limits;
-use crate::problem::Problem;
+use crate::problem::{Problem, SandboxProblem};
 
 #[derive(Debug)]
 pub struct Attempt {
@@ -163,9 +163,11 @@ pub fn check(request: ExecuteRequest) -> Result<Attempt, Problem> {
 
     let mut skills = BTreeMap::new();
     for (i, skill) in request.skills.into_iter().enumerate() {
-        if !is_python_identifier(&skill.module) || skills.contains_key(&skill.module) {
+        // A dotted module (`text.find_lines`) is delivered as a package path (`skills/text/find_lines.py`).
+        let dotted = !skill.module.is_empty() && skill.module.split('.').all(is_python_identifier);
+        if !dotted || skills.contains_key(&skill.module) {
             return Err(Problem::invalid(format!(
-                "skill {}: module {:?} is not a Python identifier or is repeated",
+                "skill {}: module {:?} is not a dotted Python module name or is repeated",
                 skill.id, skill.module
             ))
             .at(format!("/skills/{i}/module")));

@@ -114,12 +114,24 @@ pub fn create(
 
     let skills_dir = work.join("skills");
     fs::create_dir(&skills_dir)?;
+    let mut packages = Vec::new();
     for (module, source) in &attempt.skills {
-        write_read_only(
-            &skills_dir.join(format!("{module}.py")),
-            source.as_bytes(),
-            owner,
-        )?;
+        // `text.find_lines` becomes skills/text/find_lines.py: importable as the descriptor names it.
+        let parts: Vec<&str> = module.split('.').collect();
+        let mut dir = skills_dir.clone();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            dir = dir.join(part);
+            if !dir.exists() {
+                fs::create_dir(&dir)?;
+                packages.push(dir.clone());
+            }
+        }
+        let file = parts.last().copied().unwrap_or(module.as_str());
+        write_read_only(&dir.join(format!("{file}.py")), source.as_bytes(), owner)?;
+    }
+    packages.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for dir in &packages {
+        owner.read_only(dir, true)?;
     }
     owner.read_only(&skills_dir, true)?;
 

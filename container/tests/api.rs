@@ -75,18 +75,21 @@ open("out/findings/findings.csv", "w").write(data + "initech,5\n")
 json.dump({"slot": "findings", "kind": "table.csv", "rows": [[{"input": "entries", "file": "entries.csv", "row": 1}]]},
           open("out/findings.provenance.json", "w"))
 json.dump({"findings": {"kind": "table.csv", "files": ["findings.csv"]}}, open("out/emitted.json", "w"))
-print(helper.answer(), os.environ["WRIT_BRIDGE_OUT"], os.environ["WRIT_BRIDGE_IN"], sorted(os.listdir(".")))
+from text.find_lines import find_lines
+print(helper.answer(), find_lines("a", "a"), os.environ["WRIT_BRIDGE_OUT"], os.environ["WRIT_BRIDGE_IN"], sorted(os.listdir(".")))
 "#;
     let receipt = sandbox.run_request(&json!({
         "attempt_id": "layout", "program": program,
         "inputs": {"entries": {"kind": "table.csv", "hash": b3(csv.as_bytes()),
             "files": [{"name": "entries.csv", "text": csv, "hash": b3(csv.as_bytes())}]}},
-        "skills": [{"id": "skill.helper@1", "module": "helper", "source": "def answer():\n    return 42\n"}],
+        "skills": [{"id": "skill.helper@1", "module": "helper", "source": "def answer():\n    return 42\n"},
+                   {"id": "text.find_lines", "module": "text.find_lines",
+                    "source": "def find_lines(document, needle):\n    return [(1, 1)]\n"}],
     }))?;
     assert_eq!(receipt["status"], "succeeded", "{receipt:#}");
     assert_eq!(
         receipt["stdout_tail"],
-        "42 3 4 ['inputs', 'inputs.json', 'out', 'program.py', 'skills']\n"
+        "42 [(1, 1)] 3 4 ['inputs', 'inputs.json', 'out', 'program.py', 'skills']\n"
     );
     let slot = &receipt["outputs"]["findings"];
     assert_eq!(slot["kind"], "table.csv");

@@ -259,34 +259,13 @@ pub fn shifted_month(days: i64, out: &Path) -> Result<()> {
 }
 
 fn shift_date(date: &str, days: i64) -> Result<String> {
-    let parts: Vec<i64> = date.split('-').map(|p| p.parse().unwrap_or(0)).collect();
+    let parts: Vec<&str> = date.split('-').collect();
     let [y, m, d] = parts[..] else {
         bail!("bad date {date}")
     };
-    let n = days_from_civil(y, m, d) + days;
-    let (y, m, d) = civil_from_days(n);
+    let n = writ_cron::days_from_civil(y.parse()?, m.parse()?, d.parse()?) + days;
+    let (y, m, d) = writ_cron::civil_from_days(n);
     Ok(format!("{y:04}-{m:02}-{d:02}"))
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Poll until `f` holds, or fail after `secs`.

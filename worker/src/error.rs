@@ -1,21 +1,24 @@
 //! Every failure the API reports: an RFC 9457 problem with a stable `type` slug, never a bare 500.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use worker::Response;
 
-pub const TYPE_BASE: &str = "https://writ.dev/problems/";
+pub use writ_diag::PROBLEM_BASE as TYPE_BASE;
+use writ_diag::Problem;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
-    pub status: u16,
-    pub slug: &'static str,
-    pub title: &'static str,
-    pub detail: String,
-    /// JSON pointer into the request body, when the problem is in a field.
-    pub pointer: Option<String>,
-    pub extra: Option<Value>,
+    /// The problem+json body: [`writ_diag::Problem`], the one problem type of writ's HTTP surfaces.
+    pub problem: Problem,
     /// The `Allow` header of a 405.
     pub allow: Option<&'static str>,
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = Problem;
+    fn deref(&self) -> &Problem {
+        &self.problem
+    }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -28,21 +31,16 @@ impl ApiError {
         detail: impl Into<String>,
     ) -> Self {
         ApiError {
-            status,
-            slug,
-            title,
-            detail: detail.into(),
-            pointer: None,
-            extra: None,
+            problem: Problem::new(status, slug, title, detail),
             allow: None,
         }
     }
     pub fn at(mut self, pointer: impl Into<String>) -> Self {
-        self.pointer = Some(pointer.into());
+        self.problem = self.problem.at(pointer);
         self
     }
     pub fn with(mut self, extra: Value) -> Self {
-        self.extra = Some(extra);
+        self.problem = self.problem.with(extra);
         self
     }
 
@@ -101,21 +99,7 @@ impl ApiError {
     }
 
     pub fn body(&self) -> Value {
-        let mut body = json!({
-            "type": format!("{TYPE_BASE}{}", self.slug),
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        });
-        if let Some(p) = &self.pointer {
-            body["pointer"] = Value::from(p.clone());
-        }
-        if let Some(Value::Object(extra)) = &self.extra {
-            for (k, v) in extra {
-                body[k] = v.clone();
-            }
-        }
-        body
+        self.problem.to_json()
     }
 
     pub fn response(&self) -> Response {

@@ -502,6 +502,26 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
             json!({"kind": kind, "hash": slot_hash, "files": files}),
         );
     }
+    // The step's bound skills, as compiled: the catalog's source under the hash the plan froze.
+    let bound = obj.with_run(|r| {
+        r.plan
+            .step(&call.step)
+            .map(|s| s.contract.skills.clone())
+            .unwrap_or_default()
+    })?;
+    let mut skills = Vec::with_capacity(bound.len());
+    for s in bound {
+        let entry = writ_catalog::Catalog::builtin()
+            .skill(&s.id)
+            .filter(|e| e.hash == s.hash)
+            .ok_or_else(|| {
+                ApiError::internal(format!(
+                    "skill {} {} of the frozen plan is not in this deployment's catalog",
+                    s.id, s.hash
+                ))
+            })?;
+        skills.push(json!({"id": s.id, "module": entry.descriptor.module, "source": entry.source}));
+    }
     let mut limits = json!({});
     if let Some(t) = call.limits.timeout_seconds {
         limits["wall_seconds"] = json!(t);
@@ -510,7 +530,7 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
         "attempt_id": attempt_id,
         "program": program,
         "inputs": inputs,
-        "skills": [],
+        "skills": skills,
         "tools": call.tools,
         "bridge": {"url": format!("{}/v1/bridge", meta.origin), "token": row.token},
         "limits": limits,

@@ -93,8 +93,9 @@ fn num(s: &str) -> Result<u32, String> {
     s.parse().map_err(|_| format!("`{s}` is not a number"))
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm). The one
+/// calendar conversion of writ: the CLI and the tests use it too.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -106,17 +107,49 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// (year, month, day) → days since 1970-01-01, the inverse of [`civil_from_days`].
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let (m, d) = (i64::from(m), i64::from(d));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod calendar {
+    use super::{civil_from_days, days_from_civil};
+
+    #[test]
+    fn civil_dates_both_ways() {
+        let cases = [
+            (0, (1970, 1, 1)),
+            (-1, (1969, 12, 31)),
+            (19_723, (2024, 1, 1)),
+            (19_782, (2024, 2, 29)),
+            (20_088, (2024, 12, 31)),
+            (11_016, (2000, 2, 29)),
+        ];
+        for (days, want) in cases {
+            assert_eq!(civil_from_days(days), want, "{days}");
+            assert_eq!(days_from_civil(want.0, want.1, want.2), days, "{want:?}");
+        }
+        for days in -800_000..800_000 {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Cron;
 
     /// Unix milliseconds of a UTC date and time.
     fn at(y: i64, mo: i64, d: i64, h: u64, mi: u64) -> u64 {
-        let yy = if mo <= 2 { y - 1 } else { y };
-        let era = yy.div_euclid(400);
-        let yoe = yy - era * 400;
-        let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+        let days = super::days_from_civil(y, mo as u32, d as u32);
         (days as u64 * 1440 + h * 60 + mi) * 60_000
     }
 

@@ -8,6 +8,7 @@
 pub mod code;
 pub mod diagnostic;
 pub mod pointer;
+pub mod problem;
 pub mod registry;
 pub mod render;
 pub mod source_map;
@@ -17,5 +18,6 @@ pub use diagnostic::{Diagnostic, Label, Span};
 pub use registry::{
     assert_registry_sound, check_registry, CodeInfo, CodeRange, RegistryProblem, RANGES,
 };
+pub use problem::{Problem, PROBLEM_BASE};
 pub use render::{render_json, render_text, to_problem};
 pub use source_map::{line_col, locate, Located};
