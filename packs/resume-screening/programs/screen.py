@@ -70,7 +70,7 @@ DEGREE = re.compile(r"\b(?:B\.?\s?S\.?c?|B\.?A\.?|B\.?\s?Eng|B\.?E\.?|B\.?Tech|B
 
 def heading_kind(text):
     s = text.strip().strip("#=*_-: \t").strip()
-    if ":" in s:  # "Label: content" is a line of content, not a heading
+    if ":" in s or "." in s or re.search(r"\s[-–—|]\s*\S", s):  # "Label: content", "Label - content"
         return None
     if not s or len(s) > 40 or text[:1] in (" ", "\t") or s.endswith(".") or len(s.split()) > 5:
         return None

@@ -144,7 +144,7 @@ def screen(text, rules):
             neg = True
         elif "only" in low and re.search(r"authori[sz]ed", low):
             neg = True
-        elif re.search(r"us citizen|u\.s\. citizen|permanent resident|green card|authori[sz]ed to work in the (us|u\.s\.|united states)", low):
+        elif re.search(r"us citizen|u\.s\. citizen|citizen of the united states|permanent resident|green card|authori[sz]ed to work in the (us|u\.s\.|united states)", low):
             auth = True
     auth = auth and not neg
     degree = any(sec == "edu" and re.search(r"\b(B\.S\.|BSc|B\.Sc|BS|BA|B\.A\.|BEng|Bachelor|M\.S\.|MSc|MS|MEng|"

@@ -1,7 +1,8 @@
 """Perturbed workloads generated at test time from the shared resumes (never copied into the project).
 
 - `resumes(src, dst, seed)`: every resume rewritten with its role dates in another format seen in the data
-  (`Mon YYYY`, `MM/YYYY`, `YYYY-MM`) or a full month name, some with an en dash; its sections reordered,
+  (`Mon YYYY`, `MM/YYYY`, `YYYY-MM`) or a full month name, some with an en dash; other wordings of the
+  same facts (labels, authorization, leadership, open source, degree abbreviations); its sections reordered,
   renamed (other heading styles) and its description lines bulleted; plus bad inputs: an empty file, a binary
   file, a file that is not UTF-8, a resume with one date that cannot be read and one with no date that can.
 - `posting(src, dst)`: the posting with other numbers (minimum years, points, base, the month of "Present").
@@ -48,8 +49,34 @@ def fmt(ym, style, present_word):
             "full": "%s %d" % (FULL[m - 1], y)}[style]
 
 
+# Other wordings of the same facts (labels, authorization, leadership, open source, degrees).
+WORDINGS = [
+    ("Eligibility: ", ["Eligibility: ", "Work status: ", "Citizenship: "]),
+    ("Work authorization: ", ["Work authorization: ", "Work Authorization - ", "Visa status: "]),
+    ("US citizen.", ["US citizen.", "U.S. citizen", "Citizen of the United States."]),
+    ("Permanent resident (green card).", ["Permanent resident (green card).", "Green card holder."]),
+    ("Will need sponsorship to work in the US.", ["Will need sponsorship to work in the US.",
+                                                  "Needs visa sponsorship to work in the US."]),
+    ("Led a team of 6 engineers", ["Led a team of 6 engineers", "Led a team of 9 engineers"]),
+    ("Managed four backend engineers", ["Managed four backend engineers", "Managed three platform engineers"]),
+    ("Tech lead for a team of five engineers.", ["Tech lead for a team of five engineers.",
+                                                 "Tech lead of a team of seven engineers."]),
+    ("github.com/example/pgtools", ["github.com/example/pgtools", "gitlab.com/someone/queue-tools"]),
+    ("BSc ", ["BSc ", "B.Sc. "]),
+    ("M.S. ", ["M.S. ", "MSc "]),
+    ("Ph.D. ", ["Ph.D. ", "PhD "]),
+]
+
+
+def reword(text, rng):
+    for old, choices in WORDINGS:
+        if old in text:
+            text = text.replace(old, rng.choice(choices))
+    return text
+
+
 def rewrite(text, rng):
-    lines = text.rstrip("\n").split("\n")
+    lines = reword(text, rng).rstrip("\n").split("\n")
     style = rng.choice(["mon", "slash", "iso", "full"])
     dash = rng.choice([" - ", " – ", " to "])
     present_word = rng.choice(["Present", "Present", "Current"])
