@@ -1085,4 +1085,48 @@ mod tests {
         assert!(!open_source("c-1@example.com | github.com/someone"));
         assert!(!open_source("Interested in contributing to open source."));
     }
+
+    #[test]
+    fn more_wordings() {
+        let us = country_aliases("United States");
+        assert_eq!(
+            authorization("Citizen of the United States.", &us),
+            Some(true)
+        );
+        assert_eq!(authorization("Green card holder.", &us), Some(true));
+        assert_eq!(
+            authorization("Does not require sponsorship", &us),
+            Some(true)
+        );
+        assert_eq!(
+            authorization("Currently on H-1B; will require transfer", &us),
+            Some(false)
+        );
+        assert_eq!(
+            authorization("OPT (F-1), will need sponsorship", &us),
+            Some(false)
+        );
+        assert!(leadership("Engineering manager for 8 engineers"));
+        assert!(leadership("Team lead (4 developers)"));
+        assert!(!leadership("Mentored junior engineers"));
+        assert!(!leadership("Managed the on-call rotation"));
+        assert!(open_source("Core maintainer of a popular Rust crate"));
+        assert!(!open_source("Open source enthusiast"));
+        let f = vec![
+            "computer science".to_string(),
+            "software engineering".to_string(),
+        ];
+        assert!(degree("BS in CS", &f, "bachelor"));
+        assert!(degree(
+            "Bachelor of Science in Computer Science",
+            &f,
+            "bachelor"
+        ));
+        assert!(!degree(
+            "B.S. Computer Science (expected 2027)",
+            &f,
+            "bachelor"
+        ));
+        assert!(!degree("B.S. Computer Science", &f, "master"));
+    }
 }
