@@ -1,17 +1,22 @@
-"""verify_pages: a verdict per page from the governed evaluator (fanned out over `/pages` like render_pages).
+"""verify_pages: a verdict per page from the governed evaluator (fanned out over the rendered pages).
 
-Input  `pages`          (web.bundle.static): every rendered page (the whole bundle: links cross shards).
-Input  `page_manifest`  (object.json, schema site.page_manifest): this shard's page entries.
+Input  `pages`          (web.bundle.static): this shard's rendered pages (the fan-out's items are its files).
+Input  `page_manifest`  (object.json, schema site.page_manifest): every page entry (the shard's entries by
+                        path, and the paths of the site's pages).
 Input  `navigation`     (object.json, schema site.navigation).
 Input  `asset_manifest` (web.asset_manifest): the stylesheet (a file of the site besides the pages).
 Output `verdicts`       (table.csv, schema site.verdicts): path,kind,verdict,failed,reasons,judged_by — one row
-                        per page entry, in manifest order; each row cites the page entry, the page file, the
+                        per page file, in path order; each row cites the page file, its page entry, the
                         navigation and the asset manifest (the evidence it was judged on).
+
+Each shard reads only its own pages: verifying page 47 needs page 47, its entry, the navigation and the
+asset manifest, nothing of pages 1-46. A page that was never rendered has no row; `site.verdicts_cover_pages`
+and assemble_site catch that.
 
 For each page the program assembles an evidence bundle and asks `evaluator.judge` (rubric `site.page_review`):
   0 the page's entry (what the page must show and link), 1 the navigation, 2 the stylesheet path,
-  3 the page's HTML as rendered, 4 which of the site paths the page links exist in the site (the page files
-  and the asset manifest's files) and which do not.
+  3 the page's HTML as rendered, 4 which of the site paths the page links are files of the site (a page of
+  the page manifest or a file of the asset manifest) and which are not.
 The evaluator reads the HTML itself; the program only says which files exist. Under the built-in profile the
 pack's Rust evaluator judges (no model); under a model profile a model does, with the same evidence.
 """
@@ -60,26 +65,30 @@ def cite(slot, pointer):
 
 
 def main():
-    files = {f.name: f.path for f in writ.files("pages")}
+    shard = {f.name: f.path for f in writ.files("pages")}
     manifest = writ.json("page_manifest")
     navigation = writ.json("navigation")
     assets = writ.json("asset_manifest")
-    site_files = set(files) | {f["path"] for f in assets["files"]}
+    entries = {page["path"]: i for i, page in enumerate(manifest["pages"])}
+    # The files of the site: every page of the page manifest (that each has its file is checked by the
+    # verdicts' coverage and again, on the real files, before publishing) and the asset manifest's files.
+    site_files = set(entries) | {f["path"] for f in assets["files"]} | set(shard)
     stylesheet = ([f["path"] for f in assets["files"] if f.get("role") == "stylesheet"] or [None])[0]
     shared = writ.union(cite("navigation", ""), cite("asset_manifest", ""))
     rows = []
-    for i, page in enumerate(manifest["pages"]):
-        path = page["path"]
-        sources = writ.union(cite("page_manifest", "/pages/%d" % i), shared)
-        if path not in files:
-            rows.append(writ.row({"path": path, "kind": page.get("kind", ""), "verdict": "fail",
-                                  "failed": "page_present", "reasons": "the page %s was not generated" % path,
+    for path in sorted(shard):
+        sources = writ.union(shared, {source("pages", path, "pointer", "/" + path.replace("~", "~0")
+                                             .replace("/", "~1"))})
+        if path not in entries:
+            rows.append(writ.row({"path": path, "kind": "", "verdict": "fail", "failed": "page_entry",
+                                  "reasons": "%s is no page of the page manifest" % path,
                                   "judged_by": "verify_pages"}, sources))
             continue
-        with open(files[path], encoding="utf-8") as f:
+        i = entries[path]
+        page = manifest["pages"][i]
+        sources = writ.union(sources, cite("page_manifest", "/pages/%d" % i))
+        with open(shard[path], encoding="utf-8") as f:
             text = f.read()
-        sources = writ.union(sources, {source("pages", path, "pointer", "/" + path.replace("~", "~0")
-                                              .replace("/", "~1"))})
         parser = Links()
         parser.feed(text)
         parser.close()

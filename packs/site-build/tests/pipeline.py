@@ -96,12 +96,17 @@ def run_pipeline(manifest_path, tools, shard_size=None, stop_after=None):
         if fan_out:
             over = fan_out["over"]
             kind, files = bound[over]
-            count = len(json.loads(files[0][1])[fan_out["items"].strip("/")])
+            if fan_out.get("items"):
+                count = len(json.loads(files[0][1])[fan_out["items"].strip("/")])
+            else:
+                files = sorted(files)  # a bundle's items: its files, by path
+                count = len(files)
             size = shard_size or fan_out.get("shard_size") or count
             shards = []
             for start in range(0, count, size):
                 shard = dict(bound)
-                shard[over] = (kind, slice_json(files, fan_out["items"], start, start + size))
+                shard[over] = (kind, slice_json(files, fan_out["items"], start, start + size)
+                               if fan_out.get("items") else files[start:start + size])
                 shards.append(shard)
         parts = {slot: [] for slot in outputs}
         for shard in shards:

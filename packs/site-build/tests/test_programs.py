@@ -84,7 +84,7 @@ class SiteBuild(unittest.TestCase):
         self.assertEqual(len(site), len(manifest["pages"]) + 2)
         verdicts = pipeline.merge("table.csv", [result.artifacts["verify_pages.verdicts"][1]])
         rows = list(__import__("csv").DictReader(__import__("io").StringIO(verdicts[0][1].decode())))
-        self.assertEqual([r["path"] for r in rows], [oracle._file(p["path"]) for p in manifest["pages"]])
+        self.assertEqual([r["path"] for r in rows], sorted(oracle._file(p["path"]) for p in manifest["pages"]))
         self.assertEqual({(r["verdict"], r["judged_by"]) for r in rows}, {("pass", "builtin:" + RUBRIC)})
         calls = [c for c in result.calls if c["tool"] == "evaluator.judge"]
         self.assertEqual(len(calls), len(manifest["pages"]))
