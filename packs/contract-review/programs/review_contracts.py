@@ -377,36 +377,118 @@ def similarity(a, b):
 
 
 RUBRIC = "contract-review.deviation"
+GAP_SIMILARITY = 0.2
 QUESTION = ("For each clause of this vendor contract, does the found text deviate in substance from the standard "
             "clause? Equivalent wording is not a deviation; a change of substance is (a number, a period, a "
             "party's right, the governing law, an added obligation). Name the deviation code and the deviating "
             "sentence.")
 
 
-def locate(doc_lines, standard):
+def locate(doc_lines, standard, others=()):
     """Map the document's sections to the standard's clause codes: {code: section}. Heading words and body
-    similarity together; one section per clause and one clause per section, best pairs first."""
+    similarity together; one section per clause and one clause per section, best pairs first. The standard's
+    other sections (definitions, services) compete too, so that their copies are not taken for clauses. A
+    clause still unplaced then takes the best remaining section on a weaker match (a renamed heading over a
+    rewritten body)."""
     secs = sections(doc_lines)
     headings = {c["clause"]: c["heading"] for c in standard}
-    pairs = []
+    targets = [(c["clause"], c["heading"], c["text"]) for c in standard]
+    targets += [("OTHER:%d" % i, o["heading"], o["text"]) for i, o in enumerate(others)]
+    sim = weighted_similarity([text for _, _, text in targets])
+    scored = []
     for si, sec in enumerate(secs):
         if not sec["body"]:
             continue
         body = " ".join(t for _, t in sec["body"])
         by_heading = clause_of_heading(sec["heading"], headings)
-        for c in standard:
-            h = by_heading.get(c["clause"], 0.0)
-            b = similarity(body, c["text"])
-            if h >= 0.5 or b >= 0.45 or (h > 0 and h + b >= 0.6):
-                pairs.append((h + b, h, b, si, c["clause"]))
-    pairs.sort(key=lambda p: (-p[0], p[3], CLAUSES.index(p[4])))
+        for code, heading, text in targets:
+            if code.startswith("OTHER:"):
+                h = clause_of_heading(sec["heading"], {"X": heading}).get("X", 0.0) if heading else 0.0
+                h = h if set(content_stems(sec["heading"])) & set(content_stems(heading)) else 0.0
+            else:
+                h = by_heading.get(code, 0.0)
+            b = sim(body, text)
+            scored.append((h + b, h, b, si, code))
+    order = {code: k for k, (code, _, _) in enumerate(targets)}
+    scored.sort(key=lambda p: (-p[0], p[3], order[p[4]]))
+    sims = {(si, code): b for _, _, b, si, code in scored}
+    best = {}
+    for _, _, b, si, code in sorted(scored, key=lambda p: -p[2]):
+        best.setdefault(si, code)
     used, found = set(), {}
-    for score, h, b, si, code in pairs:
-        if si in used or code in found:
+    for strong in (True, False):
+        for score, h, b, si, code in scored:
+            if si in used or code in found:
+                continue
+            if strong and not (h >= 0.5 or b >= 0.45 or (h > 0 and h + b >= 0.6)):
+                continue
+            if not strong and (code.startswith("OTHER:") or score < 0.4 or (h == 0 and best.get(si) != code)):
+                continue
+            used.add(si)
+            found[code] = dict(secs[si], score=round(score, 3), index=si)
+        if strong:
+            fill_gaps(secs, [c for c, _, _ in targets if not c.startswith("OTHER:")], found, used,
+                      lambda si, code: sims.get((si, code), 0.0), lambda si: best.get(si))
+    return {code: sec for code, sec in found.items() if not code.startswith("OTHER:")}
+
+
+def weighted_similarity(texts):
+    """Cosine similarity of content-word stems weighted by their rarity across ``texts`` (the standard's
+    sections): words every clause uses (party, agreement) count little, a clause's own words much."""
+    import math
+    from collections import Counter
+    docs = [set(content_stems(t)) for t in texts]
+    n = len(docs)
+
+    def idf(word):
+        df = sum(1 for d in docs if word in d)
+        return math.log((n + 1) / (df + 1)) + 1.0
+
+    weights = {}
+
+    def vector(text):
+        v = Counter(content_stems(text))
+        out = {}
+        for w, c in v.items():
+            if w not in weights:
+                weights[w] = idf(w)
+            out[w] = c * weights[w]
+        return out
+
+    cache = {}
+
+    def sim(a, b):
+        if b not in cache:
+            cache[b] = vector(b)
+        va, vb = vector(a), cache[b]
+        if not va or not vb:
+            return 0.0
+        dot = sum(x * vb[k] for k, x in va.items() if k in vb)
+        na = sum(x * x for x in va.values()) ** 0.5
+        nb = sum(x * x for x in vb.values()) ** 0.5
+        return dot / (na * nb)
+
+    return sim
+
+
+def fill_gaps(secs, codes, found, used, sim_of, best_of):
+    """A clause not placed whose neighbours in the standard's order are placed: when exactly one section with
+    a body lies unclaimed between theirs, and it is the only clause missing between them, it is that clause
+    (a renamed heading over a rewritten body, in the part of the contract that keeps the standard's order)."""
+    for i, code in enumerate(codes):
+        if code in found:
             continue
-        used.add(si)
-        found[code] = dict(secs[si], score=round(score, 3))
-    return found
+        before = [c for c in codes[:i] if c in found]
+        after = [c for c in codes[i + 1:] if c in found]
+        if not before or not after:
+            continue
+        lo, hi = found[before[-1]]["index"], found[after[0]]["index"]
+        missing_between = [c for c in codes[codes.index(before[-1]) + 1:codes.index(after[0])] if c not in found]
+        free = [si for si in range(lo + 1, hi) if si not in used and secs[si]["body"]]
+        if lo < hi and len(missing_between) == 1 and len(free) == 1 and sim_of(free[0], code) >= GAP_SIMILARITY \
+                and best_of(free[0]) == code:
+            used.add(free[0])
+            found[code] = dict(secs[free[0]], score=0.0, index=free[0])
 
 
 def evidence_for(code, std, sec, file):
@@ -425,7 +507,7 @@ def evidence_for(code, std, sec, file):
     return item
 
 
-def review(doc, standard, clause_rows, deviation_rows, exception_rows):
+def review(doc, standard, others, clause_rows, deviation_rows, exception_rows):
     contract_id = os.path.splitext(doc.file)[0]
     if doc.error:
         exception_rows.append(writ.row({"contract_id": contract_id, "file": doc.file, "clause": "",
@@ -435,7 +517,7 @@ def review(doc, standard, clause_rows, deviation_rows, exception_rows):
     if lines and lines[-1] == "":
         lines.pop()
     lines = [l.rstrip("\r") for l in lines]
-    found = locate(lines, standard)
+    found = locate(lines, standard, others)
     evidence = []
     for std in standard:
         code = std["clause"]
@@ -483,10 +565,12 @@ def review(doc, standard, clause_rows, deviation_rows, exception_rows):
                                         "judged_by": judged_by, "reason": crit.get("reason", "")}, *body_src))
 
 
-standard = writ.json("standard_clauses")["clauses"]
+segmented = writ.json("standard_clauses")
+standard = segmented["clauses"]
+others = segmented.get("others", [])
 clause_rows, deviation_rows, exception_rows = [], [], []
 for doc in writ.documents("contracts"):
-    review(doc, standard, clause_rows, deviation_rows, exception_rows)
+    review(doc, standard, others, clause_rows, deviation_rows, exception_rows)
 
 writ.emit("clauses", writ.Table(["contract_id", "clause", "heading", "line_start", "line_end", "text"], clause_rows))
 writ.emit("clause_deviations", writ.Table(["contract_id", "clause", "deviation", "line_start", "line_end", "excerpt"],

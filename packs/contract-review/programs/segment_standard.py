@@ -5,7 +5,9 @@ Input: standard (file.text, the standard MSA). Output: standard_clauses (JSON):
     {"file", "clauses": [{"clause", "section", "heading", "heading_line", "line_start", "line_end", "text",
                           "terms": {"quantities", "places"}, "sentences": [{"text", "line_start", "line_end",
                           "terms"}]}, ...]}
-one entry per clause code of the review, in the standard's order, each citing its lines. A clause code the
+one entry per clause code of the review, in the standard's order, each citing its lines; and "others": the
+standard's sections that are not clauses of the review (definitions, services), with their heading and text,
+so that a contract's copy of them is not taken for a clause. A clause code the
 standard form does not have is a precise error naming it (the standard is the yardstick: without it there is
 nothing to compare).
 """
@@ -416,4 +418,11 @@ for si in sorted(owner):
                        "line_start": s["line_start"], "line_end": s["line_end"], "terms": terms(s["text"])}
                       for s in sents],
     })
-writ.emit("standard_clauses", {"file": doc.file, "clauses": clauses})
+# The standard's other sections (definitions, services...): not reviewed, but a contract's copy of them must
+# not be taken for a clause of the review.
+others = [{"heading": doc.line(sec["heading_line"], sec["heading"]), "heading_line": sec["heading_line"],
+           "line_start": sec["line_start"], "line_end": sec["line_end"],
+           "text": writ.Tracked(" ".join(s["text"] for s in sentences(sec["body"])),
+                                {doc.source(n) for n in range(sec["line_start"], sec["line_end"] + 1)})}
+          for si, sec in enumerate(secs) if si not in owner]
+writ.emit("standard_clauses", {"file": doc.file, "clauses": clauses, "others": others})

@@ -141,6 +141,16 @@ DEVIATIONS = {
 }
 
 
+EXTRA_CLAUSES = [
+    ("Non-Solicitation", "During the term and for twelve (12) months after it, neither party shall solicit for "
+     "employment any employee of the other party who worked on the services."),
+    ("Notices", "Notices under this Agreement must be in writing and delivered by hand, by courier or by e-mail "
+     "to the addresses each party designates."),
+    ("Force Majeure", "Neither party is liable for a failure to perform caused by events beyond its reasonable "
+     "control, provided it notifies the other party promptly."),
+]
+
+
 def roman(n):
     out = ""
     for v, s in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
@@ -246,6 +256,10 @@ def batch(standard_text, n=60, seed=11):
             head, tail = clauses[:5], clauses[5:]
             rng.shuffle(tail)
             clauses = head + tail
+        if k == 7 or k % 9 == 4:
+            # a clause the standard does not have: not a clause of the review, never a substitute for one
+            extra = rng.choice(EXTRA_CLAUSES)
+            clauses.insert(rng.randrange(5, len(clauses)), (None, extra[0], extra[1]))
         if k == 7:
             gone = [c for c in clauses if c[0] and c[0] not in planted][3]
             clauses.remove(gone)
