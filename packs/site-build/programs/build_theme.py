@@ -11,6 +11,7 @@ the manifest, so every colour of the theme is in the stylesheet verbatim. The ru
 when the theme has them (primary, accent, font, and background/text if given) and fall back otherwise.
 """
 import hashlib
+import re
 
 import writ
 
@@ -38,6 +39,13 @@ h1 { color: var(--primary, #0b57d0); border-bottom: 3px solid var(--accent, #b32
 """
 
 
+def ident(key):
+    """A theme key as a CSS custom property name: `primary_color` -> `primary-color`, `colors.bg` ->
+    `colors-bg`; anything but letters, digits, `-` and `_` becomes `-`."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", key.replace("_", "-")).strip("-")
+    return name or "theme"
+
+
 ROLES = [("primary", ("primary", "brand", "main")), ("accent", ("accent", "secondary", "highlight")),
          ("font", ("font",)), ("background", ("background", "bg")), ("text", ("text", "foreground", "fg"))]
 
@@ -48,7 +56,7 @@ def main():
     path = theme["stylesheet"]
     cite = writ.json_at("site_info", "/theme")
     values = {key: value for key, value in theme.items() if key != "stylesheet"}
-    props = ["  --%s: %s;" % (key.replace("_", "-"), value) for key, value in values.items()]
+    props = ["  --%s: %s;" % (ident(key), value) for key, value in values.items()]
     # A theme that names its colours otherwise (primary_color, brand, secondary, bg...) still styles the
     # site: each role the rules use takes the first theme key that names it.
     for role, words in ROLES:
@@ -56,7 +64,7 @@ def main():
             continue
         key = next((k for k in values if any(w in k.lower() for w in words)), None)
         if key is not None:
-            props.append("  --%s: var(--%s);" % (role, key.replace("_", "-")))
+            props.append("  --%s: var(--%s);" % (role, ident(key)))
     css = "/* %s: theme stylesheet, generated from the site manifest's theme. */\n:root {\n%s\n}\n%s" % (
         info["site"].replace("*/", "* /"), "\n".join(props), RULES.lstrip("\n"))
     bundle = writ.Directory()

@@ -81,6 +81,22 @@ def normalize(manifest):
     return changed
 
 
+def theme_values(theme, prefix=""):
+    """The theme's values other than the stylesheet path, nested objects flattened (`colors.primary`)."""
+    out = []
+    for key, value in theme.items():
+        name = prefix + str(key)
+        if name == "stylesheet":
+            continue
+        if isinstance(value, dict):
+            out.extend(theme_values(value, name + "."))
+        elif isinstance(value, list):
+            out.extend(theme_values({str(i): v for i, v in enumerate(value)}, name + "."))
+        else:
+            out.append((name, value))
+    return out
+
+
 def spec_text(value):
     """A spec value as the page shows it: strings as they are, numbers and booleans as JSON writes them."""
     if isinstance(value, str):
@@ -134,8 +150,11 @@ def main():
     if not isinstance(site, str) or not site.strip():
         problem("/site", "the site has no name")
     base_url = manifest.get("base_url")
-    if not isinstance(base_url, str) or not URL.match(base_url.strip()):
-        problem("/base_url", "the base URL %r is not an absolute http(s) URL; sitemap.xml needs one" % (base_url,))
+    if not isinstance(base_url, str) or not base_url.strip() or any(c.isspace() for c in base_url.strip()):
+        problem("/base_url", "the base URL %r is not a URL; sitemap.xml needs one" % (base_url,))
+    elif not URL.match(base_url.strip()):
+        writ.log("warning: the base URL %r is not an absolute http(s) URL; sitemap.xml lists it as given"
+                 % (base_url,))
     theme = manifest.get("theme")
     stylesheet = None
     if not isinstance(theme, dict):
@@ -147,13 +166,10 @@ def main():
         if why:
             problem("/theme/stylesheet", "the stylesheet path %r is %s" % (stylesheet, why))
             stylesheet = None
-        for key, value in theme.items():
-            if key == "stylesheet":
-                continue
-            if not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", str(key)):
-                problem("/theme/%s" % key, "the theme key %r cannot name a CSS custom property" % (key,))
-            if not isinstance(value, (str, int, float)) or isinstance(value, bool) or UNSAFE_CSS.search(str(value)):
-                problem("/theme/%s" % key, "the theme value %r cannot go into a stylesheet" % (value,))
+        for key, value in theme_values(theme):
+            if isinstance(value, bool) or value is None or UNSAFE_CSS.search(str(value)):
+                problem("/theme/" + key.replace(".", "/"), "the theme value %r cannot go into a stylesheet"
+                        % (value,))
 
     pages = manifest.get("pages")
     if not isinstance(pages, list) or not pages:
@@ -279,7 +295,8 @@ def main():
         "site": at("/site"),
         "base_url": at("/base_url"),
         "home": home,
-        "theme": {str(k): (v if isinstance(v, str) else spec_text(v)) for k, v in theme.items()},
+        "theme": dict([("stylesheet", stylesheet)] + [(k, v if isinstance(v, str) else spec_text(v))
+                                                       for k, v in theme_values(theme)]),
         "navigation": [{"title": at("/navigation/%d/title" % n),
                         "path": at("/navigation/%d/path" % n)}
                        for n in range(len(navigation))],

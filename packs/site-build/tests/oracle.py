@@ -71,6 +71,15 @@ def _target(url, page_path):
     return path[len("/site/"):]
 
 
+def _leaves(value):
+    """The plain values of a theme entry (a nested object's or list's values, recursively)."""
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
 def _value_text(value):
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -115,8 +124,11 @@ def check_site(manifest, files):
     else:
         css = files[css_path].decode("utf-8").lower()
         for key, value in theme.items():
-            if key != "stylesheet" and str(value).lower() not in css:
-                problems.append("stylesheet lacks theme %s %s" % (key, value))
+            if key == "stylesheet":
+                continue
+            for leaf in _leaves(value):
+                if str(leaf).lower() not in css:
+                    problems.append("stylesheet lacks theme %s %s" % (key, leaf))
 
     products_of = {}
     for p in pages:

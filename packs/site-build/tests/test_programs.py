@@ -135,6 +135,11 @@ class SiteBuild(unittest.TestCase):
                                                   base_url="http://localhost:8080/a/b/")),
             ("root-relative paths, extras", dict(seed=7, categories=4, products=25, rooted=True, extras=True,
                                                  base_url="https://example.com/shop")),
+            ("nested theme, bare base URL", dict(seed=10, categories=2, products=9, base_url="catalog.example.com/x/",
+                                                 theme={"stylesheet": "css/x.css",
+                                                        "colors": {"primary": "#123456", "accent": "#654321",
+                                                                   "text": "#222"},
+                                                        "fonts": {"body": "Georgia, serif"}, "radius": 4})),
             ("other theme keys", dict(seed=4, categories=12, products=150, theme={
                 "stylesheet": "theme.css", "primary_color": "#0A0A0A", "secondary": "rgb(1, 2, 3)",
                 "background": "#fafafa", "font_family": "'Fira Sans', Arial"})),
