@@ -131,3 +131,29 @@ fn malformed_arguments_are_errors_naming_the_field() {
         }
     }
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+    use writ_pack_site_build::{html, site};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn the_scanner_and_resolver_take_any_text(text in ".{0,400}", page in "[a-z/.%]{0,30}") {
+            let scanned = html::scan(&text);
+            for link in &scanned.links {
+                let _ = site::resolve(&link.url, &page);
+            }
+            let _ = site::resolve(&text, &page);
+            let _ = html::decode(&text);
+        }
+
+        #[test]
+        fn the_evaluator_takes_any_html(markup in "(<[a-z/]{1,6}( href=\"[a-z./]{0,12}\")?>|[a-z &;#0-9]{0,8}){0,60}") {
+            let verdict = evaluator::judge(&evidence(&markup));
+            prop_assert!(verdict.is_ok());
+        }
+    }
+}

@@ -124,6 +124,20 @@ class SiteBuild(unittest.TestCase):
                           page_prov["values"]["/pages/%d" % i])
             self.assertEqual(page_prov["values"]["/pages/%d/path" % i],
                              [{"input": "manifest", "file": "site_manifest.json", "pointer": "/pages/%d/path" % i}])
+        # Every JSON output conforms to its schema (read by the platform's own reader, `writ schema parse`).
+        schemas = os.path.join(pipeline.PACK, "schemas")
+        checks = [("site.manifest", "run.site_manifest"), ("site.site_info", "validate_manifest.site_info"),
+                  ("site.page_manifest", "validate_manifest.page_manifest"),
+                  ("site.navigation", "build_navigation.navigation"),
+                  ("site.asset_manifest", "build_theme.asset_manifest")]
+        rows = list(__import__("csv").DictReader(__import__("io").StringIO(
+            result.artifacts["verify_pages.verdicts"][1][0][1].decode())))
+        for schema, ref in checks + [("site.verdicts", None)]:
+            data = json.dumps(rows[0]).encode() if ref is None else result.artifacts[ref][1][0][1]
+            parsed = subprocess.run([self.tools.command.split(" ")[0], "schema", "parse",
+                                     os.path.join(schemas, schema + ".schema.json"), "-"],
+                                    input=data, capture_output=True)
+            self.assertEqual(parsed.returncode, 0, "%s: %s" % (schema, parsed.stdout[-2000:]))
         print("\n  shared manifest: %d pages in %.1fs (%d steps/shards)" % (
             len(manifest["pages"]), result.seconds, len(result.runs)))
 
