@@ -377,7 +377,7 @@ def similarity(a, b):
 
 
 RUBRIC = "contract-review.deviation"
-GAP_SIMILARITY = 0.2
+GAP_SIMILARITY = 0.15
 QUESTION = ("For each clause of this vendor contract, does the found text deviate in substance from the standard "
             "clause? Equivalent wording is not a deviation; a change of substance is (a number, a period, a "
             "party's right, the governing law, an added obligation). Name the deviation code and the deviating "
@@ -394,6 +394,9 @@ def locate(doc_lines, standard, others=()):
     headings = {c["clause"]: c["heading"] for c in standard}
     targets = [(c["clause"], c["heading"], c["text"]) for c in standard]
     targets += [("OTHER:%d" % i, o["heading"], o["text"]) for i, o in enumerate(others)]
+    line_of = {c["clause"]: c.get("heading_line", 0) for c in standard}
+    line_of.update({"OTHER:%d" % i: o.get("heading_line", 0) for i, o in enumerate(others)})
+    in_order = sorted(line_of, key=lambda code: line_of[code])
     sim = weighted_similarity([text for _, _, text in targets])
     scored = []
     for si, sec in enumerate(secs):
@@ -427,8 +430,7 @@ def locate(doc_lines, standard, others=()):
             used.add(si)
             found[code] = dict(secs[si], score=round(score, 3), index=si)
         if strong:
-            fill_gaps(secs, [c for c, _, _ in targets if not c.startswith("OTHER:")], found, used,
-                      lambda si, code: sims.get((si, code), 0.0), lambda si: best.get(si))
+            fill_gaps(secs, in_order, found, used, lambda si, code: sims.get((si, code), 0.0))
     return {code: sec for code, sec in found.items() if not code.startswith("OTHER:")}
 
 
@@ -471,12 +473,14 @@ def weighted_similarity(texts):
     return sim
 
 
-def fill_gaps(secs, codes, found, used, sim_of, best_of):
-    """A clause not placed whose neighbours in the standard's order are placed: when exactly one section with
-    a body lies unclaimed between theirs, and it is the only clause missing between them, it is that clause
-    (a renamed heading over a rewritten body, in the part of the contract that keeps the standard's order)."""
+def fill_gaps(secs, codes, found, used, sim_of):
+    """A clause not placed whose neighbours in the standard's order (``codes``: every section of the standard,
+    reviewed or not, in order) are placed: when exactly one section with a body lies unclaimed between theirs,
+    it is the only section missing between them, and its body is closer to this clause than to any other
+    section of the standard not yet placed, it is that clause (a renamed heading over a rewritten body, in the
+    part of the contract that keeps the standard's order)."""
     for i, code in enumerate(codes):
-        if code in found:
+        if code in found or code.startswith("OTHER:"):
             continue
         before = [c for c in codes[:i] if c in found]
         after = [c for c in codes[i + 1:] if c in found]
@@ -485,10 +489,14 @@ def fill_gaps(secs, codes, found, used, sim_of, best_of):
         lo, hi = found[before[-1]]["index"], found[after[0]]["index"]
         missing_between = [c for c in codes[codes.index(before[-1]) + 1:codes.index(after[0])] if c not in found]
         free = [si for si in range(lo + 1, hi) if si not in used and secs[si]["body"]]
-        if lo < hi and len(missing_between) == 1 and len(free) == 1 and sim_of(free[0], code) >= GAP_SIMILARITY \
-                and best_of(free[0]) == code:
-            used.add(free[0])
-            found[code] = dict(secs[free[0]], score=0.0, index=free[0])
+        if not (lo < hi and len(missing_between) == 1 and len(free) == 1):
+            continue
+        si = free[0]
+        open_codes = [c for c in codes if c not in found]
+        nearest = max(open_codes, key=lambda c: sim_of(si, c))
+        if nearest == code and sim_of(si, code) >= GAP_SIMILARITY:
+            used.add(si)
+            found[code] = dict(secs[si], score=0.0, index=si)
 
 
 def evidence_for(code, std, sec, file):

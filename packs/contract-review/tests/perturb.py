@@ -141,6 +141,13 @@ DEVIATIONS = {
 }
 
 
+# Headings that share no word with the clause's usual names: only the body (and the standard's order) tell.
+EXOTIC = {"TERM": "How Long This Lasts", "PAYMENT": "Settlement of Accounts", "PRICE": "Commercial Schedule",
+          "CONFIDENTIALITY": "Secrets", "DATA_PROTECTION": "Handling Information About People",
+          "IP": "Work Product", "WARRANTY": "Quality Promise", "INDEMNITY": "Third-Party Claims",
+          "LIABILITY": "Exposure", "TERMINATION": "Exit", "GOVERNING_LAW": "Forum",
+          "ASSIGNMENT": "Successors", "INSURANCE": "Cover"}
+
 EXTRA_CLAUSES = [
     ("Non-Solicitation", "During the term and for twelve (12) months after it, neither party shall solicit for "
      "employment any employee of the other party who worked on the services."),
@@ -241,6 +248,8 @@ def batch(standard_text, n=60, seed=11):
             title = heading
             if code and rng.random() < 0.4:
                 title = rng.choice(RENAMES[code])
+            if code and k % 5 == 3 and rng.random() < 0.15:
+                title = EXOTIC[code]
             text = body
             if code in planted:
                 dev, text, at = rng.choice(DEVIATIONS[code])
