@@ -14,9 +14,9 @@ writ_diag::codes! {
     SSN = Ladder 5, "a US social security number the contract does not allow";
     IBAN = Ladder 6, "an IBAN (mod-97 valid) the contract does not allow";
     GUARD_INTRODUCED = Ladder 7, "a correction introduced guarded content the original did not hold";
-    /// Stage 2, from the built-in checker (a plugged-in checker reports its own codes).
-    SCHEMA_VIOLATION = Ladder 8, "the value does not conform to the artifact's schema";
-    SCHEMA_UNSUPPORTED = Ladder 9, "the schema uses a construct the checker cannot evaluate";
+    /// Stage 2 reports `writ-schema`'s own codes (`S…`); these were the stand-in checker's.
+    SCHEMA_VIOLATION = Ladder 8, "the value does not conform to the artifact's schema", retired;
+    SCHEMA_UNSUPPORTED = Ladder 9, "the schema uses a construct the checker cannot evaluate", retired;
     SYNONYM_CONFLICT = Ladder 10, "a field and its synonym are both present with different values";
     AMBIGUOUS_DATE = Ladder 11, "a date whose day and month order cannot be decided";
     INCONSISTENT_DATES = Ladder 12, "a column mixes day-first and month-first dates";

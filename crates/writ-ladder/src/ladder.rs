@@ -16,7 +16,6 @@ use serde_json::Value;
 use crate::config::LadderConfig;
 use crate::diag::{self, Diagnostic};
 use crate::guard::{Guard, GuardBuildError};
-use crate::minimal_schema::MinimalSchemaCheck;
 use crate::model::{ModelReply, ModelRequest, PromptPart};
 use crate::schema::SchemaCheck;
 use crate::stages::{self, domain::Registry, Fixes};
@@ -66,13 +65,13 @@ impl Ladder {
         Ok(Ladder {
             guard: Guard::new(&config.guard)?,
             config,
-            checker: Box::new(MinimalSchemaCheck),
+            checker: Box::new(crate::schema::WritSchemaCheck::default()),
             registry: Registry::empty(),
             run: None,
         })
     }
 
-    /// Replaces the built-in schema checker (e.g. with `writ-schema`'s).
+    /// Replaces the schema checker (`writ-schema`'s by default).
     pub fn with_schema_check(mut self, checker: Box<dyn SchemaCheck>) -> Self {
         self.checker = checker;
         self

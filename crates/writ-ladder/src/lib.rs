@@ -12,7 +12,6 @@ pub mod dates;
 pub mod diag;
 pub mod guard;
 pub mod ladder;
-pub mod minimal_schema;
 pub mod model;
 pub mod patch;
 pub mod schema;
@@ -24,10 +23,9 @@ pub use config::{Contract, LadderConfig, ValidatorRef};
 pub use diag::{Diagnostic, Severity};
 pub use guard::{Guard, GuardPolicy};
 pub use ladder::{Ladder, LadderError, Step};
-pub use minimal_schema::MinimalSchemaCheck;
 pub use model::{ModelReply, ModelRequest, ModelStages, PromptPart};
 pub use patch::PatchOp;
-pub use schema::SchemaCheck;
+pub use schema::{SchemaCheck, WritSchemaCheck};
 pub use stages::domain::{DomainInput, DomainValidator, Registry};
 pub use types::{
     Artifact, Context, CorrectionRecord, LadderReport, Mode, Outcome, Stage, StageResult,

@@ -1,14 +1,39 @@
 //! Reading the artifact's JSON Schema: the seam to the schema checker and the helpers stages 3–8 share.
 
+use std::cell::RefCell;
+
 use serde_json::{Map, Value};
 
 use crate::diag::Diagnostic;
 
-/// Validates a value against a JSON Schema. `writ-schema` provides the real one; until it is wired in, the
-/// ladder uses [`crate::minimal_schema::MinimalSchemaCheck`].
+/// Validates a value against a JSON Schema. The ladder's checker is [`WritSchemaCheck`] (writ's one schema
+/// validator); tests may plug in another.
 pub trait SchemaCheck {
     /// Every violation, as error diagnostics whose pointers point into `value`. Empty means valid.
     fn check(&self, schema: &Value, value: &Value) -> Vec<Diagnostic>;
+}
+
+/// `writ-schema`'s validator, its diagnostics as they are (codes `S…`). The schema is compiled once and
+/// reused while the ladder checks against the same schema (stage 2 and the re-checks after corrections).
+#[derive(Default)]
+pub struct WritSchemaCheck {
+    compiled: RefCell<Option<(Value, Result<writ_schema::Schema, Vec<Diagnostic>>)>>,
+}
+
+impl SchemaCheck for WritSchemaCheck {
+    fn check(&self, schema: &Value, value: &Value) -> Vec<Diagnostic> {
+        let mut cache = self.compiled.borrow_mut();
+        if cache.as_ref().is_some_and(|(s, _)| s != schema) {
+            *cache = None;
+        }
+        let (_, compiled) =
+            cache.get_or_insert_with(|| (schema.clone(), writ_schema::Schema::compile(schema)));
+        match compiled {
+            Ok(compiled) => compiled.validate(value),
+            // A schema that does not compile is reported, never treated as passing.
+            Err(problems) => problems.clone(),
+        }
+    }
 }
 
 /// Follows a local `$ref` (`#/...`) against the root schema, a bounded number of times.

@@ -226,13 +226,13 @@ fn schema_table() -> anyhow::Result<()> {
             row(json!({"entry_id": "TE-1", "date": "2026-09-01", "hours": "many"})),
             Rejected,
         )
-        .code("L0008"),
+        .code("S0004"),
         case(
             "unknown field",
             row(json!({"entry_id": "TE-1", "date": "2026-09-01", "hours": 1, "colour": "red"})),
             Rejected,
         )
-        .code("L0008"),
+        .code("S0006"),
     ];
     check_table(Stage::Schema, with_schema(entries_schema()), cases)?;
 

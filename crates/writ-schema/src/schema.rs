@@ -237,7 +237,9 @@ struct Compiler {
 }
 
 /// Keywords that only annotate.
-const ANNOTATIONS: &[&str] = &["$schema", "$id", "$comment"];
+/// Keywords that annotate and do not constrain: validation ignores them. `x-transform` names the validation
+/// ladder's business transform for a field (stage 6).
+const ANNOTATIONS: &[&str] = &["$schema", "$id", "$comment", "x-transform"];
 
 impl Compiler {
     fn malformed(&mut self, pointer: &str, message: impl Into<String>) {
