@@ -13,6 +13,7 @@ works opened from disk (file://) as well as served under any base URL.
 """
 import html
 import posixpath
+import re
 from urllib.parse import quote
 
 import writ
@@ -27,7 +28,15 @@ def cite(slot, pointer):
 
 
 def esc(text):
-    return html.escape(str(text), quote=True)
+    """Text as HTML text: `<` and `>` escaped, and `&` unless a space or the end follows it (a bare `& ` is
+    valid HTML and reads as itself, so "Cedar & Steel" stays as written in the page source)."""
+    text = re.sub(r"&(?![\s]|$)", "&amp;", str(text))
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def attr(value):
+    """A value for a double-quoted attribute."""
+    return html.escape(str(value), quote=False).replace('"', "&quot;")
 
 
 def href(target, page_path):
@@ -60,7 +69,7 @@ def render(page, navigation, stylesheet, site):
     path = page["path"]
     kind = page.get("kind") or "page"
     title = page["title"]
-    link = lambda target: esc(href(target, path))  # noqa: E731
+    link = lambda target: attr(href(target, path))  # noqa: E731
     out = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -70,7 +79,7 @@ def render(page, navigation, stylesheet, site):
         "<title>%s</title>" % (esc(title) if title == site else "%s | %s" % (esc(title), esc(site))),
         '<link rel="stylesheet" href="%s">' % link(stylesheet),
         "</head>",
-        '<body class="page-%s">' % esc(kind),
+        '<body class="page-%s">' % (re.sub(r"[^A-Za-z0-9_-]+", "-", kind) or "page"),
         '<header class="site-header">',
     ]
     home = navigation.get("home")
