@@ -514,3 +514,14 @@ fn checks_report_unreadable_artifacts_and_pass_the_ones_they_do_not_concern() {
         );
     }
 }
+
+#[test]
+fn the_ladder_guard_finds_no_secret_or_personal_data_in_the_outputs() -> anyhow::Result<()> {
+    // Stage 1 rejects outputs holding what looks like a phone, card or IBAN; SKUs, prices and paths must not.
+    let guard = writ_ladder::Guard::new(&writ_ladder::GuardPolicy::default())?;
+    for (reference, value) in fixture() {
+        let found = guard.scan(value);
+        assert!(found.is_empty(), "{reference}: {found:#?}");
+    }
+    Ok(())
+}
