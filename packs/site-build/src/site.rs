@@ -292,8 +292,13 @@ pub fn review(entry: &Entry, html_text: &str, cx: &Context<'_>) -> Vec<Criterion
     for (target, l) in &resolved {
         if let Some(t) = target {
             if !(cx.exists)(t) && seen.insert(t.clone()) {
+                let attr = if matches!(l.tag.as_str(), "a" | "link" | "area") {
+                    "href"
+                } else {
+                    "src"
+                };
                 problems.push(format!(
-                    "<{} href/src=\"{}\"> leads to {t}, which is not a file of the site",
+                    "<{} {attr}=\"{}\"> leads to {t}, which is not a file of the site",
                     l.tag, l.url
                 ));
             }
