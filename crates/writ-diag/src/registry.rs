@@ -64,6 +64,19 @@ pub static RANGES: &[CodeRange] = &[
         last: 999,
         owner: "writ-ladder",
     },
+    // Workload packs: one block of the ladder's area each, for their checks.
+    CodeRange {
+        area: Area::Ladder,
+        first: 1300,
+        last: 1399,
+        owner: "writ-pack-site-build",
+    },
+    CodeRange {
+        area: Area::Ladder,
+        first: 2101,
+        last: 2199,
+        owner: "writ-pack-resume-screening",
+    },
     CodeRange {
         area: Area::Runtime,
         first: 1,

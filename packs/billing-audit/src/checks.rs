@@ -1,8 +1,5 @@
 //! The billing-audit pack's validators and rubric checks.
 //!
-//! - `billing.entries_once`: every input entry id appears exactly once in the findings, and the findings hold
-//!   no other ids. Params: `findings` (slot, default `findings`), `entries` (slot, default `time_entries`),
-//!   `key` (column, default `entry_id`).
 //! - `billing.totals_reconcile`: per findings row `delta = billed_amount − payable_amount`; the summary's
 //!   `entries`, `total_billed`, `total_payable_before_caps` (also the sum of `matter_months.payable_before_cap`),
 //!   `total_cap_overage` (the sum of `matter_months.overage`), `total_payable = total_payable_before_caps −
@@ -37,7 +34,6 @@ use writ_pack::Check;
 
 /// Every billing-audit validator and rubric check, by registered id.
 pub const CHECKS: &[(&str, Check)] = &[
-    ("billing.entries_once", entries_once),
     ("billing.totals_reconcile", totals_reconcile),
     (
         "billing.profile_covers_inputs",
@@ -94,15 +90,6 @@ fn cell_text(value: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-pub fn entries_once(input: &DomainInput<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let findings_slot = input.slot_param("findings", "findings");
-    let entries_slot = input.slot_param("entries", "time_entries");
-    let key = input.slot_param("key", "entry_id");
-    entries_once_between(input, findings_slot, entries_slot, key, &mut out);
-    out
 }
 
 /// Every id of `entries_slot` appears exactly once in `findings_slot`, which holds no other ids.

@@ -200,7 +200,7 @@ fn billing_validators_table() -> anyhow::Result<()> {
             Some("L0029"),
         ),
     ];
-    let config = billing_config(&["billing.entries_once", "billing.totals_reconcile"]);
+    let config = billing_config(&["billing.every_entry_once", "billing.totals_reconcile"]);
     for (name, mutate, code) in cases {
         let (mut f, mut m, mut s) = (findings.clone(), months.clone(), summary.clone());
         mutate(&mut f, &mut m, &mut s);
@@ -240,7 +240,7 @@ fn validators_fail_closed() -> anyhow::Result<()> {
     for (ids, code) in [
         (vec!["billing.no_such_check"], "L0026"),
         (vec!["billing.totals_reconcile"], "L0029"),
-        (vec!["billing.entries_once"], "L0029"),
+        (vec!["billing.every_entry_once"], "L0029"),
     ] {
         let (report, _) = climb_with(
             writ_pack_billing_audit::PACK.registry(),
