@@ -207,11 +207,15 @@ fn affirmed(words: &[String], patterns: &[&str]) -> bool {
         .any(|(i, w)| patterns.iter().any(|p| matches(p, w)) && !negated_before(words, i))
 }
 
+/// Renewal that happens unless someone acts: "renews automatically", "evergreen", "unless either party gives
+/// notice of non-renewal".
 fn auto_renewal(w: &[String]) -> bool {
     near(w, &["automatic*", "renew*"], 6)
         || near(w, &["automatic*", "extend*"], 6)
         || has(w, "evergreen")
         || has(w, "auto-renew*")
+        || has(w, "non-renewal")
+        || (affirmed(w, &["renew*", "extend*"]) && near(w, &["renew*", "unless"], 12))
 }
 
 fn late_fee(w: &[String]) -> bool {
@@ -228,7 +232,7 @@ fn in_advance(w: &[String]) -> bool {
 }
 
 fn price_increase(w: &[String]) -> bool {
-    affirmed(w, &["increas*", "adjust*", "rais*", "escalat*", "index*"])
+    affirmed(w, &["increas*", "adjust*", "rais*", "escalat*", "index*", "revis*", "modif*"])
 }
 
 fn disclaimer(w: &[String]) -> bool {
@@ -241,6 +245,7 @@ fn licence(w: &[String]) -> bool {
 
 fn mutual(w: &[String]) -> bool {
     has(w, "mutual*")
+        || (has(w, "indemnif*") && (phrase(w, &["each", "other"]) || phrase(w, &["one", "another"])))
         || ["indemnif*", "defend*"].iter().any(|verb| {
             position(w, verb).is_some_and(|at| {
                 let before = w.get(..at).unwrap_or(&[]);
@@ -566,9 +571,9 @@ fn assess(clause: &str, std: &Side, found: &Side) -> Option<Finding> {
         ],
         "LIABILITY" => vec![
             ("LIABILITY_CAP", q()),
+            ("LIABILITY_CARVEOUT", added(std, found, including, "claims brought under the cap")),
             ("LIABILITY_CARVEOUT", lost(std, found, carve_out, "the exclusions from the cap")),
             ("LIABILITY_CARVEOUT", added(std, found, carve_out, "exclusions from the cap")),
-            ("LIABILITY_CARVEOUT", added(std, found, including, "claims brought under the cap")),
         ],
         "TERMINATION" => vec![
             (

@@ -80,6 +80,10 @@ fn cases() -> Vec<Case> {
             s("The initial term is twenty-four (24) months from the Effective Date.", &["24 month"], &[]),
             s("It then renews automatically for one-year periods unless Client objects thirty (30) days before expiry.", &["12 month", "30 day"], &[]),
         ], expect: Some(("AUTO_RENEWAL", 1)) },
+        Case { name: "term renews unless notice of non-renewal", clause: "TERM", standard: term_std.clone(), found: vec![
+            s("The initial term is twenty-four (24) months from the Effective Date.", &["24 month"], &[]),
+            s("It renews for successive terms of the same length unless either party gives notice of non-renewal.", &[], &[]),
+        ], expect: Some(("AUTO_RENEWAL", 1)) },
         Case { name: "term length changed", clause: "TERM", standard: term_std, found: vec![
             s("The Agreement runs for an initial term of thirty-six (36) months from the Effective Date.", &["36 month"], &[]),
             s("Any extension needs a written amendment signed by both parties.", &[], &[]),
@@ -100,6 +104,16 @@ fn cases() -> Vec<Case> {
             s("Fees are fixed for the initial term and change only by written amendment.", &[], &[]),
         ], found: vec![
             s("Vendor may adjust its fees on sixty (60) days' notice.", &["60 day"], &[]),
+        ], expect: Some(("PRICE_INCREASE", 0)) },
+        Case { name: "price increase negated is the standard", clause: "PRICE", standard: vec![
+            s("Fees are fixed for the initial term and change only by written amendment.", &[], &[]),
+        ], found: vec![
+            s("Vendor may not increase or revise the fees during the initial term, except by written amendment.", &[], &[]),
+        ], expect: None },
+        Case { name: "price revised", clause: "PRICE", standard: vec![
+            s("Fees are fixed for the initial term and change only by written amendment.", &[], &[]),
+        ], found: vec![
+            s("Vendor may revise its rates once a year.", &[], &[]),
         ], expect: Some(("PRICE_INCREASE", 0)) },
         Case { name: "confidentiality ends early", clause: "CONFIDENTIALITY", standard: vec![
             s("Each party keeps the other's Confidential Information secret.", &[], &[]),
@@ -138,6 +152,9 @@ fn cases() -> Vec<Case> {
         ], expect: None },
         Case { name: "indemnity mutual", clause: "INDEMNITY", standard: indemnity_std.clone(), found: vec![
             s("Each party shall defend and indemnify the other party against claims arising from its own negligence.", &[], &[]),
+        ], expect: Some(("INDEMNITY_MUTUAL", 0)) },
+        Case { name: "indemnity each other", clause: "INDEMNITY", standard: indemnity_std.clone(), found: vec![
+            s("The parties shall indemnify each other against claims arising from their own negligence.", &[], &[]),
         ], expect: Some(("INDEMNITY_MUTUAL", 0)) },
         Case { name: "indemnity narrowed", clause: "INDEMNITY", standard: indemnity_std, found: vec![
             s("Vendor shall indemnify Client against claims that the deliverables infringe a registered trademark.", &[], &[]),

@@ -93,14 +93,18 @@ EQUIVALENT_MORE = {
 DEVIATIONS = {
     "TERM": [("AUTO_RENEWAL", "This Agreement starts on the Effective Date and runs for an initial term of twelve "
               "(12) months, after which it is extended automatically for further periods of twelve (12) months "
-              "unless either party objects in writing.", 0)],
+              "unless either party objects in writing.", 0),
+             ("AUTO_RENEWAL", "The Agreement has an initial term of twelve (12) months. It then renews for successive "
+              "one-year terms unless either party gives notice of non-renewal.", 1)],
     "PAYMENT": [("PAYMENT_TERMS", "Vendor shall invoice Client monthly in arrears. Client shall pay each undisputed "
                  "invoice within forty-five (45) days of receipt.", 1),
                 ("LATE_FEES", "Vendor shall invoice Client monthly in arrears. Client shall pay each undisputed "
                  "invoice within thirty (30) days of receipt. Late payments incur a late fee of two percent (2%) "
                  "of the amount due.", 2)],
     "PRICE": [("PRICE_INCREASE", "Vendor may raise the fees in any Statement of Work each year in line with the "
-               "consumer price index.", 0)],
+               "consumer price index.", 0),
+              ("PRICE_INCREASE", "Vendor may revise the rates in any Statement of Work once a year on written "
+               "notice to Client.", 0)],
     "CONFIDENTIALITY": [("CONFIDENTIALITY_TERM", "Each party shall keep the other party's Confidential "
                          "Information confidential and use it only to perform this Agreement. These obligations "
                          "survive for three (3) years after termination.", 1)],
@@ -108,7 +112,9 @@ DEVIATIONS = {
                          "instructions and shall notify Client of any personal data breach within seven (7) days "
                          "of becoming aware of it.", 0)],
     "IP": [("IP_OWNERSHIP", "Vendor owns all deliverables and all intellectual property rights in them. Client "
-            "receives a right to use the deliverables for its internal purposes.", 0)],
+            "receives a right to use the deliverables for its internal purposes.", 0),
+           ("IP_OWNERSHIP", "Ownership of all deliverables and of the intellectual property rights in them remains "
+            "with Vendor.", 0)],
     "WARRANTY": [("WARRANTY_PERIOD", "Vendor warrants that the services will be performed in a professional and "
                   "workmanlike manner and that deliverables will conform to their specifications for sixty (60) "
                   "days after acceptance.", 0),
@@ -118,19 +124,26 @@ DEVIATIONS = {
                    "that the deliverables infringe a registered copyright.", 0),
                   ("INDEMNITY_MUTUAL", "Each party shall defend, indemnify and hold harmless the other party "
                    "against any third-party claim arising from the indemnifying party's negligence, wilful "
-                   "misconduct or infringement of intellectual property rights.", 0)],
+                   "misconduct or infringement of intellectual property rights.", 0),
+                  ("INDEMNITY_MUTUAL", "The parties shall indemnify each other against third-party claims arising "
+                   "from their own negligence or wilful misconduct.", 0)],
     "LIABILITY": [("LIABILITY_CAP", "Except for breaches of confidentiality and indemnification obligations, "
                    "each party's total liability under this Agreement shall not exceed the fees paid or payable in "
                    "the six (6) months preceding the claim.", 0),
                   ("LIABILITY_CARVEOUT", "Each party's aggregate liability under this Agreement, for any cause "
                    "whatsoever, shall not exceed the fees paid or payable in the twelve (12) months preceding the "
-                   "claim.", 0)],
+                   "claim.", 0),
+                  ("LIABILITY_CARVEOUT", "Each party's total liability under this Agreement shall not exceed the "
+                   "fees paid or payable in the twelve (12) months preceding the claim. The limit applies to all "
+                   "claims, including confidentiality breaches and indemnities.", 1)],
     "TERMINATION": [("TERMINATION_NOTICE", "Client may terminate this Agreement or any Statement of Work for "
                      "convenience on ninety (90) days' written notice. Either party may terminate for material "
                      "breach not cured within thirty (30) days of notice.", 0),
                     ("NO_TERMINATION_FOR_CONVENIENCE", "Either party may terminate this Agreement for material "
                      "breach not cured within thirty (30) days of notice. This Agreement may not be terminated "
-                     "for convenience.", 1)],
+                     "for convenience.", 1),
+                    ("NO_TERMINATION_FOR_CONVENIENCE", "Client may terminate this Agreement only for cause, on "
+                     "thirty (30) days' written notice of a material breach that remains uncured.", 0)],
     "GOVERNING_LAW": [("GOVERNING_LAW", "This Agreement is governed by the laws of the State of Texas, and the "
                        "courts of Travis County have exclusive jurisdiction.", 0)],
     "ASSIGNMENT": [("ASSIGNMENT", "Vendor may freely assign or subcontract this Agreement. Client may not assign "

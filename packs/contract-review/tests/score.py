@@ -2,6 +2,14 @@
 ranges among the matched rows."""
 
 
+def excerpts_matching(rows, truth):
+    """Share of matched rows whose excerpt is the planted deviating sentence (truth values with a 4th item)."""
+    want = {(cid, clause, v[0]): " ".join(v[3].split()) for (cid, clause), v in truth.items() if len(v) > 3}
+    pairs = [(" ".join(r["excerpt"].split()), want[k]) for r in rows
+             for k in [(r["contract_id"], r["clause"], r["deviation"])] if k in want]
+    return sum(1 for a, b in pairs if a == b) / len(pairs) if pairs else 1.0
+
+
 def score(rows, truth):
     got = {(r["contract_id"], r["clause"], r["deviation"]): (int(r["line_start"]), int(r["line_end"])) for r in rows}
     want = {(cid, clause, v[0]): (v[1], v[2]) for (cid, clause), v in truth.items()}

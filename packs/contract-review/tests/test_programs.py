@@ -13,7 +13,7 @@ import unittest
 import oracle
 import perturb
 import pipeline
-from score import score
+from score import excerpts_matching, score
 
 STANDARD = os.path.join(pipeline.FOLDER, "standard_msa.md")
 
@@ -128,6 +128,7 @@ class PerturbedBatch(Pipeline):
         s = score(result.rows("deviations"), {k: v[:3] for k, v in truth["deviations"].items()})
         self.assertGreaterEqual(s["f1"], 0.98, s)
         self.assertGreaterEqual(s["lines_exact"], 0.98, s)
+        self.assertGreaterEqual(excerpts_matching(result.rows("deviations"), truth["deviations"]), 0.95)
         exceptions = result.rows("exceptions")
         got_missing = {(r["contract_id"], r["clause"]) for r in exceptions if r["clause"]}
         self.assertEqual(got_missing, truth["missing"])
