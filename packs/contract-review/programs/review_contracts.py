@@ -15,6 +15,7 @@ The merge step orders and publishes the last two (deviations.csv, exceptions.csv
 Every row cites the contract lines it comes from; the deviation rows also cite what the evaluator judged.
 """
 import os
+import re
 
 import writ
 
@@ -549,16 +550,37 @@ def review(doc, standard, others, clause_rows, deviation_rows, exception_rows):
                                         "reason": "evaluator refused %s: %s %s" % (doc.file, e.code, e)},
                                        doc.source(1)))
         return
-    judged_by = verdict.get("judged_by", "") if isinstance(verdict, dict) else ""
-    for crit in (verdict.get("criteria") or []) if isinstance(verdict, dict) else []:
+    criteria = verdict.get("criteria") if isinstance(verdict, dict) else None
+    if not isinstance(criteria, list):
+        exception_rows.append(writ.row({"contract_id": contract_id, "file": doc.file, "clause": "",
+                                        "reason": "the evaluator's verdict on %s has no per-clause criteria"
+                                        % doc.file}, doc.source(1)))
+        return
+    judged_by = verdict.get("judged_by", "")
+    for crit in criteria:
+        if not isinstance(crit, dict):
+            continue
         code = crit.get("deviation")
         i = crit.get("evidence")
+        if not isinstance(i, int) and crit.get("clause") in [e["clause"] for e in evidence]:
+            i = [e["clause"] for e in evidence].index(crit.get("clause"))
         if not code or not isinstance(i, int) or not 0 <= i < len(evidence) or evidence[i]["found"] is None:
             continue
         found_ev = evidence[i]["found"]
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Z][A-Z_]*", code):
+            exception_rows.append(writ.row({"contract_id": contract_id, "file": doc.file,
+                                            "clause": evidence[i]["clause"],
+                                            "reason": "the evaluator named no deviation code for %s in %s: %r"
+                                            % (evidence[i]["clause"], doc.file, code)},
+                                           doc.source(found_ev["line_start"])))
+            continue
         k = crit.get("sentence")
         sents = found_ev["sentences"]
         sent = sents[k] if isinstance(k, int) and 0 <= k < len(sents) else None
+        if sent is None and isinstance(crit.get("excerpt"), str):
+            # a model may quote the sentence instead of numbering it
+            quote = " ".join(crit["excerpt"].split())
+            sent = next((x for x in sents if quote and (quote in x["text"] or x["text"] in quote)), None)
         if sent is None:
             exception_rows.append(writ.row({"contract_id": contract_id, "file": doc.file,
                                             "clause": evidence[i]["clause"],

@@ -15,7 +15,7 @@ PACK = os.path.dirname(HERE)
 REPO = os.path.dirname(os.path.dirname(PACK))
 sys.path.insert(0, os.path.join(REPO, "container", "runtime", "tests"))
 
-from harness import DATA, Refuse, cleanup, run_step  # noqa: E402
+from harness import DATA, Refuse, cleanup, run_step  # noqa: E402,F401
 
 PROGRAMS = os.path.join(PACK, "programs")
 FOLDER = os.path.join(DATA, "contract-review")

@@ -150,6 +150,38 @@ class PerturbedBatch(Pipeline):
         self.check(23, 60)
 
 
+class EvaluatorFailures(Pipeline):
+    """A refused or malformed evaluator answer is an exception for that contract; the others go on."""
+
+    def test_refusal_and_malformed_verdict(self):
+        names = [n for n, _ in pipeline.shared_contracts()[:4]]
+        files = [(n, p) for n, p in pipeline.shared_contracts()[:4]]
+        std = pipeline.run_step(os.path.join(pipeline.PROGRAMS, "segment_standard.py"),
+                                {"standard": ("file.text", [("standard_msa.md", STANDARD)])})
+        self.addCleanup(pipeline.cleanup, std)
+
+        def tools(name, args):
+            if args["item"] == names[0][:-4]:
+                raise pipeline.Refuse("budget.exhausted", "evaluator budget spent")
+            if args["item"] == names[1][:-4]:
+                return {"verdict": "deviates", "reasons": ["?"]}
+            return self.tools(name, args)
+
+        run = pipeline.run_step(os.path.join(pipeline.PROGRAMS, "review_contracts.py"),
+                                {"contracts": ("file.batch", files),
+                                 "standard_clauses": std.artifact("standard_clauses")}, tools)
+        self.addCleanup(pipeline.cleanup, run)
+        self.assertEqual(run.returncode, 0, run.stderr[-2000:])
+        exceptions = run.rows("clause_exceptions")
+        self.assertEqual([(e["contract_id"], e["clause"]) for e in exceptions],
+                         [(names[0][:-4], ""), (names[1][:-4], "")])
+        self.assertIn("budget.exhausted", exceptions[0]["reason"])
+        self.assertIn(names[1], exceptions[1]["reason"])
+        judged = {r["contract_id"] for r in run.rows("clause_deviations")}
+        self.assertFalse(judged & {names[0][:-4], names[1][:-4]})
+        self.assertEqual(len({r["contract_id"] for r in run.rows("clauses")}), 4)
+
+
 class SharedBlocks(unittest.TestCase):
     """The text-analysis block the programs share is the same text in each (a program is one file)."""
 
