@@ -32,5 +32,10 @@ for i, d in enumerate(profile["documents"]):
                                "reason": "%s was not reviewed by any shard" % d["file"]},
                               writ.json_at("batch_profile", "/documents/%d" % i)))
 exceptions = writ.Table(exceptions.columns, list(exceptions.rows) + extra).sort(key)
-writ.emit("deviations", deviations.select("contract_id", "clause", "deviation", "line_start", "line_end", "excerpt"))
+# The excerpt cell cites its shard row's excerpt (which cites the sentence's lines of the contract file), so
+# `deviations.csv:/<row>/excerpt` traces through the shard to the very lines.
+rows = [writ.row({"contract_id": r["contract_id"], "clause": r["clause"], "deviation": r["deviation"],
+                  "line_start": r["line_start"], "line_end": r["line_end"], "excerpt": r.tracked("excerpt")}, r)
+        for r in deviations]
+writ.emit("deviations", writ.Table(["contract_id", "clause", "deviation", "line_start", "line_end", "excerpt"], rows))
 writ.emit("exceptions", exceptions.select("contract_id", "file", "clause", "reason"))

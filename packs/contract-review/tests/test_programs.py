@@ -108,6 +108,11 @@ class SharedBatch(Pipeline):
                 self.assertTrue(excerpt and all(int(r["line_start"]) <= s["line"] <= int(r["line_end"])
                                                 for s in excerpt), r)
         self.assertEqual(seen, len(self.result.rows("deviations")))
+        merge = [r for r in self.result.runs if r.emitted and "deviations" in r.emitted][0]
+        prov = merge.provenance("deviations")
+        for i in range(1, len(self.result.rows("deviations")) + 1):
+            cited = prov["values"]["/%d/excerpt" % i]
+            self.assertEqual([c["input"] for c in cited], ["clause_deviations"])
 
     def test_standard_has_thirteen_clauses_with_terms(self):
         std = self.result.json("standard_clauses")["clauses"]
