@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 fn answer(line: &str) -> Value {
     let request: Value = match serde_json::from_str(line) {
         Ok(v) => v,
-        Err(e) => return json!({"ok": false, "error": {"code": "serve.json", "message": e.to_string()}}),
+        Err(e) => {
+            return json!({"ok": false, "error": {"code": "serve.json", "message": e.to_string()}})
+        }
     };
     let tool = request.get("tool").and_then(Value::as_str).unwrap_or("");
     let args = request.get("args").cloned().unwrap_or(Value::Null);
@@ -25,7 +27,9 @@ fn answer(line: &str) -> Value {
             }
             Err(e) => json!({"ok": false, "error": {"code": e.code(), "message": e.to_string()}}),
         },
-        _ => json!({"ok": false, "error": {"code": "tool.unknown", "message": format!("unknown tool `{tool}` / rubric `{rubric}`")}}),
+        _ => {
+            json!({"ok": false, "error": {"code": "tool.unknown", "message": format!("unknown tool `{tool}` / rubric `{rubric}`")}})
+        }
     }
 }
 
@@ -37,7 +41,10 @@ fn main() {
         if line.trim().is_empty() {
             continue;
         }
-        if writeln!(out, "{}", answer(&line)).and_then(|_| out.flush()).is_err() {
+        if writeln!(out, "{}", answer(&line))
+            .and_then(|_| out.flush())
+            .is_err()
+        {
             break;
         }
     }

@@ -25,7 +25,13 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("contract.line_spans", line_spans::check),
     ("contract.one_row_per_clause", one_row_per_clause::check),
     ("contract.excerpt_in_span", excerpt_in_span::check),
-    ("contract.every_contract_covered", every_contract_covered::check),
-    ("contract.report_lists_deviations", report_lists_deviations::check),
+    (
+        "contract.every_contract_covered",
+        every_contract_covered::check,
+    ),
+    (
+        "contract.report_lists_deviations",
+        report_lists_deviations::check,
+    ),
     ("contract.report_traces", report_traces::check),
 ];

@@ -37,7 +37,10 @@ pub const CLAUSE_CODES: &[(&str, &[&str])] = &[
     ("WARRANTY", &["WARRANTY_PERIOD", "WARRANTY_DISCLAIMER"]),
     ("INDEMNITY", &["INDEMNITY_NARROWED", "INDEMNITY_MUTUAL"]),
     ("LIABILITY", &["LIABILITY_CAP", "LIABILITY_CARVEOUT"]),
-    ("TERMINATION", &["TERMINATION_NOTICE", "NO_TERMINATION_FOR_CONVENIENCE"]),
+    (
+        "TERMINATION",
+        &["TERMINATION_NOTICE", "NO_TERMINATION_FOR_CONVENIENCE"],
+    ),
     ("GOVERNING_LAW", &["GOVERNING_LAW"]),
     ("ASSIGNMENT", &["ASSIGNMENT"]),
     ("INSURANCE", &["INSURANCE_LIMIT"]),
@@ -169,7 +172,9 @@ fn near(words: &[String], patterns: &[&str], span: usize) -> bool {
             && patterns.iter().skip(1).all(|p| {
                 let lo = i.saturating_sub(span);
                 let hi = (i + span + 1).min(words.len());
-                words.get(lo..hi).is_some_and(|ws| ws.iter().any(|x| matches(p, x)))
+                words
+                    .get(lo..hi)
+                    .is_some_and(|ws| ws.iter().any(|x| matches(p, x)))
             })
     })
 }
@@ -184,7 +189,15 @@ fn phrase(words: &[String], seq: &[&str]) -> bool {
         .any(|w| w.iter().zip(seq).all(|(a, p)| matches(p, a)))
 }
 
-const NEGATIONS: &[&str] = &["not", "neither", "no", "nor", "cannot", "never", "prohibited"];
+const NEGATIONS: &[&str] = &[
+    "not",
+    "neither",
+    "no",
+    "nor",
+    "cannot",
+    "never",
+    "prohibited",
+];
 const BOUNDARIES: &[&str] = &[",", ";", ":"];
 
 /// A negation governs the word at `at`: within the ten words before it, not across a clause boundary.
@@ -232,7 +245,12 @@ fn in_advance(w: &[String]) -> bool {
 }
 
 fn price_increase(w: &[String]) -> bool {
-    affirmed(w, &["increas*", "adjust*", "rais*", "escalat*", "index*", "revis*", "modif*"])
+    affirmed(
+        w,
+        &[
+            "increas*", "adjust*", "rais*", "escalat*", "index*", "revis*", "modif*",
+        ],
+    )
 }
 
 fn disclaimer(w: &[String]) -> bool {
@@ -245,7 +263,8 @@ fn licence(w: &[String]) -> bool {
 
 fn mutual(w: &[String]) -> bool {
     has(w, "mutual*")
-        || (has(w, "indemnif*") && (phrase(w, &["each", "other"]) || phrase(w, &["one", "another"])))
+        || (has(w, "indemnif*")
+            && (phrase(w, &["each", "other"]) || phrase(w, &["one", "another"])))
         || ["indemnif*", "defend*"].iter().any(|verb| {
             position(w, verb).is_some_and(|at| {
                 let before = w.get(..at).unwrap_or(&[]);
@@ -272,9 +291,22 @@ fn indemnity_condition(w: &[String]) -> bool {
 /// lacks: a narrowed scope drops what the standard covers.
 fn scope_lost(std: &Side, found: &Side) -> f64 {
     fn fold(w: &str) -> String {
-        w.strip_suffix('s').filter(|x| x.len() >= 5).unwrap_or(w).to_string()
+        w.strip_suffix('s')
+            .filter(|x| x.len() >= 5)
+            .unwrap_or(w)
+            .to_string()
     }
-    const FILLER: &[&str] = &["shall", "against", "under", "which", "their", "there", "other", "arising", "agreement"];
+    const FILLER: &[&str] = &[
+        "shall",
+        "against",
+        "under",
+        "which",
+        "their",
+        "there",
+        "other",
+        "arising",
+        "agreement",
+    ];
     let bag = |side: &Side| -> BTreeSet<String> {
         side.sentences
             .iter()
@@ -323,11 +355,15 @@ fn convenience_at(w: &[String]) -> Vec<usize> {
 
 /// A right to terminate for convenience, stated positively.
 fn convenience_right(w: &[String]) -> bool {
-    convenience_at(w).into_iter().any(|at| !negated_before(w, at))
+    convenience_at(w)
+        .into_iter()
+        .any(|at| !negated_before(w, at))
 }
 
 fn convenience_denied(w: &[String]) -> bool {
-    convenience_at(w).into_iter().any(|at| negated_before(w, at))
+    convenience_at(w)
+        .into_iter()
+        .any(|at| negated_before(w, at))
 }
 
 /// A party may assign (or transfer) freely: a permission no negation governs and no consent conditions
@@ -339,7 +375,8 @@ fn assignment_permitted(w: &[String]) -> bool {
             position(w, verb).is_some_and(|at| {
                 !negated_before(w, at)
                     && w.get(..at).is_some_and(|ws| {
-                        ws.iter().any(|x| x == "may" || x == "can" || x == "free" || x == "entitled")
+                        ws.iter()
+                            .any(|x| x == "may" || x == "can" || x == "free" || x == "entitled")
                     })
             })
         })
@@ -355,25 +392,36 @@ fn owners(side: &Side) -> BTreeSet<String> {
     for s in &side.sentences {
         let w = &s.words;
         for (i, word) in w.iter().enumerate() {
-            let verb = matches("own*", word) && !matches("owner*", word) || matches("retain*", word)
+            let verb = matches("own*", word) && !matches("owner*", word)
+                || matches("retain*", word)
                 || matches("vest*", word);
-            let noun = matches("owner*", word) || word == "property" && w.get(i + 1).map(String::as_str) == Some("of");
+            let noun = matches("owner*", word)
+                || word == "property" && w.get(i + 1).map(String::as_str) == Some("of");
             if !(verb || noun) {
                 continue;
             }
             if w.get(i + 1).map(String::as_str) == Some("by") || noun {
-                if let Some(p) = w.get(i + 1..).and_then(|ws| ws.iter().find(|x| is_party(x))) {
+                if let Some(p) = w
+                    .get(i + 1..)
+                    .and_then(|ws| ws.iter().find(|x| is_party(x)))
+                {
                     out.insert(p.clone());
                     continue;
                 }
             }
             if matches("vest*", word) {
-                if let Some(p) = w.get(i + 1..).and_then(|ws| ws.iter().find(|x| is_party(x))) {
+                if let Some(p) = w
+                    .get(i + 1..)
+                    .and_then(|ws| ws.iter().find(|x| is_party(x)))
+                {
                     out.insert(p.clone());
                     continue;
                 }
             }
-            if let Some(p) = w.get(..i).and_then(|ws| ws.iter().rev().find(|x| is_party(x))) {
+            if let Some(p) = w
+                .get(..i)
+                .and_then(|ws| ws.iter().rev().find(|x| is_party(x)))
+            {
                 out.insert(p.clone());
             }
         }
@@ -382,7 +430,10 @@ fn owners(side: &Side) -> BTreeSet<String> {
 }
 
 fn is_party(w: &str) -> bool {
-    matches!(w, "client" | "vendor" | "customer" | "supplier" | "provider" | "contractor" | "company")
+    matches!(
+        w,
+        "client" | "vendor" | "customer" | "supplier" | "provider" | "contractor" | "company"
+    )
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -429,7 +480,10 @@ fn quantity_change(std: &Side, found: &Side) -> Option<(usize, String)> {
                 } else {
                     format!(
                         "states `{q}` where the standard states {}",
-                        was.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+                        was.iter()
+                            .map(|x| format!("`{x}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 },
             ));
@@ -442,7 +496,10 @@ fn quantity_change(std: &Side, found: &Side) -> Option<(usize, String)> {
         k,
         format!(
             "drops {} stated by the standard",
-            gone.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+            gone.iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ))
 }
@@ -472,11 +529,19 @@ fn list(set: &BTreeSet<String>) -> String {
     if set.is_empty() {
         return "no place".into();
     }
-    set.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+    set.iter()
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A concept the found text states and the standard does not.
-fn added(std: &Side, found: &Side, cue: fn(&[String]) -> bool, what: &str) -> Option<(usize, String)> {
+fn added(
+    std: &Side,
+    found: &Side,
+    cue: fn(&[String]) -> bool,
+    what: &str,
+) -> Option<(usize, String)> {
     if std.any(cue) {
         return None;
     }
@@ -486,12 +551,21 @@ fn added(std: &Side, found: &Side, cue: fn(&[String]) -> bool, what: &str) -> Op
 }
 
 /// A concept the standard states and the found text does not.
-fn lost(std: &Side, found: &Side, cue: fn(&[String]) -> bool, what: &str) -> Option<(usize, String)> {
+fn lost(
+    std: &Side,
+    found: &Side,
+    cue: fn(&[String]) -> bool,
+    what: &str,
+) -> Option<(usize, String)> {
     let at = std.find(cue)?;
     if found.any(cue) {
         return None;
     }
-    let target = std.sentences.get(at).map(|s| s.words.clone()).unwrap_or_default();
+    let target = std
+        .sentences
+        .get(at)
+        .map(|s| s.words.clone())
+        .unwrap_or_default();
     let k = closest(std, found, |s| s.words == target);
     Some((k, format!("drops {what}, which the standard has")))
 }
@@ -523,41 +597,88 @@ fn assess(clause: &str, std: &Side, found: &Side) -> Option<Finding> {
                 !owners(&one).is_empty() && owners(&one) != so
             })
             .unwrap_or(0);
-        Some((k, format!("gives ownership to {} where the standard gives it to {}", list(&fo), list(&so))))
+        Some((
+            k,
+            format!(
+                "gives ownership to {} where the standard gives it to {}",
+                list(&fo),
+                list(&so)
+            ),
+        ))
     };
     let rules: Vec<(&'static str, Option<(usize, String)>)> = match clause {
         "TERM" => vec![
-            ("AUTO_RENEWAL", added(std, found, auto_renewal, "automatic renewal")),
+            (
+                "AUTO_RENEWAL",
+                added(std, found, auto_renewal, "automatic renewal"),
+            ),
             ("AUTO_RENEWAL", q()),
         ],
         "PAYMENT" => vec![
-            ("LATE_FEES", added(std, found, late_fee, "interest or a charge on late payment")),
+            (
+                "LATE_FEES",
+                added(std, found, late_fee, "interest or a charge on late payment"),
+            ),
             ("PAYMENT_TERMS", q()),
-            ("PAYMENT_TERMS", added(std, found, in_advance, "payment in advance")),
+            (
+                "PAYMENT_TERMS",
+                added(std, found, in_advance, "payment in advance"),
+            ),
         ],
         "PRICE" => vec![
-            ("PRICE_INCREASE", added(std, found, price_increase, "a right to increase or adjust the fees")),
+            (
+                "PRICE_INCREASE",
+                added(
+                    std,
+                    found,
+                    price_increase,
+                    "a right to increase or adjust the fees",
+                ),
+            ),
             ("PRICE_INCREASE", q()),
         ],
         "CONFIDENTIALITY" => vec![
             ("CONFIDENTIALITY_TERM", q()),
-            ("CONFIDENTIALITY_TERM", added(std, found, perpetual, "a different survival period")),
+            (
+                "CONFIDENTIALITY_TERM",
+                added(std, found, perpetual, "a different survival period"),
+            ),
         ],
-        "DATA_PROTECTION" => vec![
-            ("BREACH_NOTICE", q()),
-        ],
+        "DATA_PROTECTION" => vec![("BREACH_NOTICE", q())],
         "IP" => vec![
-            ("IP_OWNERSHIP", added(std, found, licence, "a licence or retained rights instead of ownership")),
+            (
+                "IP_OWNERSHIP",
+                added(
+                    std,
+                    found,
+                    licence,
+                    "a licence or retained rights instead of ownership",
+                ),
+            ),
             ("IP_OWNERSHIP", owner_change()),
             ("IP_OWNERSHIP", q()),
         ],
         "WARRANTY" => vec![
-            ("WARRANTY_DISCLAIMER", added(std, found, disclaimer, "a disclaimer of warranties")),
+            (
+                "WARRANTY_DISCLAIMER",
+                added(std, found, disclaimer, "a disclaimer of warranties"),
+            ),
             ("WARRANTY_PERIOD", q()),
         ],
         "INDEMNITY" => vec![
-            ("INDEMNITY_MUTUAL", added(std, found, mutual, "a mutual indemnity")),
-            ("INDEMNITY_NARROWED", added(std, found, indemnity_condition, "a condition or limit on the indemnity")),
+            (
+                "INDEMNITY_MUTUAL",
+                added(std, found, mutual, "a mutual indemnity"),
+            ),
+            (
+                "INDEMNITY_NARROWED",
+                added(
+                    std,
+                    found,
+                    indemnity_condition,
+                    "a condition or limit on the indemnity",
+                ),
+            ),
             ("INDEMNITY_NARROWED", q()),
             ("INDEMNITY_NARROWED", {
                 let lost = scope_lost(std, found);
@@ -571,24 +692,51 @@ fn assess(clause: &str, std: &Side, found: &Side) -> Option<Finding> {
         ],
         "LIABILITY" => vec![
             ("LIABILITY_CAP", q()),
-            ("LIABILITY_CARVEOUT", added(std, found, including, "claims brought under the cap")),
-            ("LIABILITY_CARVEOUT", lost(std, found, carve_out, "the exclusions from the cap")),
-            ("LIABILITY_CARVEOUT", added(std, found, carve_out, "exclusions from the cap")),
+            (
+                "LIABILITY_CARVEOUT",
+                added(std, found, including, "claims brought under the cap"),
+            ),
+            (
+                "LIABILITY_CARVEOUT",
+                lost(std, found, carve_out, "the exclusions from the cap"),
+            ),
+            (
+                "LIABILITY_CARVEOUT",
+                added(std, found, carve_out, "exclusions from the cap"),
+            ),
         ],
         "TERMINATION" => vec![
             (
                 "NO_TERMINATION_FOR_CONVENIENCE",
-                added(std, found, convenience_denied, "a bar on termination for convenience"),
+                added(
+                    std,
+                    found,
+                    convenience_denied,
+                    "a bar on termination for convenience",
+                ),
             ),
             (
                 "NO_TERMINATION_FOR_CONVENIENCE",
-                lost(std, found, convenience_right, "the right to terminate for convenience"),
+                lost(
+                    std,
+                    found,
+                    convenience_right,
+                    "the right to terminate for convenience",
+                ),
             ),
             ("TERMINATION_NOTICE", q()),
         ],
         "GOVERNING_LAW" => vec![("GOVERNING_LAW", p()), ("GOVERNING_LAW", q())],
         "ASSIGNMENT" => vec![
-            ("ASSIGNMENT", added(std, found, assignment_permitted, "a party's right to assign")),
+            (
+                "ASSIGNMENT",
+                added(
+                    std,
+                    found,
+                    assignment_permitted,
+                    "a party's right to assign",
+                ),
+            ),
             ("ASSIGNMENT", q()),
         ],
         "INSURANCE" => vec![("INSURANCE_LIMIT", q())],
@@ -620,10 +768,12 @@ fn strings(v: Option<&Value>, at: &str) -> Result<Vec<String>, ToolError> {
             .iter()
             .enumerate()
             .map(|(i, x)| {
-                x.as_str().map(str::to_string).ok_or_else(|| ToolError::WrongType {
-                    pointer: format!("{at}/{i}"),
-                    expected: "a string",
-                })
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ToolError::WrongType {
+                        pointer: format!("{at}/{i}"),
+                        expected: "a string",
+                    })
             })
             .collect(),
         Some(_) => Err(ToolError::WrongType {
@@ -715,7 +865,12 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
             c.insert("located".into(), json!(false));
             c.insert("deviation".into(), Value::Null);
             c.insert("label".into(), json!("not_located"));
-            c.insert("reason".into(), json!(format!("evidence[{i}] {clause}: not located in the contract")));
+            c.insert(
+                "reason".into(),
+                json!(format!(
+                    "evidence[{i}] {clause}: not located in the contract"
+                )),
+            );
             reasons.push(format!("evidence[{i}] {clause}: not located, not judged"));
             criteria.push(Value::Object(c));
             continue;
@@ -729,13 +884,18 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
                 let reason = format!(
                     "evidence[{i}] {clause}: sentence {}{} {}",
                     f.sentence,
-                    lines.map(|(a, b)| format!(" (lines {a}-{b})")).unwrap_or_default(),
+                    lines
+                        .map(|(a, b)| format!(" (lines {a}-{b})"))
+                        .unwrap_or_default(),
                     f.reason
                 );
                 c.insert("deviation".into(), json!(f.deviation));
                 c.insert("label".into(), json!("deviates"));
                 c.insert("sentence".into(), json!(f.sentence));
-                c.insert("excerpt".into(), json!(s.map(|s| s.text.clone()).unwrap_or_default()));
+                c.insert(
+                    "excerpt".into(),
+                    json!(s.map(|s| s.text.clone()).unwrap_or_default()),
+                );
                 c.insert("reason".into(), json!(reason.clone()));
                 reasons.push(reason);
             }
@@ -760,7 +920,9 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
         "conforms"
     };
     if reasons.is_empty() {
-        reasons.push(format!("{item}: every clause conforms to the standard in substance"));
+        reasons.push(format!(
+            "{item}: every clause conforms to the standard in substance"
+        ));
     }
     Ok(json!({"verdict": verdict, "reasons": reasons, "criteria": criteria}))
 }

@@ -30,7 +30,10 @@ fn bundle(clause: &str, standard: Vec<Value>, found: Vec<Value>) -> Value {
 fn verdict(clause: &str, standard: Vec<Value>, found: Vec<Value>) -> (Option<String>, Option<u64>) {
     let v = judge(&bundle(clause, standard, found)).unwrap_or_else(|e| panic!("{clause}: {e}"));
     let c = &v["criteria"][0];
-    (c["deviation"].as_str().map(str::to_string), c["sentence"].as_u64())
+    (
+        c["deviation"].as_str().map(str::to_string),
+        c["sentence"].as_u64(),
+    )
 }
 
 struct Case {
@@ -48,7 +51,11 @@ fn cases() -> Vec<Case> {
     ];
     let pay_std = vec![
         s("Vendor invoices Client quarterly in arrears.", &[], &[]),
-        s("Client pays each undisputed invoice within forty-five (45) days of receipt.", &["45 day"], &[]),
+        s(
+            "Client pays each undisputed invoice within forty-five (45) days of receipt.",
+            &["45 day"],
+            &[],
+        ),
     ];
     let liab_std = vec![s(
         "Save for breaches of confidentiality and the indemnities, neither party's liability exceeds the fees paid in the six (6) months before the claim.",
@@ -64,13 +71,21 @@ fn cases() -> Vec<Case> {
         &[],
         &["Ontario", "Toronto"],
     )];
-    let ip_std = vec![s("All deliverables, and all rights in them, are owned by Client once paid for.", &[], &[])];
+    let ip_std = vec![s(
+        "All deliverables, and all rights in them, are owned by Client once paid for.",
+        &[],
+        &[],
+    )];
     let indemnity_std = vec![s(
         "Vendor shall defend, indemnify and hold harmless Client against third-party claims that the services or deliverables infringe intellectual property rights, and against claims arising from Vendor's negligence or wilful misconduct.",
         &[],
         &[],
     )];
-    let assign_std = vec![s("Neither party may assign this Agreement without the other party's prior written consent.", &[], &[])];
+    let assign_std = vec![s(
+        "Neither party may assign this Agreement without the other party's prior written consent.",
+        &[],
+        &[],
+    )];
     vec![
         Case { name: "term reworded", clause: "TERM", standard: term_std.clone(), found: vec![
             s("The initial term is twenty-four (24) months, starting on the Effective Date.", &["24 month"], &[]),
@@ -205,7 +220,10 @@ fn every_case_gets_the_rubric_code_and_sentence() {
     let mut failures = Vec::new();
     for case in cases() {
         let got = verdict(case.clause, case.standard, case.found);
-        let want = case.expect.map(|(code, k)| (Some(code.to_string()), Some(k))).unwrap_or((None, None));
+        let want = case
+            .expect
+            .map(|(code, k)| (Some(code.to_string()), Some(k)))
+            .unwrap_or((None, None));
         if got != want {
             failures.push(format!("{}: got {got:?}, want {want:?}", case.name));
         }
@@ -217,15 +235,32 @@ fn every_case_gets_the_rubric_code_and_sentence() {
 fn verdict_reasons_cite_the_evidence_and_the_excerpt_is_the_sentence() {
     let v = judge(&bundle(
         "INSURANCE",
-        vec![s("Vendor keeps insurance of USD 1,000,000.", &["USD 1000000"], &[])],
-        vec![s("Vendor keeps insurance of USD 5,000.", &["USD 5000"], &[])],
+        vec![s(
+            "Vendor keeps insurance of USD 1,000,000.",
+            &["USD 1000000"],
+            &[],
+        )],
+        vec![s(
+            "Vendor keeps insurance of USD 5,000.",
+            &["USD 5000"],
+            &[],
+        )],
     ))
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["verdict"], "deviates");
     let reason = v["reasons"][0].as_str().unwrap_or("");
-    assert!(reason.starts_with("evidence[0] INSURANCE: sentence 0 (lines 10-10)"), "{reason}");
-    assert!(reason.contains("USD 5000") && reason.contains("USD 1000000"), "{reason}");
-    assert_eq!(v["criteria"][0]["excerpt"], "Vendor keeps insurance of USD 5,000.");
+    assert!(
+        reason.starts_with("evidence[0] INSURANCE: sentence 0 (lines 10-10)"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("USD 5000") && reason.contains("USD 1000000"),
+        "{reason}"
+    );
+    assert_eq!(
+        v["criteria"][0]["excerpt"],
+        "Vendor keeps insurance of USD 5,000."
+    );
 }
 
 #[test]
@@ -243,12 +278,36 @@ fn a_clause_not_located_is_reported_not_judged() {
 fn malformed_bundles_are_precise_errors() {
     let cases = [
         (json!({"rubric": RUBRIC}), "tool.args.missing", "/evidence"),
-        (json!({"rubric": RUBRIC, "evidence": {}}), "tool.args.type", "/evidence"),
-        (json!({"rubric": RUBRIC, "evidence": [{"standard": {"sentences": []}}]}), "tool.args.missing", "/evidence/0/clause"),
-        (json!({"rubric": RUBRIC, "evidence": [{"clause": "PREAMBLE", "standard": {"sentences": []}}]}), "tool.args.invalid", "/evidence/0/clause"),
-        (json!({"rubric": RUBRIC, "evidence": [{"clause": "TERM", "standard": {"sentences": "x"}}]}), "tool.args.type", "/evidence/0/standard/sentences"),
-        (json!({"rubric": RUBRIC, "evidence": [{"clause": "TERM", "standard": {"sentences": [{"text": 3}]}}]}), "tool.args.type", "/evidence/0/standard/sentences/0/text"),
-        (json!({"rubric": RUBRIC, "evidence": [{"clause": "TERM", "standard": {"sentences": [{"text": "a", "terms": {"quantities": [1]}}]}}]}), "tool.args.type", "/evidence/0/standard/sentences/0/terms/quantities/0"),
+        (
+            json!({"rubric": RUBRIC, "evidence": {}}),
+            "tool.args.type",
+            "/evidence",
+        ),
+        (
+            json!({"rubric": RUBRIC, "evidence": [{"standard": {"sentences": []}}]}),
+            "tool.args.missing",
+            "/evidence/0/clause",
+        ),
+        (
+            json!({"rubric": RUBRIC, "evidence": [{"clause": "PREAMBLE", "standard": {"sentences": []}}]}),
+            "tool.args.invalid",
+            "/evidence/0/clause",
+        ),
+        (
+            json!({"rubric": RUBRIC, "evidence": [{"clause": "TERM", "standard": {"sentences": "x"}}]}),
+            "tool.args.type",
+            "/evidence/0/standard/sentences",
+        ),
+        (
+            json!({"rubric": RUBRIC, "evidence": [{"clause": "TERM", "standard": {"sentences": [{"text": 3}]}}]}),
+            "tool.args.type",
+            "/evidence/0/standard/sentences/0/text",
+        ),
+        (
+            json!({"rubric": RUBRIC, "evidence": [{"clause": "TERM", "standard": {"sentences": [{"text": "a", "terms": {"quantities": [1]}}]}}]}),
+            "tool.args.type",
+            "/evidence/0/standard/sentences/0/terms/quantities/0",
+        ),
     ];
     for (args, code, pointer) in cases {
         match judge(&args) {

@@ -28,7 +28,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             out.push(diag::error(
                 diag::CODE_LIST,
                 at(input, slot, i, "clause"),
-                format!("`{clause}` is not a clause code ({})", clause_list().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "`{clause}` is not a clause code ({})",
+                    clause_list().collect::<Vec<_>>().join(", ")
+                ),
             ));
             continue;
         }
@@ -37,7 +40,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                 out.push(diag::error(
                     diag::CODE_LIST,
                     at(input, slot, i, "deviation"),
-                    format!("`{code}` is not a deviation of clause {clause} ({})", codes_of(&clause).join(", ")),
+                    format!(
+                        "`{code}` is not a deviation of clause {clause} ({})",
+                        codes_of(&clause).join(", ")
+                    ),
                 ));
             }
         }

@@ -10,7 +10,11 @@ use writ_ladder::stages::domain::DomainInput;
 pub use crate::evaluator::{codes_of, CLAUSE_CODES};
 
 /// The rows of table `slot` (the artifact itself or a related artifact), or a diagnostic saying why not.
-pub fn rows<'a>(input: &DomainInput<'a>, slot: &str, out: &mut Vec<Diagnostic>) -> Option<&'a Vec<Value>> {
+pub fn rows<'a>(
+    input: &DomainInput<'a>,
+    slot: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<&'a Vec<Value>> {
     match input.slot(slot) {
         Some(Value::Array(list)) => Some(list),
         Some(_) => {
@@ -64,8 +68,14 @@ pub fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether a table check concerns the artifact under check: the ladder runs a step's checks on each of its
+/// outputs, and a check passes the outputs it is not about (e.g. line spans on the exceptions table).
+pub fn concerns(input: &DomainInput<'_>, about: &[&str]) -> bool {
+    let slot = input.artifact.name.as_str();
+    about.iter().any(|a| slot.contains(a))
+}
+
 /// Every clause code of the README, in the standard's order.
 pub fn clause_list() -> impl Iterator<Item = &'static str> {
     CLAUSE_CODES.iter().map(|(c, _)| *c)
 }
-

@@ -26,11 +26,19 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let profile_slot = input.slot_param("profile", "batch_profile");
     let Some(profile) = input.slot(profile_slot) else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", format!("`{profile_slot}` is not among the related artifacts")));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            format!("`{profile_slot}` is not among the related artifacts"),
+        ));
         return out;
     };
     let Some(Value::Array(docs)) = profile.get("documents") else {
-        out.push(diag::error(diag::DOMAIN_INPUT, input.pointer(profile_slot, "/documents"), "no documents"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            input.pointer(profile_slot, "/documents"),
+            "no documents",
+        ));
         return out;
     };
     let clauses_slot = input.slot_param("clauses", "clauses");
@@ -47,7 +55,12 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         .collect();
     let excepted: BTreeSet<(String, String)> = exceptions
         .iter()
-        .filter_map(|r| Some((cell(r, "contract_id")?, cell(r, "clause").unwrap_or_default())))
+        .filter_map(|r| {
+            Some((
+                cell(r, "contract_id")?,
+                cell(r, "clause").unwrap_or_default(),
+            ))
+        })
         .collect();
     let mut known = BTreeSet::new();
     for (i, d) in docs.iter().enumerate() {
@@ -85,7 +98,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         }
     }
     let slot = input.artifact.name.as_str();
-    for (name, list) in [(slot, input.slot(slot)), (clauses_slot, Some(&Value::Null)), (exceptions_slot, None)] {
+    for (name, list) in [
+        (slot, input.slot(slot)),
+        (clauses_slot, Some(&Value::Null)),
+        (exceptions_slot, None),
+    ] {
         let list = match list {
             Some(Value::Array(l)) => l,
             Some(Value::Null) => clauses,

@@ -1,6 +1,6 @@
-//! `contract.excerpt_in_span` (rubric check; `deviations`): every excerpt is a whole sentence found verbatim
-//! (whitespace aside) in the body of its contract's clause, as `clauses` (param `clauses`, default
-//! `clauses`) records it for those lines.
+//! `contract.excerpt_in_span` (rubric check; `deviations`, `clause_deviations`; other outputs pass): every
+//! excerpt is a whole sentence found verbatim (whitespace aside) in the body of its contract's clause, as
+//! `clauses` (param `clauses`, default `clauses`) records it for those lines.
 //!
 //! Why: the excerpt is the evidence a reader checks first; an excerpt that is not in the cited lines (the
 //! standard's wording, a paraphrase, another clause) makes the finding untraceable.
@@ -13,11 +13,14 @@ use std::collections::BTreeMap;
 use writ_ladder::diag::{self, Diagnostic};
 use writ_ladder::stages::domain::DomainInput;
 
-use super::common::{at, cell, rows, squash};
+use super::common::{at, cell, concerns, rows, squash};
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let slot = input.artifact.name.as_str();
+    if !concerns(input, &["deviation"]) {
+        return out;
+    }
     let Some(list) = rows(input, slot, &mut out) else {
         return out;
     };
@@ -27,26 +30,44 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     };
     let text: BTreeMap<(String, String), String> = clauses
         .iter()
-        .filter_map(|r| Some(((cell(r, "contract_id")?, cell(r, "clause")?), squash(&cell(r, "text")?))))
+        .filter_map(|r| {
+            Some((
+                (cell(r, "contract_id")?, cell(r, "clause")?),
+                squash(&cell(r, "text")?),
+            ))
+        })
         .collect();
     for (i, row) in list.iter().enumerate() {
-        let key = (cell(row, "contract_id").unwrap_or_default(), cell(row, "clause").unwrap_or_default());
+        let key = (
+            cell(row, "contract_id").unwrap_or_default(),
+            cell(row, "clause").unwrap_or_default(),
+        );
         let excerpt = squash(&cell(row, "excerpt").unwrap_or_default());
         let pointer = at(input, slot, i, "excerpt");
         if excerpt.is_empty() {
-            out.push(diag::error(diag::MISSING_FIELD, pointer, format!("{} {}: no excerpt", key.0, key.1)));
+            out.push(diag::error(
+                diag::MISSING_FIELD,
+                pointer,
+                format!("{} {}: no excerpt", key.0, key.1),
+            ));
             continue;
         }
         match text.get(&key) {
             None => out.push(diag::error(
                 diag::ITEM_UNACCOUNTED,
                 pointer,
-                format!("{} {}: no clause body was located for this deviation", key.0, key.1),
+                format!(
+                    "{} {}: no clause body was located for this deviation",
+                    key.0, key.1
+                ),
             )),
             Some(body) if !body.contains(&excerpt) => out.push(diag::error(
                 diag::RULE_UNCITED,
                 pointer,
-                format!("{} {}: the excerpt is not in the clause's lines", key.0, key.1),
+                format!(
+                    "{} {}: the excerpt is not in the clause's lines",
+                    key.0, key.1
+                ),
             )),
             Some(_) => {}
         }

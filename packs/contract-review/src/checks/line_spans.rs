@@ -1,7 +1,7 @@
-//! `contract.line_spans` (validator; `deviations`, `clauses` and their shard forms): `line_start` and
-//! `line_end` are 1-based line numbers with `line_start <= line_end`; a deviation's span is exactly the body
-//! span of the same contract's clause in `clauses` (param `clauses`, default `clauses`), when that table is
-//! among the related artifacts.
+//! `contract.line_spans` (validator; `deviations`, `clauses` and their shard forms; other outputs pass):
+//! `line_start` and `line_end` are 1-based line numbers with `line_start <= line_end`; a deviation's span is
+//! exactly the body span of the same contract's clause in `clauses` (param `clauses`, default `clauses`), when
+//! that table is among the related artifacts.
 //!
 //! Why: the acceptance compares line ranges exactly; a deviation pointing at other lines than its clause's
 //! body traces to the wrong text.
@@ -14,11 +14,14 @@ use std::collections::BTreeMap;
 use writ_ladder::diag::{self, Diagnostic};
 use writ_ladder::stages::domain::DomainInput;
 
-use super::common::{at, cell, line_number, rows, rows_if_present};
+use super::common::{at, cell, concerns, line_number, rows, rows_if_present};
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let slot = input.artifact.name.as_str();
+    if !concerns(input, &["deviation", "clauses"]) {
+        return out;
+    }
     let Some(list) = rows(input, slot, &mut out) else {
         return out;
     };
@@ -41,7 +44,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     };
     for (i, row) in list.iter().enumerate() {
         let (Some(a), Some(b)) = (cell(row, "line_start"), cell(row, "line_end")) else {
-            out.push(diag::error(diag::MISSING_FIELD, at(input, slot, i, "line_start"), "a row without its line span"));
+            out.push(diag::error(
+                diag::MISSING_FIELD,
+                at(input, slot, i, "line_start"),
+                "a row without its line span",
+            ));
             continue;
         };
         match (line_number(&a), line_number(&b)) {
@@ -55,13 +62,19 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                 continue;
             }
         }
-        let key = (cell(row, "contract_id").unwrap_or_default(), cell(row, "clause").unwrap_or_default());
+        let key = (
+            cell(row, "contract_id").unwrap_or_default(),
+            cell(row, "clause").unwrap_or_default(),
+        );
         if let Some((sa, sb)) = spans.get(&key) {
             if (sa.as_str(), sb.as_str()) != (a.as_str(), b.as_str()) {
                 out.push(diag::error(
                     diag::RULE_UNCITED,
                     at(input, slot, i, "line_start"),
-                    format!("{} {}: lines {a}-{b}, but the clause body spans lines {sa}-{sb}", key.0, key.1),
+                    format!(
+                        "{} {}: lines {a}-{b}, but the clause body spans lines {sa}-{sb}",
+                        key.0, key.1
+                    ),
                 ));
             }
         }

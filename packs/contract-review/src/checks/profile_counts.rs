@@ -18,14 +18,22 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let docs = match v.get("documents") {
         Some(Value::Array(d)) => d,
         _ => {
-            out.push(diag::error(diag::DOMAIN_INPUT, "/documents", "the profile has no `documents` list"));
+            out.push(diag::error(
+                diag::DOMAIN_INPUT,
+                "/documents",
+                "the profile has no `documents` list",
+            ));
             return out;
         }
     };
     let unreadable = match v.get("unreadable") {
         Some(Value::Array(u)) => u.as_slice(),
         _ => {
-            out.push(diag::error(diag::DOMAIN_INPUT, "/unreadable", "the profile has no `unreadable` list"));
+            out.push(diag::error(
+                diag::DOMAIN_INPUT,
+                "/unreadable",
+                "the profile has no `unreadable` list",
+            ));
             &[]
         }
     };
@@ -34,7 +42,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         out.push(diag::error(
             diag::PROFILE_COUNTS,
             "/files",
-            format!("`files` is {files:?} but {} documents are profiled", docs.len()),
+            format!(
+                "`files` is {files:?} but {} documents are profiled",
+                docs.len()
+            ),
         ));
     }
     let readable = v.get("readable").and_then(Value::as_u64);
@@ -43,17 +54,26 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         out.push(diag::error(
             diag::PROFILE_COUNTS,
             "/readable",
-            format!("`readable` is {readable:?}, expected {expected} ({} documents, {} unreadable)", docs.len(), unreadable.len()),
+            format!(
+                "`readable` is {readable:?}, expected {expected} ({} documents, {} unreadable)",
+                docs.len(),
+                unreadable.len()
+            ),
         ));
     }
-    let names: Vec<&str> = docs.iter().map(|d| d.get("file").and_then(Value::as_str).unwrap_or("")).collect();
+    let names: Vec<&str> = docs
+        .iter()
+        .map(|d| d.get("file").and_then(Value::as_str).unwrap_or(""))
+        .collect();
     for (i, w) in names.windows(2).enumerate() {
         if let [a, b] = w {
             if a >= b {
                 out.push(diag::error(
                     diag::PROFILE_COUNTS,
                     format!("/documents/{}/file", i + 1),
-                    format!("documents are not sorted by file name without repeats (`{a}` then `{b}`)"),
+                    format!(
+                        "documents are not sorted by file name without repeats (`{a}` then `{b}`)"
+                    ),
                 ));
             }
         }
@@ -69,8 +89,14 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             ));
             continue;
         }
-        let doc = docs.iter().find(|d| d.get("file").and_then(Value::as_str) == Some(file));
-        if doc.and_then(|d| d.get("error")).and_then(Value::as_str).is_none() {
+        let doc = docs
+            .iter()
+            .find(|d| d.get("file").and_then(Value::as_str) == Some(file));
+        if doc
+            .and_then(|d| d.get("error"))
+            .and_then(Value::as_str)
+            .is_none()
+        {
             out.push(diag::error(
                 diag::PROFILE_COUNTS,
                 format!("/unreadable/{i}/file"),

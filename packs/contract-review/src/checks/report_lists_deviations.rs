@@ -47,7 +47,11 @@ pub fn deviation_line(clause: &str, code: &str, a: &str, b: &str) -> String {
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(report) = input.value.as_str() else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the report is not Markdown text"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the report is not Markdown text",
+        ));
         return out;
     };
     let by_contract = sections(report);

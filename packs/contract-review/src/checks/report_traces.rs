@@ -21,7 +21,11 @@ use super::report_lists_deviations::{deviation_line, sections};
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(report) = input.value.as_str() else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "", "the report is not Markdown text"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "",
+            "the report is not Markdown text",
+        ));
         return out;
     };
     let deviations_slot = input.slot_param("deviations", "deviations");
@@ -41,7 +45,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                 &cell(r, "line_end").unwrap_or_default(),
             ),
         ));
-        excerpts.insert((id, squash(&cell(r, "excerpt").unwrap_or_default()).replace('|', "\\|")));
+        excerpts.insert((
+            id,
+            squash(&cell(r, "excerpt").unwrap_or_default()).replace('|', "\\|"),
+        ));
     }
     for (id, section) in sections(report) {
         let lines: Vec<&str> = section.lines().collect();
@@ -55,7 +62,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                     ));
                 }
                 let rest = lines.get(k + 1..).unwrap_or(&[]);
-                let beside = rest.iter().take(4).any(|l| l.starts_with("| Standard") && l.contains("| Found"));
+                let beside = rest
+                    .iter()
+                    .take(4)
+                    .any(|l| l.starts_with("| Standard") && l.contains("| Found"));
                 if !beside {
                     out.push(diag::error(
                         diag::REPORT_TRACE,
@@ -70,7 +80,9 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                     out.push(diag::error(
                         diag::REPORT_TRACE,
                         format!("/{id}"),
-                        format!("{id}: the quoted sentence is not the excerpt of any of its deviations"),
+                        format!(
+                            "{id}: the quoted sentence is not the excerpt of any of its deviations"
+                        ),
                     ));
                 }
             }
@@ -86,11 +98,18 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             out.push(diag::error(
                 diag::TOTALS,
                 "",
-                format!("the report counts {n} deviations, {deviations_slot} has {}", list.len()),
+                format!(
+                    "the report counts {n} deviations, {deviations_slot} has {}",
+                    list.len()
+                ),
             ));
         }
     } else {
-        out.push(diag::error(diag::REPORT_TRACE, "", "the report does not state `Deviations: N.`"));
+        out.push(diag::error(
+            diag::REPORT_TRACE,
+            "",
+            "the report does not state `Deviations: N.`",
+        ));
     }
     out
 }

@@ -19,7 +19,11 @@ use super::common::clause_list;
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(Value::Array(clauses)) = input.value.get("clauses") else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "/clauses", "the standard has no `clauses` list"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "/clauses",
+            "the standard has no `clauses` list",
+        ));
         return out;
     };
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
@@ -49,7 +53,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             ));
         }
         for field in ["heading", "text"] {
-            if c.get(field).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
+            if c.get(field)
+                .and_then(Value::as_str)
+                .is_none_or(|s| s.trim().is_empty())
+            {
                 out.push(diag::error(
                     diag::MISSING_FIELD,
                     format!("/clauses/{i}/{field}"),

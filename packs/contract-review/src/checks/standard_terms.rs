@@ -19,7 +19,10 @@ use super::common::squash;
 
 fn list(v: Option<&Value>) -> Option<BTreeSet<String>> {
     match v? {
-        Value::Array(items) => items.iter().map(|x| x.as_str().map(str::to_string)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect(),
         _ => None,
     }
 }
@@ -27,7 +30,11 @@ fn list(v: Option<&Value>) -> Option<BTreeSet<String>> {
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(Value::Array(clauses)) = input.value.get("clauses") else {
-        out.push(diag::error(diag::DOMAIN_INPUT, "/clauses", "the standard has no `clauses` list"));
+        out.push(diag::error(
+            diag::DOMAIN_INPUT,
+            "/clauses",
+            "the standard has no `clauses` list",
+        ));
         return out;
     };
     for (i, c) in clauses.iter().enumerate() {
