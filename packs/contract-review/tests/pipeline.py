@@ -23,32 +23,20 @@ SHARD = 25
 
 
 class Tools:
-    """The platform's tools for the steps: `writ tool serve` when the binary has it; otherwise this pack's
-    stand-in example (same JSON-lines protocol), built on demand, also when CONTRACT_REVIEW_STANDIN is set
-    (to judge with the evaluator as it is in the working tree without rebuilding `writ`)."""
+    """The platform's tools for the steps, as the bridge runs them under the built-in profile: one
+    `writ tool serve` process (WRIT_BIN, default the workspace's debug build) answering JSON lines."""
 
     def __init__(self):
         binary = os.environ.get("WRIT_BIN", os.path.join(REPO, "target", "debug", "writ"))
-        cmd = None
-        if os.path.exists(binary) and not os.environ.get("CONTRACT_REVIEW_STANDIN"):
-            probe = subprocess.run([binary, "tool", "serve"], input="", capture_output=True, text=True)
-            if probe.returncode == 0:
-                cmd = [binary, "tool", "serve"]
-                newest = max(os.path.getmtime(os.path.join(d, f))
-                             for d, _, fs in os.walk(os.path.join(PACK, "src")) for f in fs)
-                if os.path.getmtime(binary) < newest:
-                    sys.stderr.write("warning: %s is older than packs/contract-review/src: rebuild it "
-                                     "(cargo build -p writ-cli) or set CONTRACT_REVIEW_STANDIN=1\n" % binary)
-        if cmd is None:
-            stand_in = os.path.join(REPO, "target", "debug", "examples", "judge_serve")
-            sources = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(PACK, "src")) for f in fs]
-            sources.append(os.path.join(PACK, "examples", "judge_serve.rs"))
-            if not os.path.exists(stand_in) or os.path.getmtime(stand_in) < max(map(os.path.getmtime, sources)):
-                subprocess.run(["cargo", "build", "-q", "-p", "writ-pack-contract-review", "--example",
-                                "judge_serve"], cwd=REPO, check=True)
-            cmd = [stand_in]
-        self.cmd = cmd
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        if not os.path.exists(binary):
+            raise RuntimeError("%s is missing: build it with `cargo build -p writ-cli` (or set WRIT_BIN)" % binary)
+        newest = max(os.path.getmtime(os.path.join(d, f))
+                     for d, _, fs in os.walk(os.path.join(PACK, "src")) for f in fs)
+        if os.path.getmtime(binary) < newest:
+            sys.stderr.write("warning: %s is older than packs/contract-review/src: rebuild it "
+                             "(cargo build -p writ-cli) to judge with the evaluator as it is\n" % binary)
+        self.cmd = [binary, "tool", "serve"]
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.lock = threading.Lock()
         self.calls = 0
 
