@@ -93,8 +93,8 @@ def heading_of(line, prev_blank, next_nonblank):
         return None
     # unnumbered: an upper-case line, or a short Title Case line standing alone before its body
     letters = [c for c in title if c.isalpha()]
-    if letters and prev_blank and next_nonblank and _titleish(title) and not raw.rstrip().endswith((".", ",", ";")):
-        if all(c.isupper() for c in letters) or len(title.split()) <= 5:
+    if letters and prev_blank and _titleish(title) and not raw.rstrip().endswith((".", ",", ";")):
+        if all(c.isupper() for c in letters) or (next_nonblank and len(title.split()) <= 5):
             return title, None
     return None
 

@@ -216,7 +216,7 @@ def sentences_of(text):
     return [s for s in re.split(r"(?<=\.)\s+(?=[A-Z])", text) if s]
 
 
-def render(cid, clauses, rng, style, width, compact):
+def render(cid, clauses, rng, style, width, compact, spaced=False, indent=""):
     """The contract text and, per clause code, the 1-based (line_start, line_end) of its body."""
     lines = ["MASTER SERVICES AGREEMENT", "", "Agreement number: %s" % cid,
              'Between Northwind Holdings, Inc. ("Client") and Example Vendor %s LLC ("Vendor").' % cid[-4:], ""]
@@ -229,8 +229,10 @@ def render(cid, clauses, rng, style, width, compact):
             lines.extend(wrapped)
         else:
             lines.append(head)
+            if spaced:
+                lines.append("")
             start = len(lines) + 1
-            lines.extend(textwrap.wrap(body, width))
+            lines.extend(indent + l for l in textwrap.wrap(body, width))
         if code:
             spans[code] = (start, len(lines))
         if not compact:
@@ -286,7 +288,12 @@ def batch(standard_text, n=60, seed=11):
             gone = [c for c in clauses if c[0] and c[0] not in planted][3]
             clauses.remove(gone)
             missing.add((cid, gone[0]))
-        text, spans = render(cid, clauses, rng, style, width, compact)
+        layout = k % 6
+        spaced = layout == 1 and style != "inline"
+        indent = "    " if layout == 2 and style != "inline" else ""
+        text, spans = render(cid, clauses, rng, style, width, compact and not spaced, spaced, indent)
+        if layout == 3:
+            text = text.replace("\n", "\r\n")
         for (c, code), truth in deviations.items():
             if c == cid:
                 truth[1], truth[2] = spans[code]
