@@ -407,8 +407,8 @@ def locate(doc_lines, standard, others=()):
         by_heading = clause_of_heading(sec["heading"], headings)
         for code, heading, text in targets:
             if code.startswith("OTHER:"):
-                h = clause_of_heading(sec["heading"], {"X": heading}).get("X", 0.0) if heading else 0.0
-                h = h if set(content_stems(sec["heading"])) & set(content_stems(heading)) else 0.0
+                mine, theirs = set(content_stems(sec["heading"])), set(content_stems(heading))
+                h = len(mine & theirs) / max(len(mine), len(theirs)) if mine and theirs else 0.0
             else:
                 h = by_heading.get(code, 0.0)
             b = sim(body, text)
