@@ -229,6 +229,9 @@ fn auto_renewal(w: &[String]) -> bool {
         || has(w, "auto-renew*")
         || has(w, "non-renewal")
         || (affirmed(w, &["renew*", "extend*"]) && near(w, &["renew*", "unless"], 12))
+        || phrase(w, &["year", "to", "year"])
+        || phrase(w, &["month", "to", "month"])
+        || near(w, &["thereafter", "until"], 8)
 }
 
 fn late_fee(w: &[String]) -> bool {
@@ -254,7 +257,11 @@ fn price_increase(w: &[String]) -> bool {
 }
 
 fn disclaimer(w: &[String]) -> bool {
-    phrase(w, &["as", "is"]) || affirmed(w, &["disclaim*"]) || phrase(w, &["no", "warrant*"])
+    phrase(w, &["as", "is"])
+        || affirmed(w, &["disclaim*"])
+        || phrase(w, &["no", "warrant*"])
+        || phrase(w, &["without", "warrant*"])
+        || phrase(w, &["without", "any", "warrant*"])
 }
 
 fn licence(w: &[String]) -> bool {
@@ -353,17 +360,31 @@ fn convenience_at(w: &[String]) -> Vec<usize> {
     out
 }
 
+/// A negation right after the word at `at`, before a clause boundary: "... for convenience is not permitted".
+fn negated_after(words: &[String], at: usize) -> bool {
+    words
+        .iter()
+        .skip(at + 1)
+        .take(5)
+        .take_while(|w| !BOUNDARIES.contains(&w.as_str()))
+        .any(|w| NEGATIONS.contains(&w.as_str()))
+}
+
+fn convenience_denied_at(w: &[String], at: usize) -> bool {
+    negated_before(w, at) || negated_after(w, at)
+}
+
 /// A right to terminate for convenience, stated positively.
 fn convenience_right(w: &[String]) -> bool {
     convenience_at(w)
         .into_iter()
-        .any(|at| !negated_before(w, at))
+        .any(|at| !convenience_denied_at(w, at))
 }
 
 fn convenience_denied(w: &[String]) -> bool {
     convenience_at(w)
         .into_iter()
-        .any(|at| negated_before(w, at))
+        .any(|at| convenience_denied_at(w, at))
 }
 
 /// A party may assign (or transfer) freely: a permission no negation governs and no consent conditions

@@ -99,6 +99,9 @@ fn cases() -> Vec<Case> {
             s("The initial term is twenty-four (24) months from the Effective Date.", &["24 month"], &[]),
             s("It renews for successive terms of the same length unless either party gives notice of non-renewal.", &[], &[]),
         ], expect: Some(("AUTO_RENEWAL", 1)) },
+        Case { name: "term year to year", clause: "TERM", standard: term_std.clone(), found: vec![
+            s("The Agreement runs for an initial term of twenty-four (24) months and from year to year thereafter until terminated.", &["24 month"], &[]),
+        ], expect: Some(("AUTO_RENEWAL", 0)) },
         Case { name: "term length changed", clause: "TERM", standard: term_std, found: vec![
             s("The Agreement runs for an initial term of thirty-six (36) months from the Effective Date.", &["36 month"], &[]),
             s("Any extension needs a written amendment signed by both parties.", &[], &[]),
@@ -157,6 +160,11 @@ fn cases() -> Vec<Case> {
         ], found: vec![
             s("Deliverables are provided \"as is\" without any warranty.", &[], &[]),
         ], expect: Some(("WARRANTY_DISCLAIMER", 0)) },
+        Case { name: "warranty withheld", clause: "WARRANTY", standard: vec![
+            s("Vendor warrants conformity of deliverables for sixty (60) days after acceptance.", &["60 day"], &[]),
+        ], found: vec![
+            s("Vendor provides the deliverables without warranty of any kind.", &[], &[]),
+        ], expect: Some(("WARRANTY_DISCLAIMER", 0)) },
         Case { name: "warranty shortened", clause: "WARRANTY", standard: vec![
             s("Vendor warrants conformity of deliverables for sixty (60) days after acceptance.", &["60 day"], &[]),
         ], found: vec![
@@ -189,6 +197,10 @@ fn cases() -> Vec<Case> {
         Case { name: "no termination for convenience", clause: "TERMINATION", standard: term_end_std.clone(), found: vec![
             s("Either party may terminate for material breach not cured within fifteen (15) days of notice.", &["15 day"], &[]),
             s("Neither party may terminate for convenience.", &[], &[]),
+        ], expect: Some(("NO_TERMINATION_FOR_CONVENIENCE", 1)) },
+        Case { name: "convenience not permitted", clause: "TERMINATION", standard: term_end_std.clone(), found: vec![
+            s("Either party may terminate for material breach not cured within fifteen (15) days of notice.", &["15 day"], &[]),
+            s("Termination for convenience is not permitted.", &[], &[]),
         ], expect: Some(("NO_TERMINATION_FOR_CONVENIENCE", 1)) },
         Case { name: "termination notice", clause: "TERMINATION", standard: term_end_std, found: vec![
             s("Client may terminate any Statement of Work for convenience on one hundred and eighty (180) days' written notice.", &["180 day"], &[]),
