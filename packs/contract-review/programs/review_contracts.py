@@ -426,13 +426,25 @@ def locate(doc_lines, standard, others=()):
                 continue
             if strong and not (h >= 0.5 or b >= 0.45 or (h > 0 and h + b >= 0.6)):
                 continue
-            if not strong and (code.startswith("OTHER:") or score < 0.4 or (h == 0 and best.get(si) != code)):
-                continue
+            if not strong:
+                if code.startswith("OTHER:"):
+                    continue
+                open_best = max((c for c in order if c not in found), key=lambda c: sims.get((si, c), 0.0))
+                if open_best != code or score + body_hint(secs[si], code) < 0.4:
+                    continue
             used.add(si)
             found[code] = dict(secs[si], score=round(score, 3), index=si)
         if strong:
             fill_gaps(secs, in_order, found, used, lambda si, code: sims.get((si, code), 0.0))
     return {code: sec for code, sec in found.items() if not code.startswith("OTHER:")}
+
+
+def body_hint(sec, code):
+    """0.25 when the body uses a word that names this clause and no other (e.g. "warranty" for WARRANTY)."""
+    own = {stem(w) for w in CLAUSE_WORDS[code]}
+    others = {stem(w) for c, words in CLAUSE_WORDS.items() if c != code for w in words}
+    body = set(content_stems(" ".join(t for _, t in sec["body"])))
+    return 0.25 if body & (own - others) else 0.0
 
 
 def weighted_similarity(texts):

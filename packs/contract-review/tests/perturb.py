@@ -154,6 +154,27 @@ DEVIATIONS = {
 }
 
 
+# Third phrasings, again unlike the shared data: no "renew" word, no "late" word, a negation after the right...
+MORE_DEVIATIONS = {
+    "TERM": ("AUTO_RENEWAL", "This Agreement begins on the Effective Date and continues for an initial term of twelve "
+             "(12) months and from year to year thereafter until terminated by either party.", 0),
+    "PAYMENT": ("PAYMENT_TERMS", "Vendor shall invoice Client monthly in arrears. Client shall pay each invoice "
+                "immediately upon receipt.", 1),
+    "WARRANTY": ("WARRANTY_DISCLAIMER", "Vendor provides the services and deliverables without warranty of any "
+                 "kind.", 0),
+    "TERMINATION": ("NO_TERMINATION_FOR_CONVENIENCE", "Either party may terminate for material breach not cured "
+                    "within thirty (30) days of notice. Termination for convenience is not permitted.", 1),
+    "ASSIGNMENT": ("ASSIGNMENT", "Vendor may transfer this Agreement to any purchaser of its business on notice to "
+                   "Client.", 0),
+    "GOVERNING_LAW": ("GOVERNING_LAW", "This Agreement is governed by the laws of the Commonwealth of "
+                      "Massachusetts, and the courts of Suffolk County have exclusive jurisdiction.", 0),
+    "INDEMNITY": ("INDEMNITY_NARROWED", "Vendor shall defend Client against third-party claims that the "
+                  "deliverables infringe any patent, up to a maximum of USD 25,000.", 0),
+}
+for _code, _dev in MORE_DEVIATIONS.items():
+    DEVIATIONS[_code].append(_dev)
+
+
 # Headings that share no word with the clause's usual names: only the body (and the standard's order) tell.
 EXOTIC = {"TERM": "How Long This Lasts", "PAYMENT": "Settlement of Accounts", "PRICE": "Commercial Schedule",
           "CONFIDENTIALITY": "Secrets", "DATA_PROTECTION": "Handling Information About People",
