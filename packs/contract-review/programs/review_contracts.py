@@ -35,7 +35,7 @@ CLAUSE_WORDS = {
     "LIABILITY": ["limitation", "liability", "limits", "damages"],
     "TERMINATION": ["termination", "cancellation", "terminate"],
     "GOVERNING_LAW": ["governing", "law", "jurisdiction", "venue", "disputes"],
-    "ASSIGNMENT": ["assignment", "transfer", "assign"],
+    "ASSIGNMENT": ["assignment", "transfer", "assign", "successors", "assigns"],
     "INSURANCE": ["insurance", "coverage", "insured"],
 }
 CLAUSES = list(CLAUSE_WORDS)

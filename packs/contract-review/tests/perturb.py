@@ -180,7 +180,7 @@ EXOTIC = {"TERM": "How Long This Lasts", "PAYMENT": "Settlement of Accounts", "P
           "CONFIDENTIALITY": "Secrets", "DATA_PROTECTION": "Handling Information About People",
           "IP": "Work Product", "WARRANTY": "Quality Promise", "INDEMNITY": "Third-Party Claims",
           "LIABILITY": "Exposure", "TERMINATION": "Exit", "GOVERNING_LAW": "Forum",
-          "ASSIGNMENT": "Successors", "INSURANCE": "Cover"}
+          "ASSIGNMENT": "Change of Parties", "INSURANCE": "Cover"}
 
 EXTRA_CLAUSES = [
     ("Non-Solicitation", "During the term and for twelve (12) months after it, neither party shall solicit for "
