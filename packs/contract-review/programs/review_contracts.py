@@ -593,6 +593,13 @@ def review(doc, standard, others, clause_rows, deviation_rows, exception_rows):
             # a model may quote the sentence instead of numbering it
             quote = " ".join(crit["excerpt"].split())
             sent = next((x for x in sents if quote and (quote in x["text"] or x["text"] in quote)), None)
+        if sent is None and sents:
+            # the verdict names the deviation but not its sentence: the sentence least like any of the
+            # standard's is the one that changed
+            std_sents = [x["text"] for x in evidence[i]["standard"]["sentences"]]
+            sent = min(sents, key=lambda x: max((similarity(x["text"], t) for t in std_sents), default=0.0))
+            writ.log("%s %s: the evaluator named no sentence; took the one least like the standard"
+                     % (contract_id, evidence[i]["clause"]))
         if sent is None:
             exception_rows.append(writ.row({"contract_id": contract_id, "file": doc.file,
                                             "clause": evidence[i]["clause"],

@@ -170,7 +170,14 @@ class EvaluatorFailures(Pipeline):
                 raise pipeline.Refuse("budget.exhausted", "evaluator budget spent")
             if args["item"] == names[1][:-4]:
                 return {"verdict": "deviates", "reasons": ["?"]}
-            return self.tools(name, args)
+            verdict = self.tools(name, args)
+            if args["item"] == names[2][:-4]:
+                # a model's verdict: clause names instead of evidence indexes, no sentence numbers
+                for c in verdict["criteria"]:
+                    c.pop("evidence", None)
+                    c.pop("sentence", None)
+                    c.pop("excerpt", None)
+            return verdict
 
         run = pipeline.run_step(os.path.join(pipeline.PROGRAMS, "review_contracts.py"),
                                 {"contracts": ("file.batch", files),
@@ -185,6 +192,11 @@ class EvaluatorFailures(Pipeline):
         judged = {r["contract_id"] for r in run.rows("clause_deviations")}
         self.assertFalse(judged & {names[0][:-4], names[1][:-4]})
         self.assertEqual(len({r["contract_id"] for r in run.rows("clauses")}), 4)
+        third = [r for r in run.rows("clause_deviations") if r["contract_id"] == names[2][:-4]]
+        self.assertTrue(third)
+        for r in third:
+            lines = read(dict(files)[names[2]]).split("\n")[int(r["line_start"]) - 1:int(r["line_end"])]
+            self.assertIn(" ".join(r["excerpt"].split()), " ".join(" ".join(lines).split()))
 
 
 class SharedBlocks(unittest.TestCase):
