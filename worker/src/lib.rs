@@ -230,9 +230,11 @@ async fn shard(env: &Env, msg: ShardMessage) -> ApiResult<()> {
         Some(report),
     )
     .await?;
+    let mut resp = resp;
     if resp.status_code() != 200 {
+        let body = resp.text().await.unwrap_or_default();
         return Err(ApiError::upstream(format!(
-            "run object answered {} to the shard result",
+            "run object answered {} to the shard result: {body}",
             resp.status_code()
         )));
     }

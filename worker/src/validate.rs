@@ -199,10 +199,14 @@ pub async fn validate(
                 details_hash: details,
             });
         }
-        reports.insert(
-            slot.clone(),
-            serde_json::to_value(&*report).unwrap_or(Value::Null),
-        );
+        // The record keeps the ladder's verdicts, corrections and the final value's hash; the value itself
+        // is the artifact (a 1,000-file bundle would not fit a record).
+        let mut record = serde_json::to_value(&*report)
+            .map_err(|e| ApiError::internal(format!("ladder report of {slot}: {e}")))?;
+        if let Some(map) = record.as_object_mut() {
+            map.remove("final_value");
+        }
+        reports.insert(slot.clone(), record);
     }
     for e in stage_events {
         crate::outbox::append(obj, e)?;

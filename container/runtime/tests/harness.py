@@ -114,8 +114,8 @@ def run_step(program, inputs=None, tools=None, keep=False, timeout=300):
             if isinstance(content, str):
                 with open(content, "rb") as f:
                     content = f.read()
-            rel = os.path.join("inputs", slot, name)
-            os.makedirs(os.path.join(work, "inputs", slot), exist_ok=True)
+            rel = os.path.join("inputs", slot, *name.split("/"))
+            os.makedirs(os.path.dirname(os.path.join(work, rel)), exist_ok=True)
             with open(os.path.join(work, rel), "wb") as f:
                 f.write(content)
             entries.append({"name": name, "path": rel, "hash": _hash(content), "size": len(content)})
