@@ -126,7 +126,7 @@ fn audits_with_rubric_checks_as_code() {
         step_id: "payable".into(),
         intent: "compute payable".into(),
         rubric: vec![
-            criterion("entries_once", Some("billing.entries_once")),
+            criterion("every_entry_once", Some("billing.every_entry_once")),
             criterion("made_up", Some("billing.no_such_check")),
             criterion("prose_only", None),
         ],
