@@ -957,8 +957,9 @@ pub fn artifact_hash(obj: &RunObject, name: &str) -> ApiResult<String> {
     }
     obj.store()
         .rows::<H>(
-            "SELECT hash FROM artifacts WHERE name = ?",
-            vec![name.into()],
+            // A directory artifact (`site/`) is also found by its name without the slash.
+            "SELECT hash FROM artifacts WHERE name = ? OR name = ? ORDER BY name LIMIT 1",
+            vec![name.into(), format!("{name}/").into()],
         )?
         .into_iter()
         .next()

@@ -611,7 +611,8 @@ async fn artifact_bytes(
         .as_array()
         .into_iter()
         .flatten()
-        .find(|a| a["name"] == name)
+        // A directory artifact is published as `site/`; its URL path segment drops the slash.
+        .find(|a| a["name"] == name || a["name"].as_str() == Some(&format!("{name}/")))
         .ok_or_else(|| ApiError::not_found(format!("run {run_id} published no artifact {name}")))?;
     let mut hash = found["hash"].as_str().unwrap_or_default().to_string();
     let mut bytes = crate::inputs::read_blob(env, &who.tenant, &hash).await?;

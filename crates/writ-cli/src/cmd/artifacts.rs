@@ -45,7 +45,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 if name.contains("..") || name.starts_with('/') {
                     bail!("refusing artifact name {name}");
                 }
-                let bytes = client.get_bytes(&format!("/v1/runs/{run}/artifacts/{name}"))?;
+                let url_name = name.trim_end_matches('/');
+                let bytes = client.get_bytes(&format!("/v1/runs/{run}/artifacts/{url_name}"))?;
                 let got = writ_canon::ContentHash::of_bytes(&bytes).to_string();
                 if Some(got.as_str()) != a["hash"].as_str() {
                     bail!(
@@ -63,7 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         .with_context(|| format!("{name}: the manifest"))?;
                     for f in &bundle.files {
                         let data = client.get_bytes(&format!(
-                            "/v1/runs/{run}/artifacts/{name}?file={}",
+                            "/v1/runs/{run}/artifacts/{url_name}?file={}",
                             super::runs::encode(&f.path)
                         ))?;
                         if writ_canon::ContentHash::of_bytes(&data) != f.hash {
@@ -75,14 +76,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         }
                         std::fs::write(&target, &data)?;
                     }
-                    std::fs::write(dir.join(format!("{name}.manifest.json")), &bytes)?;
+                    std::fs::write(dir.join(format!("{url_name}.manifest.json")), &bytes)?;
                 } else {
                     std::fs::write(&path, &bytes)?;
                 }
                 if provenance {
                     let prov =
-                        client.get_bytes(&format!("/v1/runs/{run}/artifacts/{name}/provenance"))?;
-                    std::fs::write(dir.join(format!("{name}.provenance.json")), prov)?;
+                        client.get_bytes(&format!("/v1/runs/{run}/artifacts/{url_name}/provenance"))?;
+                    std::fs::write(dir.join(format!("{url_name}.provenance.json")), prov)?;
                 }
                 println!("{}  {}", a["hash"].as_str().unwrap_or(""), path.display());
             }
