@@ -57,6 +57,22 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         ),
     };
     record(obj, &call.step, &tool, &args, &payload, ok)?;
+    if let (true, Ok(verdict)) = (tool == writ_packs::EVALUATOR_TOOL, &result) {
+        // A proof record per judged item, beside the tool call: what was judged, on which bundle, by whom.
+        let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        crate::outbox::append(
+            obj,
+            writ_ledger::LedgerEvent::EvaluatorVerdict {
+                step: call.step.clone(),
+                rubric: text(&args, "rubric"),
+                item: text(&args, "item"),
+                bundle_hash: writ_canon::hash_of(&args).map_err(|e| ApiError::internal(e.to_string()))?,
+                verdict: text(verdict, "verdict"),
+                judged_by: text(verdict, "judged_by"),
+                result_hash: writ_canon::hash_of(verdict).map_err(|e| ApiError::internal(e.to_string()))?,
+            },
+        )?;
+    }
     json_ok(&payload)
 }
 

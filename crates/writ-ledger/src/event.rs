@@ -76,6 +76,17 @@ pub enum LedgerEvent {
         name: String,
         provenance_hash: ContentHash,
     },
+    /// One governed evaluator judgement (`evaluator.judge`, called per item from inside a step): the item,
+    /// the rubric, the evidence bundle's hash, the verdict and who judged (a model, or `builtin:<rubric>`).
+    EvaluatorVerdict {
+        step: String,
+        rubric: String,
+        item: String,
+        bundle_hash: ContentHash,
+        verdict: String,
+        judged_by: String,
+        result_hash: ContentHash,
+    },
     ProofRecord {
         step: String,
         verdicts: Vec<CriterionVerdict>,
@@ -125,6 +136,7 @@ impl LedgerEvent {
             LedgerEvent::ValidationStage { .. } => "validation_stage",
             LedgerEvent::ArtifactPublished { .. } => "artifact_published",
             LedgerEvent::ProofRecord { .. } => "proof_record",
+            LedgerEvent::EvaluatorVerdict { .. } => "evaluator_verdict",
             LedgerEvent::Approval { .. } => "approval",
             LedgerEvent::Rejection { .. } => "rejection",
             LedgerEvent::Repair { .. } => "repair",
