@@ -1,0 +1,101 @@
+//! The three workloads beyond billing, end to end on the local stack: each runs from its shared data through
+//! its approval gate, its export agrees with the pack's independent oracle, the ledger holds one evaluator
+//! proof record per judged item; then the run is sealed and its program screens a held-out-like batch the
+//! pack generates (other numbers, layouts, sizes), with zero model calls and the same acceptance.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Result};
+use writ_e2e::*;
+
+/// `python3 packs/<pack>/tests/e2e.py <args>`: fails with the script's message.
+fn pack_script(pack: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new("python3")
+        .arg(root().join(format!("packs/{pack}/tests/e2e.py")))
+        .args(args)
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "{pack} e2e.py {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Ledger rows of `run` whose event is of `kind` (e.g. `evaluator_verdict`).
+fn ledger_events(run: &str, kind: &str) -> Result<u64> {
+    let out = Command::new("psql")
+        .args(["-X", "-At", "-h", &env("WRIT_PG_SOCKET"), "-p", &env("WRIT_PG_PORT"), "-U", "postgres", "-d", "writ", "-c"])
+        .arg(format!(
+            "SELECT count(*) FROM ledger_entries WHERE run_id = '{}' AND event LIKE '%\"type\":\"{kind}\"%'",
+            run.replace('\'', "")
+        ))
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+}
+
+/// Runs `workflow` (or `program`) on `inputs` to its gate, approves as a separate reviewer, exports.
+fn run_through_gate(w: &Writ, reviewer: &str, start: &[&str], inputs: &Path, out: &Path) -> Result<String> {
+    let mut args: Vec<&str> = start.to_vec();
+    let inputs_text = inputs.to_string_lossy();
+    args.extend(["--inputs", &inputs_text]);
+    let run = w.ok(&args)?;
+    let state = w.wait(&run)?;
+    if state != "awaiting_approval" {
+        bail!("run {run} reached {state}, not its gate: {}", w.status(&run)?);
+    }
+    approve_and_finish(w, reviewer, &run)?;
+    w.export(&run, out)?;
+    Ok(run)
+}
+
+fn workload(pack: &str, items: u64) -> Result<()> {
+    let admin = Writ::admin();
+    let reviewer = reviewer(&format!("e2e-{pack}-reviewer"))?;
+    let shared = root().join("..").join("shared/data").join(pack);
+    let out = scratch(&format!("{pack}/shared"));
+    let run = run_through_gate(&admin, &reviewer, &["run", "--workflow", pack], &shared, &out)?;
+    println!("{}", pack_script(pack, &["check", &shared.to_string_lossy(), &out.to_string_lossy()])?);
+    eventually("the ledger outbox to drain", 90, || {
+        Ok(admin.status(&run)?["shell"]["ledger_pending"] == 0)
+    })?;
+    let verdicts = ledger_events(&run, "evaluator_verdict")?;
+    assert!(
+        verdicts >= items,
+        "{pack}: {verdicts} evaluator proof records for {items} items"
+    );
+
+    let program = admin.ok(&["seal", &run])?;
+    let held = scratch(&format!("{pack}/held-out"));
+    pack_script(pack, &["make", &held.to_string_lossy(), "7"])?;
+    let out2 = scratch(&format!("{pack}/held-out-export"));
+    let run2 = run_through_gate(&admin, &reviewer, &["program", "run", &program], &held, &out2)?;
+    println!("{}", pack_script(pack, &["check", &held.to_string_lossy(), &out2.to_string_lossy()])?);
+    let status = admin.status(&run2)?;
+    assert_eq!(status["mode"], "sealed");
+    assert_eq!(status["usage"]["model_calls"].as_u64().unwrap_or(0), 0, "a sealed program calls no model");
+    eventually("the ledger outbox to drain", 90, || {
+        Ok(admin.status(&run2)?["shell"]["ledger_pending"] == 0)
+    })?;
+    assert_eq!(ledger_events(&run2, "model_call")?, 0);
+    admin.ok(&["ledger", "verify"])?;
+    Ok(())
+}
+
+#[test]
+fn contract_review_end_to_end_and_sealed_on_another_batch() -> Result<()> {
+    workload("contract-review", 200)
+}
+
+#[test]
+fn resume_screening_end_to_end_and_sealed_on_another_batch() -> Result<()> {
+    workload("resume-screening", 1000)
+}
+
+#[test]
+fn site_build_end_to_end_and_sealed_on_another_manifest() -> Result<()> {
+    workload("site-build", 500)
+}
