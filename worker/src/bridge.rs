@@ -32,6 +32,9 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
             allowed,
             code,
             reason,
+            // Every tool the bridge runs is built-in code (packs' tools and built-in evaluators), which is
+            // what a `builtin_only` decision demands; a model-served evaluator must honour it.
+            builtin_only: _,
             ..
         } if *c == call_id => Some((*allowed, code.map(|c| c.to_string()), reason.clone())),
         _ => None,

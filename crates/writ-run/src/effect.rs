@@ -79,6 +79,10 @@ pub enum Effect {
         code: Option<Code>,
         #[serde(default)]
         reason: String,
+        /// The call must be served by built-in code, never a model: the governed evaluator in a sealed run
+        /// is the pack's built-in evaluator (a sealed run makes no model call).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        builtin_only: bool,
     },
     /// Write a ledger entry (through the outbox, deduplicated on `key`).
     AppendLedger { key: String, record: LedgerRecord },

@@ -5,7 +5,7 @@ use crate::budget::{cost_micros_of, BudgetExceeded, BudgetKind, Usage};
 use crate::codes::{self, Code};
 use crate::effect::{Effect, RepairEvidence};
 use crate::ledger::LedgerRecord;
-use crate::limits::{APPROVE_SCOPE, MODEL_COST_CLASS};
+use crate::limits::{APPROVE_SCOPE, EVALUATOR_TOOL, MODEL_COST_CLASS};
 use crate::run::{Out, Run, RunFailure};
 use crate::step::{ApprovalRecord, StepState};
 use writ_plan::{ExecutionProfile, Phase};
@@ -120,6 +120,7 @@ impl Run {
             allowed: false,
             code: Some(code),
             reason,
+            builtin_only: false,
         });
     }
 
@@ -162,7 +163,8 @@ impl Run {
             self.deny(out, attempt_id, call_id, codes::TOOL_NOT_BOUND, reason);
             return;
         };
-        if self.mode.is_sealed() && bound.cost_class == MODEL_COST_CLASS {
+        let sealed_model = self.mode.is_sealed() && bound.cost_class == MODEL_COST_CLASS;
+        if sealed_model && tool != EVALUATOR_TOOL {
             out.ledger(record(false));
             let reason = format!("tool `{tool}` calls a model, and the run is sealed");
             self.deny(out, attempt_id, call_id, codes::SEALED_MODEL_CALL, reason);
@@ -219,6 +221,7 @@ impl Run {
             allowed: true,
             code: None,
             reason: String::new(),
+            builtin_only: sealed_model,
         });
     }
 

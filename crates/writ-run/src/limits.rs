@@ -10,3 +10,7 @@ pub const MAX_RECORDED_REFUSALS: usize = 256;
 pub const APPROVE_SCOPE: &str = "approve";
 /// The tool cost class that makes a tool call a model call (refused in sealed runs).
 pub const MODEL_COST_CLASS: &str = "model";
+
+/// The governed evaluator: a model-class tool with a built-in implementation per rubric, so a sealed run
+/// may call it (served by the built-in evaluator) where it may call no other model-class tool.
+pub const EVALUATOR_TOOL: &str = "evaluator.judge";

@@ -558,6 +558,7 @@ fn a_sealed_run_without_model_calls_succeeds_and_model_tools_are_denied() {
                 .input("rows", "run.rows")
                 .publish("out", "object.json", "out.json")
                 .tool_of_class("llm.judge", "model")
+                .tool_of_class("evaluator.judge", "model")
                 .tool("billing.review_flags"),
         )
         .build()
@@ -572,7 +573,12 @@ fn a_sealed_run_without_model_calls_succeeds_and_model_tools_are_denied() {
     else {
         panic!("no sandbox call");
     };
-    for (tool, allowed) in [("llm.judge", false), ("billing.review_flags", true)] {
+    // The governed evaluator stays callable, served by built-in code only; any other model tool is denied.
+    for (tool, allowed, builtin) in [
+        ("llm.judge", false, false),
+        ("evaluator.judge", true, true),
+        ("billing.review_flags", true, false),
+    ] {
         let effects = shell.feed(Event::ToolCallRequested {
             attempt_id: call.attempt_id.clone(),
             call_id: tool.into(),
@@ -580,9 +586,8 @@ fn a_sealed_run_without_model_calls_succeeds_and_model_tools_are_denied() {
             cost_micros: 0,
         });
         assert!(
-            effects
-                .iter()
-                .any(|e| matches!(e, Effect::ToolDecision { allowed: a, .. } if *a == allowed)),
+            effects.iter().any(|e| matches!(e, Effect::ToolDecision { allowed: a, builtin_only: b, .. }
+                if *a == allowed && *b == builtin)),
             "{tool}"
         );
     }

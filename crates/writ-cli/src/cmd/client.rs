@@ -134,9 +134,21 @@ fn problem(e: ureq::Error, path: &str) -> anyhow::Error {
                 Err(_) => anyhow!("{code} from {path}: {text}"),
             }
         }
-        other => anyhow!("cannot reach the writ API ({path}): {other}"),
+        other => anyhow::Error::new(Unreachable(format!("cannot reach the writ API ({path}): {other}"))),
     }
 }
+
+/// The API could not be reached or did not answer in time (as opposed to an answer, even an error one).
+#[derive(Debug)]
+pub struct Unreachable(pub String);
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unreachable {}
 
 pub fn print_json(v: &Value) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);

@@ -252,7 +252,17 @@ pub fn wait(args: WaitArgs) -> Result<ExitCode> {
     let client = Client::from_env()?;
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
     loop {
-        let run = client.get(&format!("/v1/runs/{}", args.run))?;
+        // A status read that fails on the way (the run object busy validating a large step, a restart) is
+        // retried until the deadline, not taken for the run's end; an answer of the API (404) ends the wait.
+        let run = match client.get(&format!("/v1/runs/{}", args.run)) {
+            Ok(run) => run,
+            Err(e) if is_transport(&e) && Instant::now() < deadline => {
+                eprintln!("wait: {e:#}; retrying");
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let state = run["state"].as_str().unwrap_or("").to_string();
         if TERMINAL.contains(&state.as_str()) || state == "awaiting_approval" {
             println!("{state}");
@@ -267,6 +277,11 @@ pub fn wait(args: WaitArgs) -> Result<ExitCode> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// An error of the connection (unreachable, timed out), as opposed to an answer of the API.
+fn is_transport(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<super::client::Unreachable>().is_some()
 }
 
 #[derive(clap::Args)]
