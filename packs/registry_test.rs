@@ -120,3 +120,51 @@ fn unknown_tools_and_rubrics_are_precise_errors() {
     let err = writ_packs::call_builtin("evaluator.judge", &serde_json::json!({"rubric": "nope"})).unwrap_err();
     assert_eq!((err.code(), err.pointer()), ("tool.args.invalid", Some("/rubric")));
 }
+
+/// Coherence is checked before anything runs: in every template, unbinding a shared input that a fan-out
+/// step's output kind requires (a site's navigation, its asset manifest) makes the compiler refuse the plan
+/// with E0046, naming that step.
+#[test]
+fn every_shared_input_a_fan_out_needs_is_enforced_by_the_compiler() {
+    let profile = catalog()
+        .profile(DEFAULT_PROFILE)
+        .map(|p| p.profile.clone())
+        .expect("the default profile");
+    let mut planted = 0;
+    for entry in catalog().list(Some(EntryKind::Template)) {
+        let writ_catalog::Entry::Template(t) = entry else { continue };
+        let compiled = writ_compiler::compile_candidate(&t.plan, catalog(), &profile);
+        let Some(plan) = compiled.frozen else { continue };
+        for (i, step) in t.plan.steps.iter().enumerate() {
+            if step.fan_out.is_none() {
+                continue;
+            }
+            let frozen = plan.steps.iter().find(|s| s.id.ends_with(&format!("-{}", step.id)));
+            let Some(frozen) = frozen else { continue };
+            let needed: Vec<String> = step
+                .outputs
+                .iter()
+                .filter_map(|o| catalog().artifact_kind(&o.kind))
+                .flat_map(|k| k.fan_out_requires.clone())
+                .collect();
+            for input in &frozen.contract.inputs {
+                if !needed.contains(&input.kind) {
+                    continue;
+                }
+                let mut broken = t.plan.clone();
+                broken.steps[i].inputs.remove(&input.slot);
+                let refused = writ_compiler::compile_candidate(&broken, catalog(), &profile);
+                let codes: Vec<String> = refused.diagnostics.iter().map(|d| d.code.to_string()).collect();
+                assert!(
+                    codes.iter().any(|c| c == "E0046"),
+                    "template `{}`: step `{}` without `{}` compiles with {codes:?}",
+                    t.id,
+                    step.id,
+                    input.slot
+                );
+                planted += 1;
+            }
+        }
+    }
+    assert!(planted >= 2, "the site's page step needs its navigation and asset manifest");
+}

@@ -67,6 +67,7 @@ pub fn is_json(kind: &str) -> bool {
                 | "citations.list"
                 | "validation.results"
                 | "web.asset_manifest"
+                | "web.navigation"
                 | "deployment.receipt"
         )
 }

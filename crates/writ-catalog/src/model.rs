@@ -21,6 +21,11 @@ pub struct ArtifactKind {
     pub acceptable_for: Vec<String>,
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// A step that fans out and produces this kind must bind, from steps that do not fan out, an input of each
+    /// of these kinds: what every item needs to be coherent with the others (a site's pages: the navigation
+    /// and the theme's asset manifest). The compiler checks it (E0046).
+    #[serde(default)]
+    pub fan_out_requires: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -45,6 +45,7 @@ fn the_catalog_has_exactly_the_published_inventory() {
         "web.page.html",
         "web.bundle.static",
         "web.asset_manifest",
+        "web.navigation",
         "deployment.receipt",
         "code.patch.unified_diff",
         "code.bundle.project",

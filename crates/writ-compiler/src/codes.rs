@@ -53,6 +53,7 @@ writ_diag::codes! {
     NO_STEPS = Plan 43, "plan has no steps";
     RESERVED_STEP_ID = Plan 44, "step id is reserved";
     FAN_OUT_ITEMS = Plan 45, "fan-out `items` missing for a JSON input, given for a kind with its own items, or not a JSON pointer";
+    FAN_OUT_SHARED_INPUT = Plan 46, "a fan-out step producing a kind that needs shared inputs does not bind them from a step that does not fan out";
 }
 
 #[cfg(test)]

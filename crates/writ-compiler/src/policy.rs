@@ -11,12 +11,11 @@ use writ_catalog::PolicyProfile;
 use writ_diag::Diagnostic;
 use writ_plan::{Budgets, ExecutionProfile, StepKind};
 
-/// Kinds whose content is a sequence of items a step can be sharded over.
-
 pub fn check(
     n: &Normalized,
     r: &Resolution<'_>,
     bound: &Bound,
+    catalog: &writ_catalog::Catalog,
     profile: &ExecutionProfile,
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
@@ -231,6 +230,9 @@ pub fn check(
                 }
             }
         }
+        if step.fan_out.is_some() {
+            shared_inputs(bound, node, &at, catalog, &mut diags);
+        }
     }
     diags
 }
@@ -268,6 +270,58 @@ fn over_ceiling(
     if let (Some(v), Some(c)) = (b.cost_usd, ceiling.cost_usd) {
         if v > c {
             report("cost_usd", v.to_string(), c.to_string());
+        }
+    }
+}
+
+/// E0046: a step that fans out and produces a kind with `fan_out_requires` binds each required kind from a
+/// producer that does not fan out (a run input, or a step without fan-out), so that every item receives the
+/// same shared context: page 500 gets the navigation and the theme page 1 got.
+fn shared_inputs(
+    bound: &Bound,
+    node: &crate::bind::Node,
+    at: &str,
+    catalog: &writ_catalog::Catalog,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let step = &node.step;
+    for output in &step.outputs {
+        let Some(kind) = catalog.artifact_kind(&output.kind) else {
+            continue;
+        };
+        for needed in &kind.fan_out_requires {
+            let shared = node.inputs.iter().find(|b| {
+                b.received_kind() == needed
+                    && match &b.producer {
+                        crate::bind::Producer::Run(_) => true,
+                        crate::bind::Producer::Step { node: p, .. } => bound
+                            .nodes
+                            .get(*p)
+                            .is_some_and(|n| n.step.fan_out.is_none()),
+                    }
+            });
+            if shared.is_some() {
+                continue;
+            }
+            let per_shard = node.inputs.iter().find(|b| b.received_kind() == needed);
+            let message = match per_shard {
+                Some(b) => format!(
+                    "step `{}` fans out and produces `{}`, but its `{needed}` input `{}` is produced per shard: every item needs the same one",
+                    step.id, output.kind, b.slot
+                ),
+                None => format!(
+                    "step `{}` fans out and produces `{}` without binding a `{needed}`: every item needs the same shared `{needed}`",
+                    step.id, output.kind
+                ),
+            };
+            diags.push(
+                Diagnostic::error(codes::FAN_OUT_SHARED_INPUT, message)
+                    .at(format!("{at}/inputs"))
+                    .with_primary_label(format!("no shared `{needed}`"))
+                    .with_help(format!(
+                        "bind an input of kind `{needed}` produced by a step that does not fan out, e.g. `\"navigation\": \"<step>.<slot>\"`"
+                    )),
+            );
         }
     }
 }

@@ -149,7 +149,7 @@ mod tests {
         let all = render_list(catalog, None);
         let last = all.lines().last().unwrap_or_default();
         assert!(
-            last.starts_with("25 artifact kinds, 4 adapters, 12 domain packs, 12 workflow packs, 5 policy profiles"),
+            last.starts_with("26 artifact kinds, 4 adapters, 12 domain packs, 12 workflow packs, 5 policy profiles"),
             "{last}"
         );
         let policies = render_list(catalog, Some(EntryKind::Policy));
