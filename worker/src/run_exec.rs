@@ -184,13 +184,8 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             let name = name.unwrap_or_else(|| format!("{step}/{slot}"));
             // The run-level record and the row-level sources live beside the artifact, under its hash.
             let rows: Option<String> = store
-                .rows::<OutputRow>(
-                    "SELECT provenance FROM outputs WHERE hash = ?",
-                    vec![hash.to_string().into()],
-                )?
-                .into_iter()
-                .next()
-                .and_then(|r| r.provenance);
+                .output(&hash.to_string(), &step, &slot)?
+                .and_then(|(_, provenance)| provenance);
             let record = json!({
                 "record": provenance,
                 "record_hash": provenance_hash,
@@ -244,10 +239,6 @@ fn console_log(s: &str) {
     worker::console_log!("{s}");
 }
 
-#[derive(Deserialize)]
-struct OutputRow {
-    provenance: Option<String>,
-}
 
 #[derive(Deserialize)]
 struct TaskRow {
@@ -602,10 +593,7 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
         let hash = crate::artifacts::put_blob(obj, &bytes).await?;
         store.put_blob(&hash.to_string(), &name, &kind)?;
         let provenance = (!out["provenance"].is_null()).then(|| out["provenance"].to_string());
-        store.exec(
-            "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, provenance) VALUES (?, ?, ?, ?)",
-            vec![hash.to_string().into(), slot.clone().into(), attempt_id.into(), provenance.into()],
-        )?;
+        store.put_output(&hash.to_string(), &call.step, slot, attempt_id, provenance)?;
         outputs.insert(
             slot.clone(),
             OutputMeasure {
@@ -732,13 +720,8 @@ async fn merge_shards(
                 name = n;
             }
             let prov = store
-                .rows::<OutputRow>(
-                    "SELECT provenance FROM outputs WHERE hash = ?",
-                    vec![m.hash.to_string().into()],
-                )?
-                .into_iter()
-                .next()
-                .and_then(|r| r.provenance)
+                .output(&m.hash.to_string(), step, &slot)?
+                .and_then(|(_, provenance)| provenance)
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
                 .and_then(|v| writ_artifact::Provenance::parse(&v).ok())
                 .unwrap_or_default();
@@ -762,10 +745,9 @@ async fn merge_shards(
             .filter(|_| matches!(writ_artifact::items_of(&kind), writ_artifact::Items::Rows { .. }));
         let hash = crate::artifacts::put_blob(obj, &merged).await?;
         store.put_blob(&hash.to_string(), &name, &kind)?;
-        store.exec(
-            "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, provenance) VALUES (?, ?, ?, ?)",
-            vec![hash.to_string().into(), slot.clone().into(), attempt_id.into(), serde_json::to_string(&prov).ok().into()],
-        )?;
+        let merged_prov = serde_json::to_string(&prov)
+            .map_err(|e| ApiError::internal(format!("provenance of {slot}: {e}")))?;
+        store.put_output(&hash.to_string(), step, &slot, attempt_id, Some(merged_prov))?;
         outputs.insert(
             slot,
             OutputMeasure {

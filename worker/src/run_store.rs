@@ -16,8 +16,8 @@ CREATE TABLE IF NOT EXISTS code (hash TEXT PRIMARY KEY, source TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (hash TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, step TEXT NOT NULL, slot TEXT NOT NULL,
   hash TEXT NOT NULL, kind TEXT NOT NULL, provenance_hash TEXT NOT NULL, deliverable INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outputs (hash TEXT PRIMARY KEY, slot TEXT NOT NULL, attempt_id TEXT NOT NULL,
-  provenance TEXT);
+CREATE TABLE IF NOT EXISTS outputs (hash TEXT NOT NULL, slot TEXT NOT NULL, attempt_id TEXT NOT NULL,
+  step TEXT NOT NULL DEFAULT '', provenance TEXT, PRIMARY KEY (attempt_id, slot));
 CREATE TABLE IF NOT EXISTS feed (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
 ";
 
@@ -134,6 +134,42 @@ impl Store {
             "INSERT OR IGNORE INTO blobs (hash, name, kind) VALUES (?, ?, ?)",
             vec![hash.into(), name.into(), kind.into()],
         )
+    }
+
+    /// Records what an attempt (or a merge) produced for `slot`: its hash and its row-level provenance. Keyed
+    /// by the producing attempt and slot, never by the hash alone: two steps may produce identical bytes,
+    /// and each keeps its own provenance.
+    pub fn put_output(
+        &self,
+        hash: &str,
+        step: &str,
+        slot: &str,
+        attempt_id: &str,
+        provenance: Option<String>,
+    ) -> worker::Result<()> {
+        self.exec(
+            "INSERT OR REPLACE INTO outputs (hash, slot, attempt_id, step, provenance) VALUES (?, ?, ?, ?, ?)",
+            vec![hash.into(), slot.into(), attempt_id.into(), step.into(), provenance.into()],
+        )
+    }
+
+    /// The newest record of `step`'s output `slot` with this hash: (attempt id, provenance JSON text).
+    pub fn output(
+        &self,
+        hash: &str,
+        step: &str,
+        slot: &str,
+    ) -> worker::Result<Option<(String, Option<String>)>> {
+        #[derive(Deserialize)]
+        struct O {
+            attempt_id: String,
+            provenance: Option<String>,
+        }
+        let rows: Vec<O> = self.rows(
+            "SELECT attempt_id, provenance FROM outputs WHERE hash = ? AND step = ? AND slot = ? ORDER BY rowid DESC LIMIT 1",
+            vec![hash.into(), step.into(), slot.into()],
+        )?;
+        Ok(rows.into_iter().next().map(|o| (o.attempt_id, o.provenance)))
     }
 
     pub fn blob(&self, hash: &str) -> worker::Result<Option<(String, String)>> {

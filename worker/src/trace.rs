@@ -4,34 +4,30 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::run_object::RunObject;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use writ_artifact::{sources_for, Provenance, Source, Table};
 use writ_canon::ContentHash;
 
-#[derive(Deserialize)]
-struct OutRow {
-    slot: String,
-    attempt_id: String,
-    provenance: Option<String>,
+/// The producer of `step`'s input `slot` in the frozen plan: (producing step, its output slot); `None` for
+/// a run input.
+fn producer_of(obj: &RunObject, step: &str, slot: &str) -> ApiResult<Option<(String, String)>> {
+    Ok(obj.with_run(|r| {
+        let input = r
+            .plan
+            .step(step)
+            .and_then(|s| s.contract.inputs.iter().find(|i| i.slot == slot))?;
+        // `<step>:output:<k>:<slot>` for a step output, `run:input:<name>` for a run input.
+        let mut parts = input.producer_ref.split(':');
+        let producer = parts.next()?;
+        if producer == "run" {
+            return None;
+        }
+        let out_slot = parts.nth(2)?;
+        Some((producer.to_string(), out_slot.to_string()))
+    })?)
 }
 
-fn output_row(obj: &RunObject, hash: &str) -> ApiResult<Option<OutRow>> {
-    Ok(obj
-        .store()
-        .rows::<OutRow>(
-            "SELECT slot, attempt_id, provenance FROM outputs WHERE hash = ?",
-            vec![hash.into()],
-        )?
-        .into_iter()
-        .next())
-}
-
-/// `run/ps-3-x/s0/a1` → `ps-3-x`.
-fn step_of(attempt_id: &str) -> String {
-    attempt_id.split('/').nth(1).unwrap_or_default().to_string()
-}
 
 pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<Value> {
     if artifact.is_empty() {
@@ -46,7 +42,8 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
     let upload_hashes: BTreeSet<String> = run_inputs.values().map(|h| h.to_string()).collect();
 
     let mut chain = Vec::new();
-    let mut terminal: BTreeSet<(String, String, u64)> = BTreeSet::new();
+    // (upload, file, where: "row N", "line N" or a JSON pointer).
+    let mut terminal: BTreeSet<(String, String, String)> = BTreeSet::new();
     // Work list: (artifact hash, the sources of the value within it).
     let first =
         Provenance::parse(&record["sources"]).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -79,30 +76,40 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
                 })
                 .unwrap_or_default()
         })?;
-        let mut by_artifact: BTreeMap<String, Vec<Source>> = BTreeMap::new();
+        // Grouped by input slot: the slot names its producer (step and output) in the frozen plan, so two
+        // steps that produced identical bytes still trace through their own provenance records.
+        let mut by_slot: BTreeMap<String, (String, Vec<Source>)> = BTreeMap::new();
         for s in sources {
             if let Some(h) = step_inputs.get(&s.input) {
-                by_artifact.entry(h.clone()).or_default().push(s);
+                by_slot
+                    .entry(s.input.clone())
+                    .or_insert_with(|| (h.clone(), Vec::new()))
+                    .1
+                    .push(s);
             }
         }
-        for (input_hash, sources) in by_artifact {
+        for (slot, (input_hash, sources)) in by_slot {
             if upload_hashes.contains(&input_hash) {
                 for s in sources {
-                    if let Some(r) = s.row.or(s.line) {
-                        terminal.insert((
-                            input_hash.clone(),
-                            s.file.clone().unwrap_or_default(),
-                            r,
-                        ));
+                    let at = match (s.row, s.line, &s.pointer) {
+                        (Some(r), _, _) => Some(format!("row {r}")),
+                        (None, Some(l), _) => Some(format!("line {l}")),
+                        (None, None, Some(p)) => Some(p.clone()),
+                        _ => None,
+                    };
+                    if let Some(at) = at {
+                        terminal.insert((input_hash.clone(), s.file.clone().unwrap_or_default(), at));
                     }
                 }
                 continue;
             }
-            let Some(row) = output_row(obj, &input_hash)? else {
+            let Some((producer, out_slot)) = producer_of(obj, &step, &slot)? else {
                 continue;
             };
-            let prov = row
-                .provenance
+            let Some((_, provenance)) = obj.store().output(&input_hash, &producer, &out_slot)? else {
+                continue;
+            };
+            let prov = provenance
                 .as_deref()
                 .and_then(|t| serde_json::from_str::<Value>(t).ok())
                 .and_then(|v| Provenance::parse(&v).ok())
@@ -118,33 +125,45 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
                     next.extend(found);
                 }
             }
-            let producer = step_of(&row.attempt_id);
-            if seen_hops.insert(input_hash.clone()) {
-                chain.push(json!({"step": producer, "artifact": row.slot, "hash": input_hash}));
+            if seen_hops.insert(format!("{producer}/{out_slot}")) {
+                chain.push(json!({"step": producer, "artifact": out_slot, "hash": input_hash}));
             }
             frontier.push((producer, next.into_iter().collect()));
         }
     }
     let mut sources = Vec::new();
     let mut keys_cache: BTreeMap<String, Option<Table>> = BTreeMap::new();
-    for (upload, file, row) in &terminal {
-        let table = match keys_cache.get(upload) {
-            Some(t) => t.clone(),
-            None => {
-                let bytes = crate::inputs::read_blob(obj.env(), &obj.meta()?.tenant, upload)
-                    .await
-                    .ok();
-                let t = bytes.and_then(|b| Table::parse(&b).ok());
-                keys_cache.insert(upload.clone(), t.clone());
-                t
+    for (upload, file, at) in &terminal {
+        let row: Option<u64> = at.strip_prefix("row ").and_then(|r| r.parse().ok());
+        let line: Option<u64> = at.strip_prefix("line ").and_then(|r| r.parse().ok());
+        let key = match row {
+            Some(row) => {
+                let table = match keys_cache.get(upload) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let bytes = crate::inputs::read_blob(obj.env(), &obj.meta()?.tenant, upload)
+                            .await
+                            .ok();
+                        let t = bytes.and_then(|b| Table::parse(&b).ok());
+                        keys_cache.insert(upload.clone(), t.clone());
+                        t
+                    }
+                };
+                table.as_ref().and_then(|t| {
+                    t.rows
+                        .get((row as usize).wrapping_sub(1))
+                        .and_then(|r| r.first().cloned())
+                })
             }
+            None => None,
         };
-        let key = table.as_ref().and_then(|t| {
-            t.rows
-                .get((*row as usize).wrapping_sub(1))
-                .and_then(|r| r.first().cloned())
-        });
-        sources.push(json!({"upload": upload, "file": file, "row": row, "key": key}));
+        let mut source = json!({"upload": upload, "file": file, "key": key});
+        match (row, line) {
+            (Some(r), _) => source["row"] = json!(r),
+            (None, Some(l)) => source["line"] = json!(l),
+            (None, None) => source["pointer"] = json!(at),
+        }
+        sources.push(source);
     }
     let proof = record["record"]["audit_proof"].as_str().map(|h| {
         let doc = crate::validate::doc(obj, h).ok().flatten();

@@ -103,6 +103,7 @@ fn render(t: &Value) {
                 .as_u64()
                 .map(|r| format!("row {r}"))
                 .or_else(|| s["line"].as_u64().map(|l| format!("line {l}")))
+                .or_else(|| s["pointer"].as_str().map(String::from))
                 .unwrap_or_default();
             let _ = writeln!(out, "      {at:9} {}", s["key"].as_str().unwrap_or(""));
         }
