@@ -84,7 +84,10 @@ pub fn call_builtin(name: &str, args: &Value) -> Result<Value, ToolError> {
         };
         let mut verdict = judge(args)?;
         if let Value::Object(map) = &mut verdict {
-            map.insert("judged_by".into(), Value::String(format!("builtin:{rubric}")));
+            map.insert(
+                "judged_by".into(),
+                Value::String(format!("builtin:{rubric}")),
+            );
         }
         return Ok(verdict);
     }

@@ -24,7 +24,10 @@ fn every_pack_folder_is_registered_and_every_registered_pack_has_a_folder() -> a
             folders.insert(entry.file_name().to_string_lossy().into_owned());
         }
     }
-    let registered: BTreeSet<String> = writ_packs::PACKS.iter().map(|p| p.name.to_string()).collect();
+    let registered: BTreeSet<String> = writ_packs::PACKS
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
     assert_eq!(folders, registered, "packs/ folders vs writ_packs::PACKS");
     Ok(())
 }
@@ -47,10 +50,22 @@ fn every_pack_declares_exactly_what_it_implements() {
             .chain(&domain.rubric_checks)
             .map(|c| c.id.as_str()));
         let implemented = set(pack.checks.iter().map(|(id, _)| *id));
-        assert_eq!(declared, implemented, "pack `{}`: declared vs implemented check ids", pack.name);
+        assert_eq!(
+            declared, implemented,
+            "pack `{}`: declared vs implemented check ids",
+            pack.name
+        );
         for (tool, _) in pack.tools {
-            assert!(catalog().tool(tool).is_some(), "pack `{}`: tool `{tool}` has no descriptor", pack.name);
-            assert!(domain.tools.iter().any(|t| t == tool), "pack `{}` does not list its tool `{tool}`", pack.name);
+            assert!(
+                catalog().tool(tool).is_some(),
+                "pack `{}`: tool `{tool}` has no descriptor",
+                pack.name
+            );
+            assert!(
+                domain.tools.iter().any(|t| t == tool),
+                "pack `{}` does not list its tool `{tool}`",
+                pack.name
+            );
         }
     }
 }
@@ -63,11 +78,21 @@ fn every_template_compiles_under_the_builtin_profile_and_names_only_existing_pro
         .expect("the default profile");
     let templates = catalog().list(Some(EntryKind::Template));
     assert!(!templates.is_empty());
-    assert_eq!(writ_catalog::missing_programs(catalog()), Vec::<String>::new());
+    assert_eq!(
+        writ_catalog::missing_programs(catalog()),
+        Vec::<String>::new()
+    );
     for entry in templates {
-        let writ_catalog::Entry::Template(t) = entry else { continue };
+        let writ_catalog::Entry::Template(t) = entry else {
+            continue;
+        };
         let compiled = writ_compiler::compile_candidate(&t.plan, catalog(), &profile);
-        assert!(!compiled.has_errors(), "template `{}`: {:#?}", t.id, compiled.diagnostics);
+        assert!(
+            !compiled.has_errors(),
+            "template `{}`: {:#?}",
+            t.id,
+            compiled.diagnostics
+        );
         let plan = compiled.frozen.expect("frozen");
         for step in &plan.steps {
             let program = step.contract.program.as_ref().map(|p| p.id.as_str());
@@ -89,7 +114,12 @@ fn no_declared_check_tool_adapter_or_skill_is_a_name_without_code() {
         match entry {
             writ_catalog::Entry::DomainPack(p) | writ_catalog::Entry::WorkflowPack(p) => {
                 for c in p.validators.iter().chain(&p.rubric_checks) {
-                    assert!(implemented.contains(c.id.as_str()), "`{}` declares `{}`, which has no code", p.id, c.id);
+                    assert!(
+                        implemented.contains(c.id.as_str()),
+                        "`{}` declares `{}`, which has no code",
+                        p.id,
+                        c.id
+                    );
                 }
             }
             writ_catalog::Entry::Tool(t) => {
@@ -100,11 +130,22 @@ fn no_declared_check_tool_adapter_or_skill_is_a_name_without_code() {
                 );
             }
             writ_catalog::Entry::Adapter(a) => {
-                let program = format!("adapters/{}", a.id.strip_prefix("adapter.").unwrap_or(&a.id));
-                assert!(catalog().program(&program).is_some(), "adapter `{}` has no program `{program}`", a.id);
+                let program = format!(
+                    "adapters/{}",
+                    a.id.strip_prefix("adapter.").unwrap_or(&a.id)
+                );
+                assert!(
+                    catalog().program(&program).is_some(),
+                    "adapter `{}` has no program `{program}`",
+                    a.id
+                );
             }
             writ_catalog::Entry::Skill(s) => {
-                assert!(!s.source.trim().is_empty(), "skill `{}` has no source", s.descriptor.id);
+                assert!(
+                    !s.source.trim().is_empty(),
+                    "skill `{}` has no source",
+                    s.descriptor.id
+                );
             }
             _ => {}
         }
@@ -116,9 +157,16 @@ fn unknown_tools_and_rubrics_are_precise_errors() {
     let err = writ_packs::call_builtin("no.such_tool", &serde_json::json!({})).unwrap_err();
     assert_eq!(err.code(), "tool.unknown");
     let err = writ_packs::call_builtin("evaluator.judge", &serde_json::json!({})).unwrap_err();
-    assert_eq!((err.code(), err.pointer()), ("tool.args.missing", Some("/rubric")));
-    let err = writ_packs::call_builtin("evaluator.judge", &serde_json::json!({"rubric": "nope"})).unwrap_err();
-    assert_eq!((err.code(), err.pointer()), ("tool.args.invalid", Some("/rubric")));
+    assert_eq!(
+        (err.code(), err.pointer()),
+        ("tool.args.missing", Some("/rubric"))
+    );
+    let err = writ_packs::call_builtin("evaluator.judge", &serde_json::json!({"rubric": "nope"}))
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.pointer()),
+        ("tool.args.invalid", Some("/rubric"))
+    );
 }
 
 /// Coherence is checked before anything runs: in every template, unbinding a shared input that a fan-out
@@ -132,14 +180,21 @@ fn every_shared_input_a_fan_out_needs_is_enforced_by_the_compiler() {
         .expect("the default profile");
     let mut planted = 0;
     for entry in catalog().list(Some(EntryKind::Template)) {
-        let writ_catalog::Entry::Template(t) = entry else { continue };
+        let writ_catalog::Entry::Template(t) = entry else {
+            continue;
+        };
         let compiled = writ_compiler::compile_candidate(&t.plan, catalog(), &profile);
-        let Some(plan) = compiled.frozen else { continue };
+        let Some(plan) = compiled.frozen else {
+            continue;
+        };
         for (i, step) in t.plan.steps.iter().enumerate() {
             if step.fan_out.is_none() {
                 continue;
             }
-            let frozen = plan.steps.iter().find(|s| s.id.ends_with(&format!("-{}", step.id)));
+            let frozen = plan
+                .steps
+                .iter()
+                .find(|s| s.id.ends_with(&format!("-{}", step.id)));
             let Some(frozen) = frozen else { continue };
             let needed: Vec<String> = step
                 .outputs
@@ -154,7 +209,11 @@ fn every_shared_input_a_fan_out_needs_is_enforced_by_the_compiler() {
                 let mut broken = t.plan.clone();
                 broken.steps[i].inputs.remove(&input.slot);
                 let refused = writ_compiler::compile_candidate(&broken, catalog(), &profile);
-                let codes: Vec<String> = refused.diagnostics.iter().map(|d| d.code.to_string()).collect();
+                let codes: Vec<String> = refused
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.code.to_string())
+                    .collect();
                 assert!(
                     codes.iter().any(|c| c == "E0046"),
                     "template `{}`: step `{}` without `{}` compiles with {codes:?}",
@@ -166,5 +225,8 @@ fn every_shared_input_a_fan_out_needs_is_enforced_by_the_compiler() {
             }
         }
     }
-    assert!(planted >= 2, "the site's page step needs its navigation and asset manifest");
+    assert!(
+        planted >= 2,
+        "the site's page step needs its navigation and asset manifest"
+    );
 }

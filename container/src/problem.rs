@@ -30,7 +30,12 @@ impl SandboxProblem for Problem {
     }
 
     fn internal(detail: impl Into<String>) -> Self {
-        Problem::new(500, "internal", "The sandbox server failed on its own side", detail)
+        Problem::new(
+            500,
+            "internal",
+            "The sandbox server failed on its own side",
+            detail,
+        )
     }
 }
 

@@ -25,7 +25,12 @@ fn main() {
     let packs = repo.join("packs");
     println!("cargo:rerun-if-changed={}", packs.display());
     let mut names: Vec<PathBuf> = std::fs::read_dir(&packs)
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     for pack in names {

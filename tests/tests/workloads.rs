@@ -38,14 +38,23 @@ fn ledger_events(run: &str, kind: &str) -> Result<u64> {
 }
 
 /// Runs `workflow` (or `program`) on `inputs` to its gate, approves as a separate reviewer, exports.
-fn run_through_gate(w: &Writ, reviewer: &str, start: &[&str], inputs: &Path, out: &Path) -> Result<String> {
+fn run_through_gate(
+    w: &Writ,
+    reviewer: &str,
+    start: &[&str],
+    inputs: &Path,
+    out: &Path,
+) -> Result<String> {
     let mut args: Vec<&str> = start.to_vec();
     let inputs_text = inputs.to_string_lossy();
     args.extend(["--inputs", &inputs_text]);
     let run = w.ok(&args)?;
     let state = w.wait(&run)?;
     if state != "awaiting_approval" {
-        bail!("run {run} reached {state}, not its gate: {}", w.status(&run)?);
+        bail!(
+            "run {run} reached {state}, not its gate: {}",
+            w.status(&run)?
+        );
     }
     approve_and_finish(w, reviewer, &run)?;
     w.export(&run, out)?;
@@ -57,8 +66,20 @@ fn workload(pack: &str, items: u64) -> Result<()> {
     let reviewer = reviewer(&format!("e2e-{pack}-reviewer"))?;
     let shared = root().join("..").join("shared/data").join(pack);
     let out = scratch(&format!("{pack}/shared"));
-    let run = run_through_gate(&admin, &reviewer, &["run", "--workflow", pack], &shared, &out)?;
-    println!("{}", pack_script(pack, &["check", &shared.to_string_lossy(), &out.to_string_lossy()])?);
+    let run = run_through_gate(
+        &admin,
+        &reviewer,
+        &["run", "--workflow", pack],
+        &shared,
+        &out,
+    )?;
+    println!(
+        "{}",
+        pack_script(
+            pack,
+            &["check", &shared.to_string_lossy(), &out.to_string_lossy()]
+        )?
+    );
     eventually("the ledger outbox to drain", 90, || {
         Ok(admin.status(&run)?["shell"]["ledger_pending"] == 0)
     })?;
@@ -72,11 +93,27 @@ fn workload(pack: &str, items: u64) -> Result<()> {
     let held = scratch(&format!("{pack}/held-out"));
     pack_script(pack, &["make", &held.to_string_lossy(), "7"])?;
     let out2 = scratch(&format!("{pack}/held-out-export"));
-    let run2 = run_through_gate(&admin, &reviewer, &["program", "run", &program], &held, &out2)?;
-    println!("{}", pack_script(pack, &["check", &held.to_string_lossy(), &out2.to_string_lossy()])?);
+    let run2 = run_through_gate(
+        &admin,
+        &reviewer,
+        &["program", "run", &program],
+        &held,
+        &out2,
+    )?;
+    println!(
+        "{}",
+        pack_script(
+            pack,
+            &["check", &held.to_string_lossy(), &out2.to_string_lossy()]
+        )?
+    );
     let status = admin.status(&run2)?;
     assert_eq!(status["mode"], "sealed");
-    assert_eq!(status["usage"]["model_calls"].as_u64().unwrap_or(0), 0, "a sealed program calls no model");
+    assert_eq!(
+        status["usage"]["model_calls"].as_u64().unwrap_or(0),
+        0,
+        "a sealed program calls no model"
+    );
     eventually("the ledger outbox to drain", 90, || {
         Ok(admin.status(&run2)?["shell"]["ledger_pending"] == 0)
     })?;

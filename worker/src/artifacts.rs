@@ -92,7 +92,10 @@ pub async fn put_blob(obj: &RunObject, bytes: &[u8]) -> ApiResult<ContentHash> {
 
 /// Stores every file and the bundle manifest over them; returns the manifest's bytes (its hash is the
 /// artifact's). A bad or repeated path is an error naming it.
-pub async fn put_bundle(obj: &RunObject, files: Vec<FileBytes>) -> ApiResult<Result<Vec<u8>, String>> {
+pub async fn put_bundle(
+    obj: &RunObject,
+    files: Vec<FileBytes>,
+) -> ApiResult<Result<Vec<u8>, String>> {
     let mut listed = Vec::with_capacity(files.len());
     for f in files {
         let hash = put_blob(obj, &f.bytes).await?;
@@ -130,7 +133,9 @@ pub async fn read_for_validation(
         }
     }
     Ok(
-        writ_artifact::read_for_validation(kind, bytes, &|f: &BundleFile| contents.get(&f.hash).cloned())
-            .map_err(|e| e.to_string()),
+        writ_artifact::read_for_validation(kind, bytes, &|f: &BundleFile| {
+            contents.get(&f.hash).cloned()
+        })
+        .map_err(|e| e.to_string()),
     )
 }

@@ -69,10 +69,12 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
                 step: call.step.clone(),
                 rubric: text(&args, "rubric"),
                 item: text(&args, "item"),
-                bundle_hash: writ_canon::hash_of(&args).map_err(|e| ApiError::internal(e.to_string()))?,
+                bundle_hash: writ_canon::hash_of(&args)
+                    .map_err(|e| ApiError::internal(e.to_string()))?,
                 verdict: text(verdict, "verdict"),
                 judged_by: text(verdict, "judged_by"),
-                result_hash: writ_canon::hash_of(verdict).map_err(|e| ApiError::internal(e.to_string()))?,
+                result_hash: writ_canon::hash_of(verdict)
+                    .map_err(|e| ApiError::internal(e.to_string()))?,
             },
         )?;
     }

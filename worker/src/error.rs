@@ -3,8 +3,8 @@
 use serde_json::Value;
 use worker::Response;
 
-pub use writ_diag::PROBLEM_BASE as TYPE_BASE;
 use writ_diag::Problem;
+pub use writ_diag::PROBLEM_BASE as TYPE_BASE;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {

@@ -74,10 +74,16 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
                     missing.push(input.slot.clone());
                 } else if count_items_of.as_deref() == Some(input.slot.as_str()) {
                     let bytes = read_blob(obj, &input.artifact_hash).await?;
-                    let kind = shape.kinds.get(&input.slot).map(String::as_str).unwrap_or("");
+                    let kind = shape
+                        .kinds
+                        .get(&input.slot)
+                        .map(String::as_str)
+                        .unwrap_or("");
                     match writ_artifact::count_items(kind, shape.items.as_deref(), &bytes) {
                         Ok(n) => item_count = Some(n),
-                        Err(e) => unreadable = Some((input.slot.clone(), format!("a `{kind}`: {e}"))),
+                        Err(e) => {
+                            unreadable = Some((input.slot.clone(), format!("a `{kind}`: {e}")))
+                        }
                     }
                 }
             }
@@ -238,7 +244,6 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
 fn console_log(s: &str) {
     worker::console_log!("{s}");
 }
-
 
 #[derive(Deserialize)]
 struct TaskRow {
@@ -576,7 +581,10 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
             match crate::artifacts::put_bundle(obj, files).await? {
                 Ok(manifest) => (manifest, slot.clone(), None),
                 Err(why) => {
-                    return Ok(failed_event(attempt_id, &format!("output {slot} ({kind}): {why}")))
+                    return Ok(failed_event(
+                        attempt_id,
+                        &format!("output {slot} ({kind}): {why}"),
+                    ))
                 }
             }
         } else if files.len() == 1 {
@@ -587,7 +595,10 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
             let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
             return Ok(failed_event(
                 attempt_id,
-                &format!("output {slot} is a `{kind}`, one file, but the step wrote {}: {names:?}", files.len()),
+                &format!(
+                    "output {slot} is a `{kind}`, one file, but the step wrote {}: {names:?}",
+                    files.len()
+                ),
             ));
         };
         let hash = crate::artifacts::put_blob(obj, &bytes).await?;
@@ -742,12 +753,23 @@ async fn merge_shards(
         let prov = writ_artifact::merge_provenance(&provs, &offsets, &over, shape.items.as_deref());
         let rows = writ_artifact::count_items(&kind, None, &merged)
             .ok()
-            .filter(|_| matches!(writ_artifact::items_of(&kind), writ_artifact::Items::Rows { .. }));
+            .filter(|_| {
+                matches!(
+                    writ_artifact::items_of(&kind),
+                    writ_artifact::Items::Rows { .. }
+                )
+            });
         let hash = crate::artifacts::put_blob(obj, &merged).await?;
         store.put_blob(&hash.to_string(), &name, &kind)?;
         let merged_prov = serde_json::to_string(&prov)
             .map_err(|e| ApiError::internal(format!("provenance of {slot}: {e}")))?;
-        store.put_output(&hash.to_string(), step, &slot, attempt_id, Some(merged_prov))?;
+        store.put_output(
+            &hash.to_string(),
+            step,
+            &slot,
+            attempt_id,
+            Some(merged_prov),
+        )?;
         outputs.insert(
             slot,
             OutputMeasure {

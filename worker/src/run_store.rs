@@ -169,7 +169,10 @@ impl Store {
             "SELECT attempt_id, provenance FROM outputs WHERE hash = ? AND step = ? AND slot = ? ORDER BY rowid DESC LIMIT 1",
             vec![hash.into(), step.into(), slot.into()],
         )?;
-        Ok(rows.into_iter().next().map(|o| (o.attempt_id, o.provenance)))
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(|o| (o.attempt_id, o.provenance)))
     }
 
     pub fn blob(&self, hash: &str) -> worker::Result<Option<(String, String)>> {

@@ -308,7 +308,10 @@ pub(crate) async fn check_inputs(
             let bundle = writ_artifact::Bundle::parse(&bytes).map_err(|e| {
                 ApiError::invalid_field(
                     format!("/inputs/{}", input.name),
-                    format!("`{}` is a `{}`, but {hash} is not a batch: {e} (upload a folder)", input.name, input.kind),
+                    format!(
+                        "`{}` is a `{}`, but {hash} is not a batch: {e} (upload a folder)",
+                        input.name, input.kind
+                    ),
                 )
             })?;
             for f in &bundle.files {
@@ -319,7 +322,10 @@ pub(crate) async fn check_inputs(
                 {
                     return Err(ApiError::invalid_field(
                         format!("/inputs/{}", input.name),
-                        format!("the batch lists `{}` ({}), which was never uploaded", f.path, f.hash),
+                        format!(
+                            "the batch lists `{}` ({}), which was never uploaded",
+                            f.path, f.hash
+                        ),
                     ));
                 }
             }
@@ -493,7 +499,14 @@ pub async fn route(
                 let path = format!("/provenance?name={}", enc(&name));
                 return relay(call_run(env, run_id, Method::Get, &path, None).await?).await;
             }
-            artifact_bytes(env, who, run_id, &name, crate::http::query_param(&req, "file")).await
+            artifact_bytes(
+                env,
+                who,
+                run_id,
+                &name,
+                crate::http::query_param(&req, "file"),
+            )
+            .await
         }
         (Method::Get, ["records", hash]) => {
             who.require("runs:read")?;
@@ -651,7 +664,11 @@ async fn artifact_bytes(
 
 /// The media type a file is served with, by its extension.
 fn media_type(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
+    match path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .as_deref()
+    {
         Some("html" | "htm") => "text/html; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         Some("xml") => "application/xml",

@@ -28,7 +28,6 @@ fn producer_of(obj: &RunObject, step: &str, slot: &str) -> ApiResult<Option<(Str
     })?)
 }
 
-
 pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<Value> {
     if artifact.is_empty() {
         return Err(ApiError::bad_request(
@@ -98,7 +97,11 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
                         _ => None,
                     };
                     if let Some(at) = at {
-                        terminal.insert((input_hash.clone(), s.file.clone().unwrap_or_default(), at));
+                        terminal.insert((
+                            input_hash.clone(),
+                            s.file.clone().unwrap_or_default(),
+                            at,
+                        ));
                     }
                 }
                 continue;
@@ -106,7 +109,8 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
             let Some((producer, out_slot)) = producer_of(obj, &step, &slot)? else {
                 continue;
             };
-            let Some((_, provenance)) = obj.store().output(&input_hash, &producer, &out_slot)? else {
+            let Some((_, provenance)) = obj.store().output(&input_hash, &producer, &out_slot)?
+            else {
                 continue;
             };
             let prov = provenance
@@ -141,9 +145,10 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
                 let table = match keys_cache.get(upload) {
                     Some(t) => t.clone(),
                     None => {
-                        let bytes = crate::inputs::read_blob(obj.env(), &obj.meta()?.tenant, upload)
-                            .await
-                            .ok();
+                        let bytes =
+                            crate::inputs::read_blob(obj.env(), &obj.meta()?.tenant, upload)
+                                .await
+                                .ok();
                         let t = bytes.and_then(|b| Table::parse(&b).ok());
                         keys_cache.insert(upload.clone(), t.clone());
                         t

@@ -23,7 +23,11 @@ struct Evidence {
 }
 
 /// An artifact as the ladder reads it, by kind (`writ-artifact`); `Err` says why it cannot be read.
-async fn as_json(obj: &RunObject, hash: &ContentHash, kind: &str) -> ApiResult<Result<Value, String>> {
+async fn as_json(
+    obj: &RunObject,
+    hash: &ContentHash,
+    kind: &str,
+) -> ApiResult<Result<Value, String>> {
     let bytes = crate::run_exec::read_blob(obj, hash).await?;
     crate::artifacts::read_for_validation(obj, kind, &bytes).await
 }
@@ -53,7 +57,10 @@ async fn evidence(
         let value = match as_json(obj, &input.artifact_hash, &kind).await? {
             Ok(v) => v,
             Err(why) => {
-                unreadable.push((input.slot.clone(), format!("input `{}` ({kind}): {why}", input.slot)));
+                unreadable.push((
+                    input.slot.clone(),
+                    format!("input `{}` ({kind}): {why}", input.slot),
+                ));
                 continue;
             }
         };
@@ -76,7 +83,10 @@ async fn evidence(
         let value = match as_json(obj, &m.hash, &kind).await? {
             Ok(v) => v,
             Err(why) => {
-                unreadable.push((slot.clone(), format!("output `{slot}` is not a valid `{kind}`: {why}")));
+                unreadable.push((
+                    slot.clone(),
+                    format!("output `{slot}` is not a valid `{kind}`: {why}"),
+                ));
                 continue;
             }
         };
@@ -131,7 +141,10 @@ pub async fn validate(
     // named with its reason: the attempt ends, never stalls.
     let mut publishable = ev.unreadable.is_empty();
     for (slot, why) in &ev.unreadable {
-        reports.insert(slot.clone(), json!({"publishable": false, "unreadable": why}));
+        reports.insert(
+            slot.clone(),
+            json!({"publishable": false, "unreadable": why}),
+        );
         crate::outbox::append(
             obj,
             LedgerEvent::Note {

@@ -25,9 +25,14 @@ pub fn run(args: &[String]) -> Result<()> {
                 "site" => "site-build",
                 other => bail!("no workload `{other}`: billing, contracts, resumes or site"),
             };
-            workload(workflow, args.get(1).and_then(|n| n.parse().ok()).unwrap_or(3))
+            workload(
+                workflow,
+                args.get(1).and_then(|n| n.parse().ok()).unwrap_or(3),
+            )
         }
-        None => bail!("usage: cargo xtask bench billing|contracts|resumes|site [N] | ledger [ENTRIES]"),
+        None => {
+            bail!("usage: cargo xtask bench billing|contracts|resumes|site [N] | ledger [ENTRIES]")
+        }
     }
 }
 
@@ -66,7 +71,10 @@ fn workload(workflow: &str, n: usize) -> Result<()> {
                     let status: serde_json::Value =
                         serde_json::from_str(&writ(&s.token, &["status", run, "--json"])?)?;
                     for step in status["pending_approvals"].as_array().into_iter().flatten() {
-                        writ(&reviewer, &["approve", run, "--step", step.as_str().unwrap_or_default()])?;
+                        writ(
+                            &reviewer,
+                            &["approve", run, "--step", step.as_str().unwrap_or_default()],
+                        )?;
                     }
                 }
                 "succeeded" => return Ok(()),
@@ -109,9 +117,17 @@ fn workload(workflow: &str, n: usize) -> Result<()> {
     println!("\n{workflow}, built-in provider, local stack (median of {n}, min..max):");
     for (what, med, all) in [("live run:  ", l, &live), ("sealed run:", m, &sealed)] {
         let (a, b) = lo_hi(all);
-        print!("  {what} {:6.2} s  ({:.2}..{:.2})", med.as_secs_f64(), a.as_secs_f64(), b.as_secs_f64());
+        print!(
+            "  {what} {:6.2} s  ({:.2}..{:.2})",
+            med.as_secs_f64(),
+            a.as_secs_f64(),
+            b.as_secs_f64()
+        );
         if workflow == "billing-audit" {
-            print!("   {:5.0}x faster than the reference's 43 min", REFERENCE.as_secs_f64() / med.as_secs_f64());
+            print!(
+                "   {:5.0}x faster than the reference's 43 min",
+                REFERENCE.as_secs_f64() / med.as_secs_f64()
+            );
         }
         println!();
     }

@@ -25,7 +25,10 @@ pub fn run(args: &[String]) -> Result<()> {
         ]))
     })?;
     phase("pure crates for wasm32", wasm_build)?;
-    phase("python tests: the runtime and every pack's programs", python_tests)?;
+    phase(
+        "python tests: the runtime and every pack's programs",
+        python_tests,
+    )?;
     phase("deploy dry run", || {
         run_cmd(
             Command::new(root().join("node_modules/.bin/wrangler"))
@@ -52,7 +55,11 @@ fn phase(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
 /// The step runtime's tests, then each pack's program tests (`packs/<name>/tests/test_*.py`), which answer
 /// their tools through `writ tool serve` (the debug `writ`, built first).
 fn python_tests() -> Result<()> {
-    run_cmd(Command::new("cargo").args(["build", "--quiet", "-p", "writ-cli"]).current_dir(root()))?;
+    run_cmd(
+        Command::new("cargo")
+            .args(["build", "--quiet", "-p", "writ-cli"])
+            .current_dir(root()),
+    )?;
     let writ = root().join("target/debug/writ");
     let mut suites = vec![root().join("container/runtime/tests")];
     let mut packs: Vec<_> = fs::read_dir(root().join("packs"))?

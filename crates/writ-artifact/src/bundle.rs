@@ -35,7 +35,10 @@ impl Bundle {
             check_path(&f.path)?;
         }
         if let Some(w) = files.windows(2).find(|w| w[0].path == w[1].path) {
-            return Err(ArtifactError::Bundle(format!("the path `{}` appears twice", w[0].path)));
+            return Err(ArtifactError::Bundle(format!(
+                "the path `{}` appears twice",
+                w[0].path
+            )));
         }
         Ok(Bundle {
             format: BUNDLE_FORMAT.into(),
@@ -85,7 +88,9 @@ pub fn check_path(path: &str) -> Result<(), ArtifactError> {
         || path.starts_with('/')
         || path.contains('\\')
         || path.contains('\0')
-        || path.split('/').any(|s| s.is_empty() || s == "." || s == "..");
+        || path
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
     if bad {
         return Err(ArtifactError::Bundle(format!(
             "`{path}` is not a relative path inside the bundle"

@@ -53,7 +53,10 @@ pub fn items_of(kind: &str) -> Items {
 
 /// Kinds stored as a bundle manifest over content-addressed files.
 pub fn is_bundle(kind: &str) -> bool {
-    matches!(kind, "file.batch" | "web.bundle.static" | "code.bundle.project")
+    matches!(
+        kind,
+        "file.batch" | "web.bundle.static" | "code.bundle.project"
+    )
 }
 
 /// Kinds whose single file is JSON.
@@ -88,7 +91,10 @@ fn array_at<'a>(value: &'a mut Value, pointer: &str) -> Result<&'a mut Vec<Value
             "the value at `{}` is not an array",
             display(pointer)
         ))),
-        None => Err(ArtifactError::Json(format!("no value at `{}`", display(pointer)))),
+        None => Err(ArtifactError::Json(format!(
+            "no value at `{}`",
+            display(pointer)
+        ))),
     }
 }
 
@@ -102,7 +108,12 @@ fn display(pointer: &str) -> &str {
 
 fn pointer_for<'a>(kind: &str, items: Option<&'a str>) -> Result<&'a str, ArtifactError> {
     match (items_of(kind), items) {
-        (Items::JsonArray { pointer_required: true }, None) => Err(ArtifactError::Kind(format!(
+        (
+            Items::JsonArray {
+                pointer_required: true,
+            },
+            None,
+        ) => Err(ArtifactError::Kind(format!(
             "a `{kind}` needs the fan-out's `items` pointer to name its array"
         ))),
         (_, p) => Ok(p.unwrap_or("")),
@@ -158,7 +169,11 @@ pub fn slice_items(
 /// written by two shards is an error), JSON arrays concatenated (at `items` when the outputs are objects:
 /// the first shard's other members are kept and every shard's must equal them). Text and other kinds
 /// cannot be merged: their step must not fan out into them.
-pub fn merge_items(kind: &str, items: Option<&str>, parts: &[&[u8]]) -> Result<Vec<u8>, ArtifactError> {
+pub fn merge_items(
+    kind: &str,
+    items: Option<&str>,
+    parts: &[&[u8]],
+) -> Result<Vec<u8>, ArtifactError> {
     match items_of(kind) {
         Items::Rows { delimiter } => {
             let mut merged: Option<Table> = None;
@@ -234,11 +249,16 @@ pub fn read_for_validation(
             let mut out = serde_json::Map::new();
             for f in Bundle::parse(bytes)?.files {
                 let content = files(&f).ok_or_else(|| {
-                    ArtifactError::Bundle(format!("the file `{}` ({}) is not stored", f.path, f.hash))
+                    ArtifactError::Bundle(format!(
+                        "the file `{}` ({}) is not stored",
+                        f.path, f.hash
+                    ))
                 })?;
                 out.insert(
                     f.path.clone(),
-                    String::from_utf8(content).map(Value::String).unwrap_or(Value::Null),
+                    String::from_utf8(content)
+                        .map(Value::String)
+                        .unwrap_or(Value::Null),
                 );
             }
             Ok(Value::Object(out))

@@ -13,7 +13,9 @@ mod provenance;
 mod table;
 
 pub use bundle::{check_path, Bundle, BundleFile, BUNDLE_FORMAT};
-pub use kind::{count_items, is_bundle, is_json, items_of, merge_items, read_for_validation, slice_items, Items};
+pub use kind::{
+    count_items, is_bundle, is_json, items_of, merge_items, read_for_validation, slice_items, Items,
+};
 pub use provenance::{merge_provenance, sources_for, Provenance, Source};
 pub use table::{merge_tables, slice_rows, to_json_rows, Table};
 

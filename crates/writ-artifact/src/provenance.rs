@@ -134,7 +134,10 @@ pub fn merge_provenance(
 /// `pointer` with the array index that follows `items` shifted by `offset`; unchanged when it does not
 /// address an element of that array.
 fn shift_index(pointer: &str, items: &str, offset: u64) -> String {
-    let Some(rest) = pointer.strip_prefix(items).and_then(|r| r.strip_prefix('/')) else {
+    let Some(rest) = pointer
+        .strip_prefix(items)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
         return pointer.to_string();
     };
     let (index, tail) = rest.split_once('/').map_or((rest, ""), |(i, t)| (i, t));

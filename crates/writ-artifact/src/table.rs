@@ -116,18 +116,18 @@ impl Table {
     pub fn to_json_rows(&self) -> Value {
         let t = self;
         Value::Array(
-        t.rows
-            .iter()
-            .map(|r| {
-                Value::Object(
-                    t.header
-                        .iter()
-                        .cloned()
-                        .zip(r.iter().cloned().map(Value::String))
-                        .collect::<Map<_, _>>(),
-                )
-            })
-            .collect(),
+            t.rows
+                .iter()
+                .map(|r| {
+                    Value::Object(
+                        t.header
+                            .iter()
+                            .cloned()
+                            .zip(r.iter().cloned().map(Value::String))
+                            .collect::<Map<_, _>>(),
+                    )
+                })
+                .collect(),
         )
     }
 }

@@ -278,15 +278,29 @@ fn published_artifacts_match_the_workload_readme() {
     // Every artifact the workload README names is published under that name (a pack may publish more: an
     // exceptions table, proof cards).
     let readme: [(&str, &[&str]); 4] = [
-        ("billing-audit", &["findings.csv", "matter_months.csv", "report.md", "summary.json"]),
+        (
+            "billing-audit",
+            &[
+                "findings.csv",
+                "matter_months.csv",
+                "report.md",
+                "summary.json",
+            ],
+        ),
         ("contract-review", &["deviations.csv", "report.md"]),
-        ("resume-screening", &["candidates.csv", "ranking.csv", "report.md"]),
+        (
+            "resume-screening",
+            &["candidates.csv", "ranking.csv", "report.md"],
+        ),
         ("site-build", &["site/"]),
     ];
     for (template, names) in readme {
         let got = published(template);
         for name in names {
-            assert!(got.iter().any(|g| g == name), "{template} publishes {got:?}, not {name}");
+            assert!(
+                got.iter().any(|g| g == name),
+                "{template} publishes {got:?}, not {name}"
+            );
         }
     }
     let cols = |s: &str| c.schema(s).unwrap().columns().unwrap().join(",");

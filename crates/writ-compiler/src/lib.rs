@@ -126,7 +126,13 @@ pub fn compile_value(value: &Value, catalog: &Catalog, profile: &ExecutionProfil
     diagnostics.extend(d);
     let (bound, d) = bind::bind(&normalized, catalog);
     diagnostics.extend(d);
-    diagnostics.extend(policy::check(&normalized, &resolution, &bound, catalog, profile));
+    diagnostics.extend(policy::check(
+        &normalized,
+        &resolution,
+        &bound,
+        catalog,
+        profile,
+    ));
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Compiled {
             frozen: None,

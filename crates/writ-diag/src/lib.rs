@@ -15,9 +15,9 @@ pub mod source_map;
 
 pub use code::{Area, Code, CodeParseError, Severity};
 pub use diagnostic::{Diagnostic, Label, Span};
+pub use problem::{Problem, PROBLEM_BASE};
 pub use registry::{
     assert_registry_sound, check_registry, CodeInfo, CodeRange, RegistryProblem, RANGES,
 };
-pub use problem::{Problem, PROBLEM_BASE};
 pub use render::{render_json, render_text, to_problem};
 pub use source_map::{line_col, locate, Located};

@@ -23,7 +23,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: u16, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: u16,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Problem {
             status,
             slug,
@@ -58,7 +63,10 @@ impl Problem {
         if let (Some(Value::Object(extra)), Some(map)) = (&self.extra, body.as_object_mut()) {
             for (k, v) in extra {
                 // Extensions never overwrite the standard members.
-                if !matches!(k.as_str(), "type" | "title" | "status" | "detail" | "pointer") {
+                if !matches!(
+                    k.as_str(),
+                    "type" | "title" | "status" | "detail" | "pointer"
+                ) {
                     map.insert(k.clone(), v.clone());
                 }
             }
@@ -73,9 +81,14 @@ mod tests {
 
     #[test]
     fn renders_type_uri_pointer_and_extensions_without_overwriting() {
-        let p = Problem::new(422, "input-hash-mismatch", "An input's content does not match", "got b3:11")
-            .at("/inputs/a/files/0/hash")
-            .with(json!({"run_id": "r1", "status": 200}));
+        let p = Problem::new(
+            422,
+            "input-hash-mismatch",
+            "An input's content does not match",
+            "got b3:11",
+        )
+        .at("/inputs/a/files/0/hash")
+        .with(json!({"run_id": "r1", "status": 200}));
         let v = p.to_json();
         assert_eq!(v["type"], "https://writ.dev/problems/input-hash-mismatch");
         assert_eq!(v["status"], 422);

@@ -51,6 +51,9 @@ impl PackCode {
 
     /// This pack's built-in evaluator for rubric `id`.
     pub fn evaluator(&self, id: &str) -> Option<ToolFn> {
-        self.evaluators.iter().find(|(n, _)| *n == id).map(|(_, f)| *f)
+        self.evaluators
+            .iter()
+            .find(|(n, _)| *n == id)
+            .map(|(_, f)| *f)
     }
 }

@@ -204,7 +204,8 @@ fn shard_outputs_that_cannot_be_merged_fail_the_step_naming_why() {
     shell.on(|effect, _| match effect {
         Effect::MergeShards { attempt_id, .. } => Some(vec![Event::MergeFailed {
             attempt_id: attempt_id.clone(),
-            reason: "the shards' `site` (web.bundle.static): the path `index.html` appears twice".into(),
+            reason: "the shards' `site` (web.bundle.static): the path `index.html` appears twice"
+                .into(),
         }]),
         _ => None,
     });

@@ -80,8 +80,16 @@ fn a_step_whose_input_cannot_be_read_as_its_kind_fails_naming_the_slot_never_wit
         .and_then(|s| s.failure.clone())
         .expect("the step failed");
     assert_eq!(failure.evidence.code, codes::UNREADABLE_INPUT);
-    assert!(failure.evidence.reason.contains("`table`"), "{}", failure.evidence.reason);
-    assert!(failure.evidence.reason.contains("data row 3"), "{}", failure.evidence.reason);
+    assert!(
+        failure.evidence.reason.contains("`table`"),
+        "{}",
+        failure.evidence.reason
+    );
+    assert!(
+        failure.evidence.reason.contains("data row 3"),
+        "{}",
+        failure.evidence.reason
+    );
 }
 
 #[test]
@@ -586,8 +594,10 @@ fn a_sealed_run_without_model_calls_succeeds_and_model_tools_are_denied() {
             cost_micros: 0,
         });
         assert!(
-            effects.iter().any(|e| matches!(e, Effect::ToolDecision { allowed: a, builtin_only: b, .. }
-                if *a == allowed && *b == builtin)),
+            effects.iter().any(
+                |e| matches!(e, Effect::ToolDecision { allowed: a, builtin_only: b, .. }
+                if *a == allowed && *b == builtin)
+            ),
             "{tool}"
         );
     }

@@ -1,8 +1,8 @@
 //! Typed access to a tool's JSON arguments; every failure names the JSON pointer of the offending field.
 
-use writ_canon::Decimal;
 use crate::ToolError;
 use serde_json::Value;
+use writ_canon::Decimal;
 
 /// A JSON value together with the pointer it was reached by, so errors can say where they are.
 #[derive(Clone, Copy)]

@@ -12,7 +12,6 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use writ_ladder::{Artifact, Context, Diagnostic, ValidatorRef};
 
-
 /// Every input and output of the pipeline by slot, as checks see them; row counts of the tables.
 #[derive(Clone)]
 struct Fixture {
@@ -139,7 +138,11 @@ fn artifact(fixture: &Fixture, step: &Step, slot: &str) -> Artifact {
 }
 
 fn run(id: &str, artifact: &Artifact) -> Vec<Diagnostic> {
-    writ_pack_billing_audit::PACK.registry().run(&[ValidatorRef::new(id)], artifact, &artifact.value)
+    writ_pack_billing_audit::PACK.registry().run(
+        &[ValidatorRef::new(id)],
+        artifact,
+        &artifact.value,
+    )
 }
 
 fn pack_ids() -> anyhow::Result<BTreeSet<String>> {

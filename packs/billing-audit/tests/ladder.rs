@@ -269,7 +269,12 @@ fn the_summary_can_be_the_artifact_under_validation() -> anyhow::Result<()> {
     let mut a = artifact("summary", "object.json", summary);
     a.context.related.insert("findings".into(), findings);
     a.context.related.insert("matter_months".into(), months);
-    let (report, _) = climb_with(writ_pack_billing_audit::PACK.registry(), billing_config(&["billing.totals_reconcile"]), a, &[])?;
+    let (report, _) = climb_with(
+        writ_pack_billing_audit::PACK.registry(),
+        billing_config(&["billing.totals_reconcile"]),
+        a,
+        &[],
+    )?;
     assert_eq!(
         outcome(&report, Stage::Domain),
         Outcome::Pass,

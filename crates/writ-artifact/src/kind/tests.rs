@@ -17,17 +17,25 @@ fn bundle(names: &[&str]) -> Vec<u8> {
             size: n.len() as u64,
         })
         .collect();
-    Bundle::new(files).and_then(|b| b.to_bytes()).expect("a bundle")
+    Bundle::new(files)
+        .and_then(|b| b.to_bytes())
+        .expect("a bundle")
 }
 
 #[test]
 fn every_kind_counts_slices_and_merges_back_to_the_whole() {
-    let manifest = serde_json::to_vec(&json!({"site": "x", "pages": [{"p": 1}, {"p": 2}, {"p": 3}]})).unwrap();
+    let manifest =
+        serde_json::to_vec(&json!({"site": "x", "pages": [{"p": 1}, {"p": 2}, {"p": 3}]})).unwrap();
     let cases: Vec<(&str, Option<&str>, Vec<u8>, u64)> = vec![
         ("table.csv", None, b"a,b\n1,2\n3,4\n5,6\n".to_vec(), 3),
         ("table.tsv", None, b"a\tb\n1,x\t2\n3\t4\n5\t6\n".to_vec(), 3),
         ("file.batch", None, bundle(&["c.txt", "a.txt", "b.txt"]), 3),
-        ("table.json_rows", None, b"[{\"a\":1},{\"a\":2},{\"a\":3}]".to_vec(), 3),
+        (
+            "table.json_rows",
+            None,
+            b"[{\"a\":1},{\"a\":2},{\"a\":3}]".to_vec(),
+            3,
+        ),
         ("object.json", Some("/pages"), manifest, 3),
     ];
     for (kind, items, bytes, n) in cases {
@@ -39,7 +47,11 @@ fn every_kind_counts_slices_and_merges_back_to_the_whole() {
         let merged = merge_items(kind, items, &[&first, &second]).unwrap();
         assert_eq!(count_items(kind, items, &merged).unwrap(), n, "{kind}");
         let whole = |b: &[u8]| read_for_validation(kind, b, &|f| Some(f.path.clone().into_bytes()));
-        assert_eq!(whole(&merged).unwrap(), whole(&bytes).unwrap(), "{kind} round trip");
+        assert_eq!(
+            whole(&merged).unwrap(),
+            whole(&bytes).unwrap(),
+            "{kind} round trip"
+        );
     }
 }
 
@@ -48,10 +60,25 @@ fn what_cannot_be_read_as_its_kind_is_an_error_that_says_why() {
     let cases: Vec<(&str, Option<&str>, &[u8], &str)> = vec![
         ("table.csv", None, b"a,b\n1,2,3\n", "CSV"),
         ("file.batch", None, b"[\"a.txt\"]", "bundle"),
-        ("file.batch", None, br#"{"format":"writ.bundle/1","files":[{"path":"../x","hash":"b3:00","size":1}]}"#, "bundle"),
+        (
+            "file.batch",
+            None,
+            br#"{"format":"writ.bundle/1","files":[{"path":"../x","hash":"b3:00","size":1}]}"#,
+            "bundle",
+        ),
         ("object.json", None, b"{\"pages\": []}", "items"),
-        ("object.json", Some("/pages"), b"{\"pages\": {}}", "not an array"),
-        ("object.json", Some("/nope"), b"{\"pages\": []}", "no value at `/nope`"),
+        (
+            "object.json",
+            Some("/pages"),
+            b"{\"pages\": {}}",
+            "not an array",
+        ),
+        (
+            "object.json",
+            Some("/nope"),
+            b"{\"pages\": []}",
+            "no value at `/nope`",
+        ),
         ("object.json", Some("/pages"), b"{not json", "JSON"),
         ("report.markdown", None, b"# hi", "no items"),
     ];
@@ -64,11 +91,15 @@ fn what_cannot_be_read_as_its_kind_is_an_error_that_says_why() {
 #[test]
 fn merges_refuse_what_would_lose_or_clash() {
     let a = bundle(&["index.html"]);
-    let err = merge_items("web.bundle.static", None, &[&a, &a]).unwrap_err().to_string();
+    let err = merge_items("web.bundle.static", None, &[&a, &a])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("appears twice"), "{err}");
     let x = serde_json::to_vec(&json!({"v": 1, "items": [1]})).unwrap();
     let y = serde_json::to_vec(&json!({"v": 2, "items": [2]})).unwrap();
-    let err = merge_items("object.json", Some("/items"), &[&x, &y]).unwrap_err().to_string();
+    let err = merge_items("object.json", Some("/items"), &[&x, &y])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("differs from the first shard"), "{err}");
     assert!(merge_items("report.markdown", None, &[b"a", b"b"]).is_err());
 }
@@ -86,9 +117,20 @@ fn json_sources_of_the_fan_out_input_are_remapped_by_the_shard_offset() {
         values: [("/x".to_string(), vec![src(p)])].into_iter().collect(),
         ..Provenance::default()
     };
-    let merged = merge_provenance(&[shard("/pages/0/title"), shard("/pages/1")], &[0, 40], "manifest", Some("/pages"));
-    let pointers: Vec<Option<String>> = merged.values["/x"].iter().map(|s| s.pointer.clone()).collect();
-    assert_eq!(pointers, vec![Some("/pages/0/title".into()), Some("/pages/41".into())]);
+    let merged = merge_provenance(
+        &[shard("/pages/0/title"), shard("/pages/1")],
+        &[0, 40],
+        "manifest",
+        Some("/pages"),
+    );
+    let pointers: Vec<Option<String>> = merged.values["/x"]
+        .iter()
+        .map(|s| s.pointer.clone())
+        .collect();
+    assert_eq!(
+        pointers,
+        vec![Some("/pages/0/title".into()), Some("/pages/41".into())]
+    );
     let kept = merge_provenance(&[shard("/theme/0")], &[40], "manifest", Some("/pages"));
     assert_eq!(kept.values["/x"][0].pointer.as_deref(), Some("/theme/0"));
 }

@@ -68,7 +68,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
                             super::runs::encode(&f.path)
                         ))?;
                         if writ_canon::ContentHash::of_bytes(&data) != f.hash {
-                            bail!("{name}/{}: downloaded bytes do not hash to {}", f.path, f.hash);
+                            bail!(
+                                "{name}/{}: downloaded bytes do not hash to {}",
+                                f.path,
+                                f.hash
+                            );
                         }
                         let target = path.join(&f.path);
                         if let Some(parent) = target.parent() {
@@ -81,8 +85,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     std::fs::write(&path, &bytes)?;
                 }
                 if provenance {
-                    let prov =
-                        client.get_bytes(&format!("/v1/runs/{run}/artifacts/{url_name}/provenance"))?;
+                    let prov = client
+                        .get_bytes(&format!("/v1/runs/{run}/artifacts/{url_name}/provenance"))?;
                     std::fs::write(dir.join(format!("{url_name}.provenance.json")), prov)?;
                 }
                 println!("{}  {}", a["hash"].as_str().unwrap_or(""), path.display());

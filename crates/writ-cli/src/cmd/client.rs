@@ -134,7 +134,9 @@ fn problem(e: ureq::Error, path: &str) -> anyhow::Error {
                 Err(_) => anyhow!("{code} from {path}: {text}"),
             }
         }
-        other => anyhow::Error::new(Unreachable(format!("cannot reach the writ API ({path}): {other}"))),
+        other => anyhow::Error::new(Unreachable(format!(
+            "cannot reach the writ API ({path}): {other}"
+        ))),
     }
 }
 

@@ -84,7 +84,11 @@ fn upload_file(client: &Client, path: &Path, name: &str, prefix: Option<&str>) -
     let up = client.post_bytes(&url, &bytes)?;
     let local = writ_canon::ContentHash::of_bytes(&bytes).to_string();
     if up["hash"].as_str() != Some(local.as_str()) {
-        bail!("{}: the server stored {} but the file hashes to {local}", path.display(), up["hash"]);
+        bail!(
+            "{}: the server stored {} but the file hashes to {local}",
+            path.display(),
+            up["hash"]
+        );
     }
     Ok(local)
 }
@@ -115,17 +119,28 @@ fn upload_batch(client: &Client, dir: &Path, prefix: Option<&str>) -> Result<Str
     let manifest = writ_artifact::Bundle::new(files)
         .and_then(|b| b.to_bytes())
         .with_context(|| format!("the batch {}", dir.display()))?;
-    let name = dir.file_name().and_then(|n| n.to_str()).context("folder name is not UTF-8")?;
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("folder name is not UTF-8")?;
     upload_file_bytes(client, &manifest, name, prefix)
 }
 
-fn upload_file_bytes(client: &Client, bytes: &[u8], name: &str, prefix: Option<&str>) -> Result<String> {
+fn upload_file_bytes(
+    client: &Client,
+    bytes: &[u8],
+    name: &str,
+    prefix: Option<&str>,
+) -> Result<String> {
     let mut url = format!("/v1/inputs?name={}", encode(name));
     if let Some(p) = prefix {
         url.push_str(&format!("&prefix={}", encode(p)));
     }
     let up = client.post_bytes(&url, bytes)?;
-    up["hash"].as_str().map(String::from).context("the server answered no hash")
+    up["hash"]
+        .as_str()
+        .map(String::from)
+        .context("the server answered no hash")
 }
 
 /// Every non-hidden file under `dir`, as (path relative to `root` with `/`, absolute path).

@@ -35,14 +35,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Call { name, args } => {
             let text = if args == "-" {
-                std::io::read_to_string(std::io::stdin()).context("reading the arguments on stdin")?
+                std::io::read_to_string(std::io::stdin())
+                    .context("reading the arguments on stdin")?
             } else {
                 args
             };
             let args: Value = serde_json::from_str(&text).context("the arguments are not JSON")?;
             let answer = answer(&name, &args);
             println!("{}", serde_json::to_string_pretty(&answer)?);
-            Ok(if answer["ok"] == json!(true) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if answer["ok"] == json!(true) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Serve => {
             let stdin = std::io::stdin();
@@ -57,7 +62,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         Some(name) => answer(name, request.get("args").unwrap_or(&Value::Null)),
                         None => refusal("tool.request", "the request has no string `tool`", None),
                     },
-                    Err(e) => refusal("tool.request", &format!("the request is not JSON: {e}"), None),
+                    Err(e) => refusal(
+                        "tool.request",
+                        &format!("the request is not JSON: {e}"),
+                        None,
+                    ),
                 };
                 writeln!(out, "{answer}")?;
                 out.flush()?;

@@ -15,10 +15,10 @@ use serde_json::{Map, Value};
 
 use super::{walk_mut, Fixes};
 use crate::dates::{self, Order, Shape};
-use writ_canon::Decimal;
 use crate::diag;
 use crate::patch::PatchOp;
 use crate::schema;
+use writ_canon::Decimal;
 
 /// Object keys that commonly wrap a payload; an object with one of these as its only key is an envelope.
 const ENVELOPE_KEYS: &[&str] = &[

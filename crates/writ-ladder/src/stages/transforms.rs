@@ -5,9 +5,9 @@
 use serde_json::Value;
 
 use super::{walk_mut, Fixes};
-use writ_canon::Decimal;
 use crate::diag::{self, Diagnostic};
 use crate::patch::PatchOp;
+use writ_canon::Decimal;
 
 pub const KNOWN: &[&str] = &["money2", "upper", "lower", "trim"];
 

@@ -21,11 +21,17 @@ use crate::stages::domain::DomainInput;
 
 pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let (Some(items_slot), Some(key)) = (param(input, "items", &mut out), param(input, "key", &mut out))
-    else {
+    let (Some(items_slot), Some(key)) = (
+        param(input, "items", &mut out),
+        param(input, "key", &mut out),
+    ) else {
         return out;
     };
-    let items_key = input.params.get("items_key").and_then(Value::as_str).unwrap_or(key);
+    let items_key = input
+        .params
+        .get("items_key")
+        .and_then(Value::as_str)
+        .unwrap_or(key);
     let Some(items) = rows(input, items_slot, &mut out) else {
         return out;
     };
@@ -35,7 +41,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
     let mut expected = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let k = match item {
-            Value::String(name) => Some(name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s).to_string()),
+            Value::String(name) => Some(
+                name.rsplit_once('.')
+                    .map_or(name.as_str(), |(s, _)| s)
+                    .to_string(),
+            ),
             row => key_of(row, items_key),
         };
         match k {
@@ -76,7 +86,10 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
                 out.push(diag::error(
                     diag::ITEM_UNACCOUNTED,
                     format!("/{i}"),
-                    format!("row {} names `{k}`, which is not an item of `{items_slot}`", i + 1),
+                    format!(
+                        "row {} names `{k}`, which is not an item of `{items_slot}`",
+                        i + 1
+                    ),
                 ));
             }
         }

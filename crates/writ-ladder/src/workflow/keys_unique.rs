@@ -36,7 +36,12 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
             out.push(diag::error(
                 diag::GRAIN,
                 format!("/{i}"),
-                format!("rows {} and {} share the key `{}`", at + 1, i + 1, k.replace('\u{1f}', "+")),
+                format!(
+                    "rows {} and {} share the key `{}`",
+                    at + 1,
+                    i + 1,
+                    k.replace('\u{1f}', "+")
+                ),
             ));
         } else {
             first.insert(k, i);

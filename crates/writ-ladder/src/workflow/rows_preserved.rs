@@ -26,7 +26,11 @@ pub fn check(input: &DomainInput<'_>) -> Vec<Diagnostic> {
         out.push(diag::error(
             diag::ROW_COUNT,
             "",
-            format!("{} rows, but `{source}` has {}", result.len(), source_rows.len()),
+            format!(
+                "{} rows, but `{source}` has {}",
+                result.len(),
+                source_rows.len()
+            ),
         ));
     }
     out

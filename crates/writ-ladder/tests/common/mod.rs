@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 use writ_ladder::{
-    Artifact, Context, Ladder, Registry, LadderConfig, LadderReport, ModelReply, ModelRequest, Outcome,
-    Stage, Step,
+    Artifact, Context, Ladder, LadderConfig, LadderReport, ModelReply, ModelRequest, Outcome,
+    Registry, Stage, Step,
 };
 
 /// Drives a climb to the end, answering each model request from `replies` (by stage); returns the report

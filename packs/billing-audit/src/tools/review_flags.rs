@@ -8,10 +8,10 @@
 //!   least one letter or digit), or equals one of `generic_phrases` ignoring case, surrounding whitespace,
 //!   repeated spaces and trailing punctuation.
 
-use writ_tools::args::{self, Field};
-use writ_tools::ToolError;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use writ_tools::args::{self, Field};
+use writ_tools::ToolError;
 
 pub const NAME: &str = "billing.review_flags";
 
