@@ -11,12 +11,24 @@ const WORKER_BUILD_VERSION: &str = "0.8.7";
 
 pub fn run() -> Result<()> {
     wasm_target()?;
+    rustfmt()?;
     cargo_tool("worker-build", WORKER_BUILD_VERSION, true)?;
     cargo_tool("wasm-bindgen-cli", &locked_version("wasm-bindgen")?, false)?;
     npm_packages()?;
     postgres()?;
     python_packages()?;
     Ok(())
+}
+
+/// rustfmt, for the formatting check `cargo xtask test` starts with.
+fn rustfmt() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["component", "list", "--installed"]))
+        .unwrap_or_default();
+    if installed.lines().any(|l| l.trim().starts_with("rustfmt")) {
+        return Ok(());
+    }
+    eprintln!("setup: adding the rustfmt component");
+    run_cmd(Command::new("rustup").args(["component", "add", "rustfmt"]))
 }
 
 fn wasm_target() -> Result<()> {

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: the project's test command, what `.ci/run` calls.
 //!
-//! Native tests first (fast feedback), then the pure crates for wasm32, the Python runtime's own tests, the
-//! deploy dry run, and last the end-to-end tests against a running stack.
+//! The formatting check and the native tests first (fast feedback), then the pure crates for wasm32, the
+//! Python tests (the runtime and every pack), the deploy dry run, and last the end-to-end tests against a
+//! running stack.
 
 use crate::paths::{app_database_url, root};
 use crate::proc::run as run_cmd;
@@ -14,6 +15,13 @@ use std::time::Instant;
 pub fn run(args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--no-e2e");
     let t0 = Instant::now();
+    phase("formatting", || {
+        run_cmd(
+            Command::new("cargo")
+                .args(["fmt", "--all", "--check"])
+                .current_dir(root()),
+        )
+    })?;
     phase("native tests", || {
         run_cmd(Command::new("cargo").args([
             "test",
