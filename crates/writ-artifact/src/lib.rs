@@ -17,7 +17,7 @@ pub use kind::{
     count_items, is_bundle, is_json, items_of, merge_items, read_for_validation, slice_items, Items,
 };
 pub use provenance::{merge_provenance, sources_for, Provenance, Source};
-pub use table::{merge_tables, slice_rows, to_json_rows, Table};
+pub use table::Table;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArtifactError {

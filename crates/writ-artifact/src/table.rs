@@ -67,50 +67,6 @@ impl Table {
     }
 }
 
-/// Data rows `[start, end)` (0-based, as a shard range) with the header, as CSV.
-pub fn slice_rows(bytes: &[u8], start: usize, end: usize) -> Result<Vec<u8>, ArtifactError> {
-    let table = Table::parse(bytes)?;
-    let end = end.min(table.rows.len());
-    let start = start.min(end);
-    Table {
-        header: table.header,
-        rows: table.rows[start..end].to_vec(),
-    }
-    .to_csv()
-}
-
-/// Concatenate shard tables in shard order; every shard must have the same header.
-pub fn merge_tables(shards: &[&[u8]]) -> Result<Vec<u8>, ArtifactError> {
-    let mut merged: Option<Table> = None;
-    for (index, bytes) in shards.iter().enumerate() {
-        let t = Table::parse(bytes)?;
-        match &mut merged {
-            None => merged = Some(t),
-            Some(m) => {
-                if m.header != t.header {
-                    return Err(ArtifactError::HeaderMismatch {
-                        index,
-                        expected: m.header.clone(),
-                        found: t.header,
-                    });
-                }
-                m.rows.extend(t.rows);
-            }
-        }
-    }
-    merged
-        .unwrap_or(Table {
-            header: vec![],
-            rows: vec![],
-        })
-        .to_csv()
-}
-
-/// A table as JSON rows (objects of string cells), the form the validation ladder checks.
-pub fn to_json_rows(bytes: &[u8]) -> Result<Value, ArtifactError> {
-    Ok(Table::parse(bytes)?.to_json_rows())
-}
-
 impl Table {
     /// The rows as JSON objects of string cells.
     pub fn to_json_rows(&self) -> Value {
@@ -140,24 +96,27 @@ mod tests {
 
     #[test]
     fn slices_and_merges_back_to_the_original() {
-        let a = slice_rows(CSV, 0, 2).unwrap();
-        let b = slice_rows(CSV, 2, 99).unwrap();
+        let a = crate::slice_items("table.csv", None, CSV, 0, 2).unwrap();
+        let b = crate::slice_items("table.csv", None, CSV, 2, 99).unwrap();
         assert_eq!(Table::parse(&a).unwrap().rows.len(), 2);
-        assert_eq!(merge_tables(&[&a, &b]).unwrap(), CSV);
+        assert_eq!(
+            crate::merge_items("table.csv", None, &[&a, &b]).unwrap(),
+            CSV
+        );
     }
 
     #[test]
     fn header_mismatch_is_an_error_not_a_silent_merge() {
         let other = b"id,amount\n4,1\n";
         assert!(matches!(
-            merge_tables(&[CSV, other]),
-            Err(ArtifactError::HeaderMismatch { index: 1, .. })
+            crate::merge_items("table.csv", None, &[CSV, other]),
+            Err(crate::ArtifactError::HeaderMismatch { index: 1, .. })
         ));
     }
 
     #[test]
     fn json_rows_keep_strings() {
-        let rows = to_json_rows(CSV).unwrap();
+        let rows = Table::parse(CSV).unwrap().to_json_rows();
         assert_eq!(rows[0]["note"], "a, b");
         assert_eq!(rows[2]["note"], "quote \"q\"");
         assert_eq!(Table::parse(CSV).unwrap().cell(2, "amount"), Some("20.50"));
