@@ -62,20 +62,11 @@ pub fn tool_names() -> Vec<&'static str> {
 /// Unknown tools and rubrics, and malformed arguments, are errors naming what is wrong; never a panic.
 pub fn call_builtin(name: &str, args: &Value) -> Result<Value, ToolError> {
     if name == EVALUATOR_TOOL {
-        let rubric = match args.get("rubric") {
-            Some(Value::String(r)) => r.as_str(),
-            Some(_) => {
-                return Err(ToolError::WrongType {
-                    pointer: "/rubric".into(),
-                    expected: "a string (the rubric id)",
-                })
-            }
-            None => {
-                return Err(ToolError::MissingField {
-                    pointer: "/rubric".into(),
-                })
-            }
-        };
+        let (pointer, value) = writ_tools::args::member(args, "", "rubric")?;
+        let rubric = writ_tools::args::string(writ_tools::args::Field {
+            pointer: &pointer,
+            value,
+        })?;
         let Some((_, judge)) = evaluator(rubric) else {
             return Err(ToolError::Invalid {
                 pointer: "/rubric".into(),

@@ -41,8 +41,9 @@ pub fn step_shape(obj: &RunObject, step: &str) -> ApiResult<StepShape> {
     })?)
 }
 
-/// The files of an input artifact of `kind` for the sandbox: a bundle's files under their paths (a shard's
-/// slice of them when `shard` is given), or the one blob (sliced by kind for a shard) under `name`.
+/// The files of an input artifact of `kind` for the sandbox, and the hash of what the step receives: a
+/// bundle's files under their paths (a shard's slice of them when `shard` is given; the hash is that slice's
+/// manifest's), or the one blob (sliced by kind for a shard) under `name`.
 pub async fn input_files(
     obj: &RunObject,
     kind: &str,
@@ -50,7 +51,7 @@ pub async fn input_files(
     hash: &ContentHash,
     name: &str,
     shard: Option<(usize, usize)>,
-) -> ApiResult<Vec<FileBytes>> {
+) -> ApiResult<(ContentHash, Vec<FileBytes>)> {
     let bytes = crate::run_exec::read_blob(obj, hash).await?;
     if writ_artifact::is_bundle(kind) {
         let mut bundle = Bundle::parse(&bytes)
@@ -58,6 +59,9 @@ pub async fn input_files(
         if let Some((start, end)) = shard {
             bundle = bundle.slice(start, end);
         }
+        let manifest = bundle
+            .to_bytes()
+            .map_err(|e| ApiError::internal(format!("input {name} ({kind}): {e}")))?;
         let mut files = Vec::with_capacity(bundle.files.len());
         for f in &bundle.files {
             files.push(FileBytes {
@@ -65,17 +69,20 @@ pub async fn input_files(
                 bytes: crate::run_exec::read_blob(obj, &f.hash).await?,
             });
         }
-        return Ok(files);
+        return Ok((ContentHash::of_bytes(&manifest), files));
     }
     let bytes = match shard {
         Some((start, end)) => writ_artifact::slice_items(kind, items, &bytes, start, end)
             .map_err(|e| ApiError::internal(format!("slicing {name} ({kind}): {e}")))?,
         None => bytes,
     };
-    Ok(vec![FileBytes {
-        name: name.to_string(),
-        bytes,
-    }])
+    Ok((
+        ContentHash::of_bytes(&bytes),
+        vec![FileBytes {
+            name: name.to_string(),
+            bytes,
+        }],
+    ))
 }
 
 /// Stores `bytes` under their content hash (once) and returns the hash.

@@ -453,7 +453,8 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
             }
             _ => None,
         };
-        let files = crate::artifacts::input_files(
+        // A one-file artifact's hash is its file's; a bundle's is its manifest's (a shard's, when sliced).
+        let (slot_hash, files) = crate::artifacts::input_files(
             obj,
             &kind,
             shape.items.as_deref(),
@@ -462,27 +463,6 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
             shard,
         )
         .await?;
-        // A one-file artifact's hash is its file's; a bundle's is its manifest's (a shard's, when sliced).
-        let slot_hash = if writ_artifact::is_bundle(&kind) {
-            let manifest = writ_artifact::Bundle::new(
-                files
-                    .iter()
-                    .map(|f| writ_artifact::BundleFile {
-                        path: f.name.clone(),
-                        hash: ContentHash::of_bytes(&f.bytes),
-                        size: f.bytes.len() as u64,
-                    })
-                    .collect(),
-            )
-            .and_then(|b| b.to_bytes())
-            .map_err(|e| ApiError::internal(format!("input {}: {e}", input.slot)))?;
-            ContentHash::of_bytes(&manifest).to_string()
-        } else {
-            files
-                .first()
-                .map(|f| ContentHash::of_bytes(&f.bytes).to_string())
-                .unwrap_or_default()
-        };
         let files: Vec<Value> = files
             .into_iter()
             .map(|f| {
@@ -495,7 +475,7 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
             .collect();
         inputs.insert(
             input.slot.clone(),
-            json!({"kind": kind, "hash": slot_hash, "files": files}),
+            json!({"kind": kind, "hash": slot_hash.to_string(), "files": files}),
         );
     }
     // The step's bound skills, as compiled: the catalog's source under the hash the plan froze.
