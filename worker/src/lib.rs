@@ -155,10 +155,22 @@ async fn queue(batch: MessageBatch<ShardMessage>, env: Env, _ctx: Context) -> Re
     for (m, r) in messages.iter().zip(results) {
         match r {
             Ok(()) => m.ack(),
-            Err(e) => {
-                if e.slug != run_exec::SANDBOX_BUSY {
-                    console_error!("shard failed to report: {}", e.detail);
+            // Every sandbox slot taken is back-pressure, not a failure: the message goes back on the queue
+            // as a fresh one, so waiting for a slot never uses up the delivery's retries (a message that ran
+            // out of them would be dropped, and its shard would wait for the run's watchdog).
+            Err(e) if e.slug == run_exec::SANDBOX_BUSY => match requeue(&env, m.body().clone()).await {
+                Ok(()) => m.ack(),
+                Err(err) => {
+                    console_error!("shard could not be requeued: {err}");
+                    m.retry_with_options(
+                        &QueueRetryOptionsBuilder::new()
+                            .with_delay_seconds(1)
+                            .build(),
+                    );
                 }
+            },
+            Err(e) => {
+                console_error!("shard failed to report: {}", e.detail);
                 m.retry_with_options(
                     &QueueRetryOptionsBuilder::new()
                         .with_delay_seconds(1)
@@ -168,6 +180,12 @@ async fn queue(batch: MessageBatch<ShardMessage>, env: Env, _ctx: Context) -> Re
         }
     }
     Ok(())
+}
+
+async fn requeue(env: &Env, msg: ShardMessage) -> Result<()> {
+    env.queue("SHARDS")?
+        .send(MessageBuilder::new(msg).delay_seconds(1).build())
+        .await
 }
 
 async fn shard(env: &Env, msg: ShardMessage) -> ApiResult<()> {
