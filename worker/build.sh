@@ -13,7 +13,7 @@ export ESBUILD_BIN=${ESBUILD_BIN:-$root/node_modules/@esbuild/linux-x64/bin/esbu
 export WASM_OPT_BIN=${WASM_OPT_BIN:-$root/node_modules/binaryen/bin/wasm-opt}
 
 if [ -f "$stamp" ] && [ -f worker/build/worker/shim.mjs ]; then
-  newer=$(find worker/src worker/Cargo.toml worker/openapi.json crates catalog Cargo.toml Cargo.lock -newer "$stamp" \
+  newer=$(find worker/src worker/Cargo.toml worker/openapi.json crates catalog packs Cargo.toml Cargo.lock -newer "$stamp" \
     -not -path '*/tests/*' -not -name '*.snap' -print -quit 2>/dev/null || true)
   if [ -z "$newer" ]; then
     echo "writ: worker build is up to date ($profile)"
@@ -22,8 +22,11 @@ if [ -f "$stamp" ] && [ -f worker/build/worker/shim.mjs ]; then
 fi
 
 rm -f worker/build/.writ-build-*
+# The stamp is the time the build started: a file edited while it compiles is newer, so the next start rebuilds.
+started=worker/build/.writ-build-started
+touch "$started"
 # wasm-opt adds ~45 s for a smaller bundle; deployments opt in with WRIT_WASM_OPT=1.
 opt=(--no-opt)
 if [ "${WRIT_WASM_OPT:-0}" = "1" ]; then opt=(); fi
 (cd worker && worker-build --profile "$profile" "${opt[@]}")
-touch "$stamp"
+mv "$started" "$stamp"

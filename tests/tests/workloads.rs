@@ -37,6 +37,54 @@ fn ledger_events(run: &str, kind: &str) -> Result<u64> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
 }
 
+/// The ledger's `evaluator_verdict` events of `run` (their stored canonical JSON text).
+fn verdict_events(run: &str) -> Result<Vec<String>> {
+    let out = Command::new("psql")
+        .args(["-X", "-At", "-h", &env("WRIT_PG_SOCKET"), "-p", &env("WRIT_PG_PORT"), "-U", "postgres", "-d", "writ", "-c"])
+        .arg(format!(
+            "SELECT event FROM ledger_entries WHERE run_id = '{}' AND event LIKE '%\"type\":\"evaluator_verdict\"%'",
+            run.replace('\'', "")
+        ))
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect())
+}
+
+/// `writ trace RUN <artifact>:<pointer>` reaches the item's source lines through the code line, and the
+/// governed evaluator's proof record for that item, which is an entry of the ledger.
+fn trace_reaches_the_judgement(w: &Writ, run: &str, export: &Path, target: &str, id: &str) -> Result<()> {
+    let (artifact, pointer) = target.split_once(':').unwrap_or((target, ""));
+    let row = pointer.trim_start_matches('/').split('/').next().unwrap_or("1");
+    // The item the row is about, read from the exported table (1-based data row).
+    let expected = Command::new("python3")
+        .args(["-c", "import csv,sys; print(list(csv.DictReader(open(sys.argv[1])))[int(sys.argv[2])-1][sys.argv[3]])"])
+        .arg(export.join(artifact))
+        .args([row, id])
+        .output()?;
+    let expected = String::from_utf8_lossy(&expected.stdout).trim().to_string();
+    let t: serde_json::Value = serde_json::from_str(&w.ok(&["trace", run, target, "--json"])?)?;
+    let judgements = t["judgements"].as_array().cloned().unwrap_or_default();
+    assert_eq!(judgements.len(), 1, "{target}: one judgement decided it: {t}");
+    assert_eq!(judgements[0]["item"], expected.as_str(), "{target}: the judgement of its own item: {t}");
+    assert!(
+        t["sources"].as_array().into_iter().flatten().any(|s| s["line"].as_u64().is_some()),
+        "{target} reaches source lines: {t}"
+    );
+    assert!(
+        t["chain"][0]["code"]["line"].as_u64().is_some(),
+        "{target} names the code line that wrote it: {t}"
+    );
+    let proof = judgements[0]["proof"].as_str().unwrap_or_default();
+    let in_ledger = verdict_events(run)?
+        .iter()
+        .any(|e| writ_canon::ContentHash::of_bytes(e.as_bytes()).to_string() == proof);
+    assert!(in_ledger, "the proof record {proof} is an entry of the ledger");
+    println!("{}", w.ok(&["trace", run, target])?);
+    Ok(())
+}
+
 /// Runs `workflow` (or `program`) on `inputs` to its gate, approves as a separate reviewer, exports.
 fn run_through_gate(
     w: &Writ,
@@ -61,7 +109,9 @@ fn run_through_gate(
     Ok(run)
 }
 
-fn workload(pack: &str, items: u64) -> Result<()> {
+/// `pack` judges `items` items; `traced` (artifact:pointer, the id column naming the item), a value decided
+/// by a judgement, when the pack's items are judged one by one.
+fn workload(pack: &str, items: u64, traced: Option<(&str, &str)>) -> Result<()> {
     let admin = Writ::admin();
     let reviewer = reviewer(&format!("e2e-{pack}-reviewer"))?;
     let shared = root().join("..").join("shared/data").join(pack);
@@ -88,6 +138,10 @@ fn workload(pack: &str, items: u64) -> Result<()> {
         verdicts >= items,
         "{pack}: {verdicts} evaluator proof records for {items} items"
     );
+
+    if let Some((target, id)) = traced {
+        trace_reaches_the_judgement(&admin, &run, &out, target, id)?;
+    }
 
     let program = admin.ok(&["seal", &run])?;
     let held = scratch(&format!("{pack}/held-out"));
@@ -124,15 +178,15 @@ fn workload(pack: &str, items: u64) -> Result<()> {
 
 #[test]
 fn contract_review_end_to_end_and_sealed_on_another_batch() -> Result<()> {
-    workload("contract-review", 200)
+    workload("contract-review", 200, Some(("deviations.csv:/1/excerpt", "contract_id")))
 }
 
 #[test]
 fn resume_screening_end_to_end_and_sealed_on_another_batch() -> Result<()> {
-    workload("resume-screening", 1000)
+    workload("resume-screening", 1000, Some(("candidates.csv:/1/score", "candidate_id")))
 }
 
 #[test]
 fn site_build_end_to_end_and_sealed_on_another_manifest() -> Result<()> {
-    workload("site-build", 500)
+    workload("site-build", 500, None)
 }

@@ -51,7 +51,13 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         record(obj, &call.step, &tool, &args, &payload, false)?;
         return json_ok(&payload);
     }
-    let result = writ_packs::call_builtin(&tool, &args);
+    let mut result = writ_packs::call_builtin(&tool, &args);
+    if let (true, Ok(verdict)) = (tool == writ_packs::EVALUATOR_TOOL, &mut result) {
+        // The proof record of the judged item goes to the ledger, and its hash back with the verdict, so
+        // the rows the verdict decides cite it and a trace reaches it.
+        let proof = proof_record(obj, &call.step, &args, verdict)?;
+        verdict["proof"] = json!(proof.to_string());
+    }
     let (ok, payload) = match &result {
         Ok(v) => (true, json!({"ok": true, "result": v})),
         Err(e) => (
@@ -60,25 +66,34 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         ),
     };
     record(obj, &call.step, &tool, &args, &payload, ok)?;
-    if let (true, Ok(verdict)) = (tool == writ_packs::EVALUATOR_TOOL, &result) {
-        // A proof record per judged item, beside the tool call: what was judged, on which bundle, by whom.
-        let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        crate::outbox::append(
-            obj,
-            writ_ledger::LedgerEvent::EvaluatorVerdict {
-                step: call.step.clone(),
-                rubric: text(&args, "rubric"),
-                item: text(&args, "item"),
-                bundle_hash: writ_canon::hash_of(&args)
-                    .map_err(|e| ApiError::internal(e.to_string()))?,
-                verdict: text(verdict, "verdict"),
-                judged_by: text(verdict, "judged_by"),
-                result_hash: writ_canon::hash_of(verdict)
-                    .map_err(|e| ApiError::internal(e.to_string()))?,
-            },
-        )?;
-    }
     json_ok(&payload)
+}
+
+/// A proof record per judged item: what was judged (the evidence bundle's hash), against which rubric, the
+/// verdict and who gave it. Appended to the ledger; kept with the run (with the whole verdict, reasons
+/// included) under the content hash of the ledger entry's event, which is the record's identity.
+fn proof_record(
+    obj: &RunObject,
+    step: &str,
+    args: &Value,
+    verdict: &Value,
+) -> ApiResult<writ_canon::ContentHash> {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let hash = |v: &Value| writ_canon::hash_of(v).map_err(|e| ApiError::internal(e.to_string()));
+    let event = writ_ledger::LedgerEvent::EvaluatorVerdict {
+        step: step.to_string(),
+        rubric: text(args, "rubric"),
+        item: text(args, "item"),
+        bundle_hash: hash(args)?,
+        verdict: text(verdict, "verdict"),
+        judged_by: text(verdict, "judged_by"),
+        result_hash: hash(verdict)?,
+    };
+    let entry = serde_json::to_value(&event).map_err(|e| ApiError::internal(e.to_string()))?;
+    let id = hash(&entry)?;
+    crate::validate::store_doc_as(obj, &id, &json!({"entry": entry, "result": verdict}))?;
+    crate::outbox::append(obj, event)?;
+    Ok(id)
 }
 
 /// The ledger entry of one tool call, allowed or refused.
@@ -95,10 +110,9 @@ fn record(
         writ_ledger::LedgerEvent::ToolCall {
             step: Some(step.to_string()),
             tool: tool.to_string(),
-            args_hash: writ_canon::hash_of(args)
-                .unwrap_or_else(|_| writ_canon::ContentHash::of_bytes(b"")),
+            args_hash: writ_canon::hash_of(args).map_err(|e| ApiError::internal(e.to_string()))?,
             result_hash: writ_canon::hash_of(payload)
-                .unwrap_or_else(|_| writ_canon::ContentHash::of_bytes(b"")),
+                .map_err(|e| ApiError::internal(e.to_string()))?,
             ok,
             cost_usd: writ_ledger::UsdAmount::zero(),
         },

@@ -710,12 +710,23 @@ async fn merge_shards(
             if let Some((n, _)) = store.blob(&m.hash.to_string())? {
                 name = n;
             }
-            let prov = store
+            // A shard that recorded no provenance merges as none; one that cannot be read is an error,
+            // never an empty record that would make the merged artifact's values untraceable.
+            let prov = match store
                 .output(&m.hash.to_string(), step, &slot)?
                 .and_then(|(_, provenance)| provenance)
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                .and_then(|v| writ_artifact::Provenance::parse(&v).ok())
-                .unwrap_or_default();
+            {
+                None => writ_artifact::Provenance::default(),
+                Some(text) => serde_json::from_str::<Value>(&text)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| writ_artifact::Provenance::parse(&v).map_err(|e| e.to_string()))
+                    .map_err(|e| {
+                        ApiError::internal(format!(
+                            "provenance of shard {} `{slot}`: {e}",
+                            shard.shard.index
+                        ))
+                    })?,
+            };
             provs.push(prov);
             offsets.push(shard.shard.start);
         }
@@ -730,7 +741,28 @@ async fn merge_shards(
                 })
             }
         };
-        let prov = writ_artifact::merge_provenance(&provs, &offsets, &over, shape.items.as_deref());
+        // The merged output's items are numbered across shards: each shard's value pointers move by the
+        // items the shards before it produced (a bundle's files are named, not numbered).
+        let out_offsets = match writ_artifact::items_of(&kind) {
+            writ_artifact::Items::Rows { .. } | writ_artifact::Items::JsonArray { .. } => {
+                let mut at = 0;
+                let mut offsets = Vec::with_capacity(refs.len());
+                for part in &refs {
+                    offsets.push(at);
+                    at += writ_artifact::count_items(&kind, None, part)
+                        .map_err(|e| ApiError::internal(format!("`{slot}` items: {e}")))?;
+                }
+                Some(offsets)
+            }
+            writ_artifact::Items::Files | writ_artifact::Items::None => None,
+        };
+        let prov = writ_artifact::merge_provenance(
+            &provs,
+            &offsets,
+            &over,
+            shape.items.as_deref(),
+            out_offsets.as_deref(),
+        );
         let rows = writ_artifact::count_items(&kind, None, &merged)
             .ok()
             .filter(|_| {

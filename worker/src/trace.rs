@@ -60,6 +60,8 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
     let mut frontier: Vec<(String, Vec<Source>)> = vec![(first_step, first_sources)];
     let mut depth = 0;
     let mut seen_hops: BTreeSet<String> = BTreeSet::new();
+    // (step whose provenance cites it, proof record hash).
+    let mut judgements: BTreeSet<(String, String)> = BTreeSet::new();
     while let Some((step, sources)) = frontier.pop() {
         depth += 1;
         if depth > 64 {
@@ -79,6 +81,11 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
         // steps that produced identical bytes still trace through their own provenance records.
         let mut by_slot: BTreeMap<String, (String, Vec<Source>)> = BTreeMap::new();
         for s in sources {
+            if let Some(proof) = &s.proof {
+                // A verdict of the governed evaluator decided this value: its proof record is on the way.
+                judgements.insert((step.clone(), proof.clone()));
+                continue;
+            }
             if let Some(h) = step_inputs.get(&s.input) {
                 by_slot
                     .entry(s.input.clone())
@@ -174,6 +181,25 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
         let doc = crate::validate::doc(obj, h).ok().flatten();
         json!({"hash": h, "verdict": doc.as_ref().map(|d| if d["passed"] == true { "pass" } else { "fail" }), "criteria": doc.map(|d| d["criteria"].clone())})
     });
+    let mut judged = Vec::new();
+    for (step, proof) in &judgements {
+        let doc = crate::validate::doc(obj, proof)?.ok_or_else(|| {
+            ApiError::internal(format!(
+                "{step} cites the evaluator's proof record {proof}, which the run does not hold"
+            ))
+        })?;
+        let entry = &doc["entry"];
+        judged.push(json!({
+            "proof": proof,
+            "step": step,
+            "item": entry["item"],
+            "rubric": entry["rubric"],
+            "verdict": entry["verdict"],
+            "judged_by": entry["judged_by"],
+            "bundle_hash": entry["bundle_hash"],
+            "reasons": doc["result"]["reasons"],
+        }));
+    }
     Ok(json!({
         "artifact": artifact,
         "pointer": pointer,
@@ -182,6 +208,7 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
         "provenance_hash": record["record_hash"],
         "chain": chain,
         "proof": proof,
+        "judgements": judged,
         "sources": sources,
     }))
 }

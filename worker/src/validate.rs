@@ -317,6 +317,16 @@ pub fn store_doc(obj: &RunObject, body: &Value) -> ApiResult<ContentHash> {
     Ok(hash)
 }
 
+/// A record kept under another record's hash (an evaluator verdict's proof, under its ledger event's hash).
+pub fn store_doc_as(obj: &RunObject, key: &ContentHash, body: &Value) -> ApiResult<()> {
+    let text = writ_canon::canonical_value(body).map_err(|e| ApiError::internal(e.to_string()))?;
+    obj.store().exec(
+        "INSERT OR IGNORE INTO docs (hash, body) VALUES (?, ?)",
+        vec![key.to_string().into(), text.into()],
+    )?;
+    Ok(())
+}
+
 pub fn doc(obj: &RunObject, hash: &str) -> ApiResult<Option<Value>> {
     #[derive(serde::Deserialize)]
     struct D {

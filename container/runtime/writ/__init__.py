@@ -24,6 +24,8 @@ Outputs:
                                         writes provenance
     writ.Directory()                    a directory artifact: ``add(path, content, sources)`` per file
     writ.call_tool(name, args)          a governed platform tool over the bridge; raises ToolError on refusal
+    writ.proof(verdict)                 the source naming an evaluator verdict's proof record: cite it in the
+                                        rows the verdict decided, so their trace reaches the judgement
     writ.log(*parts)                    a line on stderr (the server keeps its tail)
 
 ``writ._flush()`` writes ``out/emitted.json``; ``writ_boot.py`` calls it when the program returns.
@@ -34,10 +36,10 @@ from .bridge import ToolError, call_tool, log
 from .emit import Directory, EmitError, _flush, emit
 from .inputs import InputError, InputFile, Text, documents, files, json, json_at, table, text
 from .table import GroupBy, Row, Table, TableError, row
-from .tracked import Tracked, money, sources_of, union
+from .tracked import Tracked, money, proof, sources_of, union
 
 __all__ = [
     "Decimal", "ROUND_HALF_UP", "ToolError", "call_tool", "log", "Directory", "EmitError", "emit",
     "InputError", "InputFile", "Text", "documents", "files", "json", "json_at", "table", "text", "GroupBy", "Row", "Table",
-    "TableError", "row", "Tracked", "money", "sources_of", "union",
+    "TableError", "row", "Tracked", "money", "proof", "sources_of", "union",
 ]

@@ -2,7 +2,9 @@
 
 A source is a hashable tuple ``(input, file, unit, n)``: ``unit`` is ``"row"`` (1-based data row of a table),
 ``"line"`` (1-based line of a text) or ``"pointer"`` (a JSON pointer into a JSON input, ``n`` a str). It
-serialises as ``{"input", "file", "row"|"line"|"pointer"}``.
+serialises as ``{"input", "file", "row"|"line"|"pointer"}``. A verdict of the governed evaluator is a source
+too (``proof(verdict)``): ``(tool, "", "proof", hash)``, serialised as ``{"input": tool, "proof": hash}``, so a
+value decided by a judgement traces to the judgement's proof record.
 
 Arithmetic between Tracked values (and plain numbers) unions the sources: ``a + b``, ``a - b``, ``a * b``,
 ``a / b``, ``-a``, ``a.min(b)``, ``a.max(b)``, ``a.quantize("0.01")``, and ``sum([...])``. Comparisons compare
@@ -22,12 +24,21 @@ def source(input, file, unit, n):
 
 def source_json(src):
     input, file, unit, n = src
+    if unit == "proof":
+        return {"input": input, "proof": n}
     return {"input": input, "file": file, unit: n}
+
+
+def proof(result, tool="evaluator.judge"):
+    """The source naming the proof record of a governed evaluator's verdict (``result`` as ``call_tool``
+    returned it); ``None`` when the answer carries no proof (a local test serving built-in tools)."""
+    hash = result.get("proof") if isinstance(result, dict) else None
+    return (tool, "", "proof", hash) if isinstance(hash, str) and hash else None
 
 
 def _sort_key(src):
     input, file, unit, n = src
-    return (input, file, unit, (0, n, "") if isinstance(n, int) else (1, 0, str(n)))
+    return (input, file or "", unit, (0, n, "") if isinstance(n, int) else (1, 0, str(n)))
 
 
 def sources_json(sources):
@@ -44,7 +55,7 @@ def sources_of(*things):
         got = getattr(thing, "sources", None)
         if got is not None:
             out.update(got)
-        elif isinstance(thing, tuple) and len(thing) == 4 and thing[2] in ("row", "line", "pointer"):
+        elif isinstance(thing, tuple) and len(thing) == 4 and thing[2] in ("row", "line", "pointer", "proof"):
             out.add(thing)
         elif isinstance(thing, (list, tuple, set, frozenset)) or hasattr(thing, "__iter__"):
             for item in thing:

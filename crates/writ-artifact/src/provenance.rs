@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// One source of a value: an input slot of the producing step, a file of it, and a data row or text line.
+/// One source of a value: an input slot of the producing step, a file of it, and a data row or text line;
+/// or a verdict of the governed evaluator the value depends on (`input` is the tool, `proof` the hash of
+/// the proof record the platform wrote for that call, also the hash of its ledger entry's payload).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Source {
     pub input: String,
@@ -17,6 +19,8 @@ pub struct Source {
     pub line: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -87,11 +91,17 @@ pub fn sources_for(prov: &Provenance, pointer: &str) -> Result<Vec<Source>, Arti
 /// in each shard's slice; `offsets[i]` (the shard's first item, 0-based) maps them back to the whole input:
 /// a table's rows, and for a JSON input the element index right after `items` in a source's pointer
 /// (`/pages/3/title` of a shard starting at 40 is `/pages/43/title`). A batch's files keep their names.
+///
+/// The output's own items were numbered from the start in each shard too: `out_offsets[i]` (how many items
+/// the shards before `i` produced) renumbers the value pointers that address them — a table's `/3/score`
+/// from the second shard of 100 rows is `/103/score` of the merged table. `None` keeps the keys (a bundle's
+/// files are addressed by name).
 pub fn merge_provenance(
     shards: &[Provenance],
     offsets: &[u64],
     over: &str,
     items: Option<&str>,
+    out_offsets: Option<&[u64]>,
 ) -> Provenance {
     let remap = |s: &Source, offset: u64| {
         let mut s = s.clone();
@@ -116,10 +126,15 @@ pub fn merge_provenance(
                 .iter()
                 .map(|r| r.iter().map(|s| remap(s, offset)).collect()),
         );
+        let out_offset = out_offsets.and_then(|o| o.get(i).copied());
         for (k, v) in &p.values {
+            let key = match out_offset {
+                Some(off) => shift_index(k, "", off),
+                None => k.clone(),
+            };
             merged
                 .values
-                .entry(k.clone())
+                .entry(key)
                 .or_default()
                 .extend(v.iter().map(|s| remap(s, offset)));
         }
@@ -177,10 +192,24 @@ mod tests {
             json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}], [{"input": "terms", "pointer": "/x"}]]}),
         );
         let b = prov(json!({"slot": "flags", "rows": [[{"input": "entries", "row": 1}]]}));
-        let m = merge_provenance(&[a, b], &[0, 100], "entries", None);
+        let m = merge_provenance(&[a, b], &[0, 100], "entries", None, None);
         assert_eq!(m.rows.len(), 3);
         assert_eq!(m.rows[0][0].row, Some(1));
         assert_eq!(m.rows[1][0].row, None);
         assert_eq!(m.rows[2][0].row, Some(101));
+    }
+
+    #[test]
+    fn merging_shards_renumbers_the_cells_of_the_output_table() {
+        let cell = |row: u64| json!({"input": "entries", "row": row});
+        let a = prov(json!({"rows": [[cell(1)], [cell(2)]], "values": {"/1/score": [cell(1)], "/2/score": [cell(2)]}}));
+        let b = prov(json!({"rows": [[cell(1)]], "values": {"/1/score": [cell(1)]}}));
+        let m = merge_provenance(&[a, b], &[0, 2], "entries", None, Some(&[0, 2]));
+        let rows = |k: &str| m.values[k].iter().map(|s| s.row).collect::<Vec<_>>();
+        assert_eq!(rows("/1/score"), vec![Some(1)]);
+        assert_eq!(rows("/2/score"), vec![Some(2)]);
+        assert_eq!(rows("/3/score"), vec![Some(3)], "the second shard's first row is row 3");
+        let kept = merge_provenance(&[prov(json!({"values": {"/a~1b": [cell(1)]}}))], &[0], "entries", None, None);
+        assert!(kept.values.contains_key("/a~1b"));
     }
 }

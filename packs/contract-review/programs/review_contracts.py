@@ -569,6 +569,7 @@ def review(doc, standard, others, clause_rows, deviation_rows, exception_rows):
                                         % doc.file}, doc.source(1)))
         return
     judged_by = verdict.get("judged_by", "")
+    judgement = writ.proof(verdict)  # the deviation rows cite the verdict's proof record beside the lines
     for crit in criteria:
         if not isinstance(crit, dict):
             continue
@@ -607,11 +608,13 @@ def review(doc, standard, others, clause_rows, deviation_rows, exception_rows):
                                            doc.source(found_ev["line_start"])))
             continue
         body_src = [doc.source(n) for n in range(found_ev["line_start"], found_ev["line_end"] + 1)]
-        excerpt = writ.Tracked(sent["text"], {doc.source(n) for n in range(sent["line_start"], sent["line_end"] + 1)})
+        excerpt = writ.Tracked(sent["text"], [doc.source(n) for n in range(sent["line_start"], sent["line_end"] + 1)]
+                               + [judgement])
         deviation_rows.append(writ.row({"contract_id": contract_id, "clause": evidence[i]["clause"],
                                         "deviation": code, "line_start": found_ev["line_start"],
                                         "line_end": found_ev["line_end"], "excerpt": excerpt,
-                                        "judged_by": judged_by, "reason": crit.get("reason", "")}, *body_src))
+                                        "judged_by": judged_by, "reason": crit.get("reason", "")}, *body_src,
+                                       judgement))
 
 
 segmented = writ.json("standard_clauses")

@@ -194,8 +194,9 @@ def extract(doc):
     return items, problems
 
 
-def cite_lines(doc, lines, value):
-    return writ.Tracked(value, {doc.source(n) for n in lines if n})
+def cite_lines(doc, lines, value, judgement=None):
+    """``value`` citing its resume lines and, when the evaluator decided it, the verdict's proof record."""
+    return writ.Tracked(value, [doc.source(n) for n in lines if n] + [judgement])
 
 
 def main():
@@ -229,7 +230,7 @@ def main():
         row, card = build(doc, cid, batch, evidence, verdict, problems)
         rows.append(row)
         cards.add(cid + ".json", json.dumps(card, indent=2, ensure_ascii=False) + "\n",
-                  {doc.source(n) for n in card["cited_lines"]} or None)
+                  {doc.source(n) for n in card["cited_lines"]} | {writ.proof(verdict)} - {None} or None)
     columns = ["candidate_id", "backend_years"] + FIELDS + ["eligible", "score", "status", "reason", "batch"]
     table = writ.Table(columns, rows)
     writ.emit("screened", table)
@@ -252,6 +253,7 @@ def plain(x):
 def build(doc, cid, batch, evidence, verdict, problems):
     """The candidate's row (cells citing their resume lines) and proof card from the evaluator's judgement."""
     criteria = {c.get("id"): c for c in (verdict.get("criteria") or []) if isinstance(c, dict)}
+    judgement = writ.proof(verdict)  # every judged cell cites the verdict's proof record beside its lines
 
     def lines_of(c):
         out = []
@@ -269,10 +271,10 @@ def build(doc, cid, batch, evidence, verdict, problems):
     reasons = [r for r in verdict.get("reasons") or [] if isinstance(r, str)]
     years = criteria.get("backend_years", {}).get("value", "0.0")
     data = {"candidate_id": cid,
-            "backend_years": cite_lines(doc, lines_of(criteria.get("backend_years")), years)}
+            "backend_years": cite_lines(doc, lines_of(criteria.get("backend_years")), years, judgement)}
     for f in FIELDS:
         c = criteria.get(f, {})
-        data[f] = cite_lines(doc, lines_of(c) if c.get("met") else [], bool(c.get("met")))
+        data[f] = cite_lines(doc, lines_of(c) if c.get("met") else [], bool(c.get("met")), judgement)
     points, score_lines = [], set()
     total = 0
     if eligible:
@@ -296,8 +298,8 @@ def build(doc, cid, batch, evidence, verdict, problems):
     req_lines = set()
     for key in ["backend_years", "rust_or_go", "postgresql", "authorized"]:
         req_lines.update(lines_of(criteria.get(key)))
-    data["eligible"] = cite_lines(doc, req_lines, eligible)
-    data["score"] = cite_lines(doc, score_lines | req_lines if eligible else req_lines, total)
+    data["eligible"] = cite_lines(doc, req_lines, eligible, judgement)
+    data["score"] = cite_lines(doc, score_lines | req_lines if eligible else req_lines, total, judgement)
     data["status"] = status
     failed = [r for r in verdict.get("failed") or [] if isinstance(r, str)]
     reason = "" if eligible else "; ".join(failed or reasons) or "not eligible"
@@ -308,7 +310,7 @@ def build(doc, cid, batch, evidence, verdict, problems):
         reason = "unreadable: " + doc.error
     data["reason"] = reason
     data["batch"] = batch
-    row = writ.row(data, *[doc.source(n) for n in sorted(score_lines | req_lines)])
+    row = writ.row(data, *[doc.source(n) for n in sorted(score_lines | req_lines)], judgement)
     cited = sorted(score_lines | req_lines | {p["line"] for p in problems})
     card = {"candidate_id": cid, "file": doc.file, "status": status, "eligible": eligible, "score": total,
             "backend_years": years, "reason": reason,

@@ -112,6 +112,7 @@ fn json_sources_of_the_fan_out_input_are_remapped_by_the_shard_offset() {
         row: None,
         line: None,
         pointer: Some(p.into()),
+        proof: None,
     };
     let shard = |p: &str| Provenance {
         values: [("/x".to_string(), vec![src(p)])].into_iter().collect(),
@@ -122,6 +123,7 @@ fn json_sources_of_the_fan_out_input_are_remapped_by_the_shard_offset() {
         &[0, 40],
         "manifest",
         Some("/pages"),
+        None,
     );
     let pointers: Vec<Option<String>> = merged.values["/x"]
         .iter()
@@ -131,7 +133,7 @@ fn json_sources_of_the_fan_out_input_are_remapped_by_the_shard_offset() {
         pointers,
         vec![Some("/pages/0/title".into()), Some("/pages/41".into())]
     );
-    let kept = merge_provenance(&[shard("/theme/0")], &[40], "manifest", Some("/pages"));
+    let kept = merge_provenance(&[shard("/theme/0")], &[40], "manifest", Some("/pages"), None);
     assert_eq!(kept.values["/x"][0].pointer.as_deref(), Some("/theme/0"));
 }
 

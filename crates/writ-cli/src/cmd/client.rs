@@ -153,6 +153,10 @@ impl std::fmt::Display for Unreachable {
 impl std::error::Error for Unreachable {}
 
 pub fn print_json(v: &Value) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
+    let text = serde_json::to_string_pretty(v)? + "\n";
+    // A reader that stops early (`| head`) closes the pipe: that is the reader's choice, not an error.
+    match std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

@@ -76,6 +76,21 @@ fn render(t: &Value) {
             proof.get("hash").and_then(Value::as_str).unwrap_or("")
         );
     }
+    for j in t["judgements"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "  judged in {} by the evaluator {}: {} is {} under {} (proof {})",
+            j["step"].as_str().unwrap_or("?"),
+            j["judged_by"].as_str().unwrap_or("?"),
+            j["item"].as_str().unwrap_or("?"),
+            j["verdict"].as_str().unwrap_or("?"),
+            j["rubric"].as_str().unwrap_or("?"),
+            j["proof"].as_str().unwrap_or("")
+        );
+        for reason in j["reasons"].as_array().into_iter().flatten().take(5) {
+            let _ = writeln!(out, "     - {}", reason.as_str().unwrap_or(""));
+        }
+    }
     let sources = t["sources"].as_array().cloned().unwrap_or_default();
     let mut by_file: std::collections::BTreeMap<(String, String), Vec<&Value>> = Default::default();
     for s in &sources {
