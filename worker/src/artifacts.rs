@@ -146,3 +146,51 @@ pub async fn read_for_validation(
         .map_err(|e| e.to_string()),
     )
 }
+
+/// Records a step output with its row-level provenance. The provenance is kept as a content-addressed
+/// blob beside the artifacts (the sources of a 1,000-row table with per-cell citations outgrow a SQLite
+/// value); the run's `outputs` table holds its hash.
+pub async fn put_output(
+    obj: &RunObject,
+    hash: &ContentHash,
+    step: &str,
+    slot: &str,
+    attempt_id: &str,
+    provenance: Option<&serde_json::Value>,
+) -> ApiResult<()> {
+    let reference = match provenance {
+        None => None,
+        Some(p) => {
+            let bytes = serde_json::to_vec(p)
+                .map_err(|e| ApiError::internal(format!("provenance of {step} `{slot}`: {e}")))?;
+            Some(put_blob(obj, &bytes).await?.to_string())
+        }
+    };
+    obj.store()
+        .put_output(&hash.to_string(), step, slot, attempt_id, reference)?;
+    Ok(())
+}
+
+/// The row-level provenance `step` recorded for its output `slot` with this hash; `None` when the step
+/// recorded none. A record that cannot be read is an error, never an empty provenance.
+pub async fn output_provenance(
+    obj: &RunObject,
+    hash: &str,
+    step: &str,
+    slot: &str,
+) -> ApiResult<Option<serde_json::Value>> {
+    let Some((_, Some(stored))) = obj.store().output(hash, step, slot)? else {
+        return Ok(None);
+    };
+    // Run objects written before provenance moved to blobs hold the JSON text itself.
+    let bytes = if stored.starts_with('{') {
+        stored.into_bytes()
+    } else {
+        let at = ContentHash::parse(&stored)
+            .map_err(|e| ApiError::internal(format!("provenance reference of {step} `{slot}`: {e}")))?;
+        crate::run_exec::read_blob(obj, &at).await?
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| ApiError::internal(format!("provenance of {step} `{slot}`: {e}")))
+}

@@ -189,13 +189,12 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             let deliverable = name.is_some();
             let name = name.unwrap_or_else(|| format!("{step}/{slot}"));
             // The run-level record and the row-level sources live beside the artifact, under its hash.
-            let rows: Option<String> = store
-                .output(&hash.to_string(), &step, &slot)?
-                .and_then(|(_, provenance)| provenance);
+            let rows =
+                crate::artifacts::output_provenance(obj, &hash.to_string(), &step, &slot).await?;
             let record = json!({
                 "record": provenance,
                 "record_hash": provenance_hash,
-                "sources": rows.and_then(|t| serde_json::from_str::<Value>(&t).ok()),
+                "sources": rows,
             });
             let meta = obj.meta()?;
             obj.env()
@@ -583,8 +582,8 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
         };
         let hash = crate::artifacts::put_blob(obj, &bytes).await?;
         store.put_blob(&hash.to_string(), &name, &kind)?;
-        let provenance = (!out["provenance"].is_null()).then(|| out["provenance"].to_string());
-        store.put_output(&hash.to_string(), &call.step, slot, attempt_id, provenance)?;
+        let provenance = (!out["provenance"].is_null()).then_some(&out["provenance"]);
+        crate::artifacts::put_output(obj, &hash, &call.step, slot, attempt_id, provenance).await?;
         outputs.insert(
             slot.clone(),
             OutputMeasure {
@@ -712,20 +711,21 @@ async fn merge_shards(
             }
             // A shard that recorded no provenance merges as none; one that cannot be read is an error,
             // never an empty record that would make the merged artifact's values untraceable.
-            let prov = match store
-                .output(&m.hash.to_string(), step, &slot)?
-                .and_then(|(_, provenance)| provenance)
+            let prov = match crate::artifacts::output_provenance(
+                obj,
+                &m.hash.to_string(),
+                step,
+                &slot,
+            )
+            .await?
             {
                 None => writ_artifact::Provenance::default(),
-                Some(text) => serde_json::from_str::<Value>(&text)
-                    .map_err(|e| e.to_string())
-                    .and_then(|v| writ_artifact::Provenance::parse(&v).map_err(|e| e.to_string()))
-                    .map_err(|e| {
-                        ApiError::internal(format!(
-                            "provenance of shard {} `{slot}`: {e}",
-                            shard.shard.index
-                        ))
-                    })?,
+                Some(v) => writ_artifact::Provenance::parse(&v).map_err(|e| {
+                    ApiError::internal(format!(
+                        "provenance of shard {} `{slot}`: {e}",
+                        shard.shard.index
+                    ))
+                })?,
             };
             provs.push(prov);
             offsets.push(shard.shard.start);
@@ -773,15 +773,10 @@ async fn merge_shards(
             });
         let hash = crate::artifacts::put_blob(obj, &merged).await?;
         store.put_blob(&hash.to_string(), &name, &kind)?;
-        let merged_prov = serde_json::to_string(&prov)
+        let merged_prov = serde_json::to_value(&prov)
             .map_err(|e| ApiError::internal(format!("provenance of {slot}: {e}")))?;
-        store.put_output(
-            &hash.to_string(),
-            step,
-            &slot,
-            attempt_id,
-            Some(merged_prov),
-        )?;
+        crate::artifacts::put_output(obj, &hash, step, &slot, attempt_id, Some(&merged_prov))
+            .await?;
         outputs.insert(
             slot,
             OutputMeasure {

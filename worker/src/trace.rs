@@ -116,15 +116,14 @@ pub async fn trace(obj: &RunObject, artifact: &str, pointer: &str) -> ApiResult<
             let Some((producer, out_slot)) = producer_of(obj, &step, &slot)? else {
                 continue;
             };
-            let Some((_, provenance)) = obj.store().output(&input_hash, &producer, &out_slot)?
+            let Some(recorded) =
+                crate::artifacts::output_provenance(obj, &input_hash, &producer, &out_slot).await?
             else {
                 continue;
             };
-            let prov = provenance
-                .as_deref()
-                .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                .and_then(|v| Provenance::parse(&v).ok())
-                .unwrap_or_default();
+            let prov = Provenance::parse(&recorded).map_err(|e| {
+                ApiError::internal(format!("provenance of {producer} `{out_slot}`: {e}"))
+            })?;
             let mut next = BTreeSet::new();
             for s in &sources {
                 let ptr = match (s.row, &s.pointer) {

@@ -217,6 +217,8 @@ fn check(task: &Task, value: &Value) -> Vec<Diagnostic> {
         Task::Execute(t) => code_emits(value, t.step.outputs.iter().map(|o| o.slot.as_str())),
         Task::Repair(t) => code_emits(value, t.step.outputs.iter().map(|o| o.slot.as_str())),
         Task::Audit(t) => verdicts_cover(value, t.rubric.iter().map(|r| r.id.as_str())),
+        // The reply schema is the whole of what a verdict must be; the rubric's meaning is the pack's.
+        Task::Judge(_) => Vec::new(),
     }
 }
 

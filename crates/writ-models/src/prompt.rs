@@ -4,7 +4,9 @@
 //! the writ-schema template of the expected reply.
 
 use crate::provider::{ChatMessage, ChatRequest};
-use crate::task::{AuditTask, ExecuteTask, PlanTask, RepairTask, RouteTask, StepBrief, Task};
+use crate::task::{
+    AuditTask, ExecuteTask, JudgeTask, PlanTask, RepairTask, RouteTask, StepBrief, Task,
+};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -34,6 +36,7 @@ pub fn render(task: &Task) -> Result<ChatRequest, Vec<writ_diag::Diagnostic>> {
         Task::Plan(t) => (SYSTEM_PLANNER, plan(t)),
         Task::Execute(t) => (SYSTEM_EXECUTOR, execute(t)),
         Task::Audit(t) => (SYSTEM_AUDITOR, audit(t)),
+        Task::Judge(t) => (SYSTEM_EVALUATOR, judge(t)),
         Task::Repair(t) => (SYSTEM_REPAIRER, repair(t)),
     };
     let mut user = body;
@@ -55,6 +58,10 @@ slot and emits every output slot with the `writ` runtime. Standard library and `
 const SYSTEM_AUDITOR: &str = "You are the auditor of writ. You judge a step's outputs against its rubric using \
 only the evidence given: for every criterion a verdict, pass or fail, with the evidence that decides it. When \
 the evidence does not show a criterion is met, the verdict is fail.";
+const SYSTEM_EVALUATOR: &str = "You are the evaluator of writ. A step program asks you to judge one item \
+(a contract, a candidate, a page) against a rubric, from the evidence bundle it assembled: source excerpts with \
+their locations, derived values, the rules. Judge only from the evidence; every reason cites the evidence it \
+rests on (by index or location). You decide; you do not write code or change the evidence.";
 const SYSTEM_REPAIRER: &str = "You are the repairer of writ. A step's program failed. From the failure trace you \
 diagnose the cause and write the corrected program of that step; the step's contract (inputs, outputs) does not \
 change.";
@@ -259,6 +266,40 @@ fn audit(t: &AuditTask) -> String {
     s
 }
 
+fn judge(t: &JudgeTask) -> String {
+    let question = if t.question.is_empty() {
+        format!("Judge `{}` against the rubric `{}`.", t.item, t.rubric)
+    } else {
+        t.question.clone()
+    };
+    let mut s = header("evaluator", &question, None, Some(&t.step_id));
+    // The rubric and the item are header lines too: people reading a trace, and test doubles, find them.
+    s.insert_str(
+        s.len() - 1,
+        &format!("rubric: {}\nitem: {}\n", one_line(&t.rubric), one_line(&t.item)),
+    );
+    let _ = writeln!(s, "## Question\n{question}\n");
+    if !t.criteria.is_empty() {
+        s.push_str("## Criteria\n");
+        for c in &t.criteria {
+            let _ = writeln!(s, "- {c}");
+        }
+        s.push('\n');
+    }
+    // The whole bundle, unabridged: it is one item's evidence, and the verdict must rest on all of it.
+    let bundle = json!({"question": t.question, "criteria": t.criteria, "evidence": t.evidence});
+    let _ = writeln!(
+        s,
+        "## Evidence bundle\n```json\n{}\n```\n",
+        serde_json::to_string(&bundle).unwrap_or_else(|_| bundle.to_string())
+    );
+    s.push_str(
+        "Give the verdict, the reasons (each citing the evidence), and, when the rubric judges parts of \
+         the item separately, one entry per part under `criteria`.\n",
+    );
+    s
+}
+
 fn repair(t: &RepairTask) -> String {
     let mut s = header(
         "repairer",
@@ -335,6 +376,16 @@ pub fn reply_schema(task: &Task) -> Value {
                 }
             })
         }
+        Task::Judge(_) => json!({
+            "type": "object",
+            "required": ["verdict", "reasons"],
+            "properties": {
+                "verdict": {"type": "string", "minLength": 1, "description": "The verdict on the item, as the rubric names them."},
+                "reasons": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}, "description": "Why, each citing the evidence."},
+                "criteria": {"type": "array", "items": {"type": "object"}, "description": "Per part or criterion of the item, as the rubric asks."},
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1}
+            }
+        }),
         Task::Repair(_) => json!({
             "type": "object",
             "required": ["diagnosis", "code"],

@@ -13,6 +13,7 @@ pub enum Task {
     Plan(PlanTask),
     Execute(ExecuteTask),
     Audit(AuditTask),
+    Judge(JudgeTask),
     Repair(RepairTask),
 }
 
@@ -22,7 +23,8 @@ impl Task {
             Task::Route(_) => Phase::Router,
             Task::Plan(_) => Phase::Planner,
             Task::Execute(_) => Phase::Executor,
-            Task::Audit(_) => Phase::Auditor,
+            // The governed evaluator is the auditor judging one item: the same independent intelligence.
+            Task::Audit(_) | Task::Judge(_) => Phase::Auditor,
             Task::Repair(_) => Phase::Repairer,
         }
     }
@@ -186,6 +188,8 @@ pub struct ExecuteTask {
 pub enum TaskError {
     #[error("the plan has no step `{0}`")]
     NoSuchStep(String),
+    #[error("evaluator.judge: {0}")]
+    Args(String),
 }
 
 impl ExecuteTask {
@@ -450,6 +454,50 @@ impl AuditTask {
             rubric: step.rubric.clone(),
             evidence,
         }
+    }
+}
+
+/// What the evaluator judges: one item (a contract, a candidate, a page) against a pack's rubric, from the
+/// evidence bundle the step program assembled. The same arguments `evaluator.judge` takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeTask {
+    pub step_id: String,
+    pub rubric: String,
+    pub item: String,
+    #[serde(default)]
+    pub question: String,
+    pub evidence: Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<String>,
+}
+
+impl JudgeTask {
+    /// The task of an `evaluator.judge` call (arguments already checked against the tool's input schema).
+    pub fn from_args(step_id: &str, args: &Value) -> Result<JudgeTask, TaskError> {
+        let text = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
+        let rubric = text("rubric").ok_or_else(|| TaskError::Args("`rubric` (a string) is required".into()))?;
+        let item = text("item").ok_or_else(|| TaskError::Args("`item` (a string) is required".into()))?;
+        let evidence = args
+            .get("evidence")
+            .cloned()
+            .ok_or_else(|| TaskError::Args("`evidence` is required".into()))?;
+        let criteria = match args.get("criteria") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(c)) => c
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| TaskError::Args("`criteria` must be strings".into()))?,
+            Some(_) => return Err(TaskError::Args("`criteria` must be an array of strings".into())),
+        };
+        Ok(JudgeTask {
+            step_id: step_id.to_string(),
+            rubric,
+            item,
+            question: text("question").unwrap_or_default(),
+            evidence,
+            criteria,
+        })
     }
 }
 

@@ -5,7 +5,7 @@ use writ_catalog::Catalog;
 use writ_models::builtin;
 use writ_models::conversation::{Conversation, Next};
 use writ_models::provider::Role;
-use writ_models::task::{AuditTask, Evidence, ExecuteTask, RouteTask, Task};
+use writ_models::task::{AuditTask, Evidence, ExecuteTask, JudgeTask, RouteTask, Task};
 use writ_plan::Phase;
 
 const OBJECTIVE: &str = "reconcile law firm time entries against engagement letter rates";
@@ -168,4 +168,51 @@ fn prompts() -> anyhow::Result<()> {
     );
     insta::assert_snapshot!("executor_prompt", text);
     Ok(())
+}
+
+fn judge_task() -> anyhow::Result<Task> {
+    let args = serde_json::json!({
+        "rubric": "contract-review.deviations",
+        "item": "VC-0007",
+        "question": "Which clauses deviate from the standard form?",
+        "evidence": [{"clause": "TERM", "standard": {"text": "twelve (12) months"}, "found": {"text": "six (6) months", "line_start": 17, "line_end": 19}}]
+    });
+    Ok(Task::Judge(JudgeTask::from_args("ps-3-review", &args)?))
+}
+
+#[test]
+fn the_evaluator_judges_one_item_and_is_reasked_until_its_verdict_fits() -> anyhow::Result<()> {
+    let mut c = Conversation::new(Phase::Auditor, judge_task()?)?;
+    let r = asked(c.next())?;
+    let text = r.messages[0].content.clone();
+    assert!(
+        text.starts_with("writ-task: evaluator\nobjective: Which clauses deviate from the standard form?\nstep: ps-3-review\nrubric: contract-review.deviations\nitem: VC-0007\n\n"),
+        "{text}"
+    );
+    assert!(text.contains("\"line_start\":17"), "the whole bundle is shown: {text}");
+    insta::assert_snapshot!("evaluator_prompt", text);
+    // No reasons: re-asked with the pointer of what is missing.
+    c.on_reply("```json\n{\"verdict\": \"deviates\"}\n```");
+    let again = asked(c.next())?;
+    let last = again.messages.last().map(|m| m.content.clone()).unwrap_or_default();
+    assert!(last.contains("reasons"), "{last}");
+    c.on_reply("```json\n{\"verdict\": \"deviates\", \"reasons\": [\"evidence 0: six months, not twelve\"], \"criteria\": [{\"clause\": \"TERM\", \"deviation\": \"TERM_LENGTH\", \"evidence\": 0}]}\n```");
+    match c.next() {
+        Next::Done(v) => assert_eq!(v["verdict"], "deviates"),
+        other => anyhow::bail!("expected a verdict, got {other:?}"),
+    }
+    Ok(())
+}
+
+#[test]
+fn evaluator_arguments_are_checked() {
+    for (args, why) in [
+        (serde_json::json!({"item": "x", "evidence": []}), "rubric"),
+        (serde_json::json!({"rubric": "r", "evidence": []}), "item"),
+        (serde_json::json!({"rubric": "r", "item": "x"}), "evidence"),
+        (serde_json::json!({"rubric": "r", "item": "x", "evidence": [], "criteria": [1]}), "criteria"),
+    ] {
+        let err = JudgeTask::from_args("s", &args).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains(why), "{args}: {err}");
+    }
 }

@@ -94,6 +94,11 @@ impl PhaseConfig {
     pub fn same_model_as(&self, other: &PhaseConfig) -> bool {
         self.provider == other.provider && self.model == other.model
     }
+
+    /// Served by the built-in deterministic provider (the packs' code), not a model.
+    pub fn is_builtin(&self) -> bool {
+        self.provider == "builtin"
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]

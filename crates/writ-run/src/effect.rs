@@ -79,8 +79,9 @@ pub enum Effect {
         code: Option<Code>,
         #[serde(default)]
         reason: String,
-        /// The call must be served by built-in code, never a model: the governed evaluator in a sealed run
-        /// is the pack's built-in evaluator (a sealed run makes no model call).
+        /// The call must be served by built-in code, never a model: the governed evaluator of a sealed run
+        /// (which makes no model call) or of a profile whose auditor phase is built in is the pack's
+        /// built-in evaluator. When false, `evaluator.judge` is served by the auditor phase's model.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         builtin_only: bool,
     },

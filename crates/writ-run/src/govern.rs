@@ -170,6 +170,25 @@ impl Run {
             self.deny(out, attempt_id, call_id, codes::SEALED_MODEL_CALL, reason);
             return;
         }
+        // The governed evaluator is the auditor judging one item: served by the auditor phase's model, or
+        // by the pack's rubric as code when that phase is built in or the run is sealed. Never by the
+        // executor's own model, checked again on every call (the profile can change before it freezes).
+        let auditor = &self.profile.phases.auditor;
+        let evaluator = tool == EVALUATOR_TOOL;
+        if evaluator
+            && !sealed_model
+            && !auditor.is_builtin()
+            && auditor.same_model_as(&self.profile.phases.executor)
+        {
+            out.ledger(record(false));
+            let reason = format!(
+                "the evaluator would be the executor's own model (`{}` / `{}`): an item is never judged by the intelligence that produced it",
+                auditor.provider, auditor.model
+            );
+            self.deny(out, attempt_id, call_id, codes::EVALUATOR_IS_EXECUTOR, reason);
+            return;
+        }
+        let builtin_only = sealed_model || (evaluator && auditor.is_builtin());
         let call = Usage {
             tool_calls: 1,
             cost_micros,
@@ -221,7 +240,7 @@ impl Run {
             allowed: true,
             code: None,
             reason: String::new(),
-            builtin_only: sealed_model,
+            builtin_only,
         });
     }
 

@@ -606,6 +606,60 @@ fn a_sealed_run_without_model_calls_succeeds_and_model_tools_are_denied() {
     assert_eq!(shell.run.state(), RunState::Succeeded);
 }
 
+#[test]
+fn the_evaluator_is_the_auditor_phase_never_the_executor() {
+    let model = |provider: &str, model: &str| writ_plan::PhaseConfig {
+        provider: provider.into(),
+        model: model.into(),
+        params: Default::default(),
+    };
+    // (executor, auditor) → the evaluator call is allowed?, served by built-in code?, refusal code.
+    let cases = [
+        (model("builtin", "builtin-programs"), model("builtin", "builtin-rubric-checks"), true, true, None),
+        (model("builtin", "builtin-programs"), model("openai-compatible", "judge-1"), true, false, None),
+        (model("anthropic", "claude"), model("openai-compatible", "judge-1"), true, false, None),
+        (model("anthropic", "claude"), model("builtin", "builtin-rubric-checks"), true, true, None),
+        (model("anthropic", "claude"), model("anthropic", "claude"), false, false, Some(codes::EVALUATOR_IS_EXECUTOR)),
+    ];
+    for (executor, auditor, allowed, builtin, code) in cases {
+        let mut profile = writ_run::testkit::builtin_profile();
+        profile.phases.executor = executor.clone();
+        profile.phases.auditor = auditor.clone();
+        let plan = PlanBuilder::new("evaluator routing")
+            .input("rows", "table.csv")
+            .profile(profile)
+            .step(
+                StepSpec::code("judge")
+                    .input("rows", "run.rows")
+                    .publish("out", "object.json", "out.json")
+                    .tool_of_class("evaluator.judge", "model"),
+            )
+            .build()
+            .expect("builds");
+        let mut shell = Shell::start(plan, "alice").expect("starts");
+        let Some(Effect::CallSandbox(call)) =
+            run_until(&mut shell, |e| matches!(e, Effect::CallSandbox(_)))
+        else {
+            panic!("no sandbox call");
+        };
+        let effects = shell.feed(Event::ToolCallRequested {
+            attempt_id: call.attempt_id.clone(),
+            call_id: "c1".into(),
+            tool: "evaluator.judge".into(),
+            cost_micros: 0,
+        });
+        let decision = effects.iter().find_map(|e| match e {
+            Effect::ToolDecision { allowed, builtin_only, code, .. } => Some((*allowed, *builtin_only, *code)),
+            _ => None,
+        });
+        assert_eq!(
+            decision,
+            Some((allowed, builtin, code)),
+            "executor {executor:?}, auditor {auditor:?}"
+        );
+    }
+}
+
 // 7. Frozen profiles -------------------------------------------------------------------------------
 
 #[test]

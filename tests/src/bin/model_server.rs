@@ -5,7 +5,8 @@
 //! It reads the task header writ-models puts at the top of every prompt (`writ-task:`, `objective:`,
 //! `template:`, `step:`) and answers as that phase would, from the catalog: the router with discovery's
 //! template, the planner with the template's plan candidate, the executor and the repairer with the
-//! step's reference program, the auditor with a verdict per rubric criterion. Answers come inside prose and
+//! step's reference program, the auditor with a verdict per rubric criterion, the evaluator with the pack's
+//! built-in evaluator's judgement of the item's evidence bundle. Answers come inside prose and
 //! a ```json fence so the tolerant reply parser is exercised. Usage is computed from text lengths.
 //!
 //! Flags: `--port N` (0 picks one; `listening on http://127.0.0.1:PORT` is printed first), `--fail-first N`
@@ -407,6 +408,25 @@ fn rubric_ids(prompt: &str) -> Vec<String> {
         .collect()
 }
 
+/// The evaluator judges the evidence bundle of one item as the pack's rubric says, by the pack's built-in
+/// evaluator (so a planted defect in the evidence fails), and answers without `judged_by`: who judged is
+/// the platform's to say, not the model's.
+fn judge(header: &[(&str, &str)], prompt: &str) -> Result<Value, String> {
+    let bundle = prompt
+        .split("## Evidence bundle\n```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .ok_or("the prompt has no evidence bundle")?;
+    let mut args: Value = serde_json::from_str(bundle).map_err(|e| e.to_string())?;
+    args["rubric"] = json!(field(header, "rubric").ok_or("the prompt names no rubric")?);
+    args["item"] = json!(field(header, "item").ok_or("the prompt names no item")?);
+    let mut verdict = writ_packs::call_builtin("evaluator.judge", &args).map_err(|e| e.to_string())?;
+    if let Some(map) = verdict.as_object_mut() {
+        map.remove("judged_by");
+    }
+    Ok(verdict)
+}
+
 /// What the model says: a sentence, the value in a ```json fence, a closing sentence.
 fn reply_text(prompt: &str) -> String {
     let catalog = Catalog::builtin();
@@ -443,6 +463,10 @@ fn reply_text(prompt: &str) -> String {
                 json!({"diagnosis": "the step drifted from the pack's reference program", "code": code})
             }
             None => return format!("I do not know how to repair step `{step}`."),
+        },
+        Some("evaluator") => match judge(&header, prompt) {
+            Ok(v) => v,
+            Err(why) => return format!("I cannot judge this item: {why}"),
         },
         Some("auditor") => json!({"verdicts": rubric_ids(prompt).iter().map(|id| json!({
             "criterion": id, "verdict": "pass", "evidence": "writ-model-server passes every criterion it is shown"

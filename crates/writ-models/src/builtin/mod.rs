@@ -33,6 +33,8 @@ pub enum BuiltinError {
     NoProgram { step: String, program: String },
     #[error("the failing code is already the reference program of `{0}`: the built-in repairer has nothing better")]
     NothingToRepair(String),
+    #[error("the built-in evaluator of rubric `{0}` is the pack's rubric as code; the tool bridge calls it, not the model layer")]
+    PackEvaluator(String),
 }
 
 /// The planner: the template's plan candidate, with the person's objective in place of the template's.
@@ -127,6 +129,7 @@ pub fn answer(catalog: &Catalog, task: &Task) -> Result<BuiltinAnswer, BuiltinEr
                 "evidence": v.evidence,
             })).collect::<Vec<_>>() })
         }
+        Task::Judge(t) => return Err(BuiltinError::PackEvaluator(t.rubric.clone())),
         Task::Repair(t) => repair(catalog, t)?,
     };
     let text = format!(
@@ -153,7 +156,7 @@ pub fn model_of(task: &Task) -> &'static str {
         Task::Route(_) => "builtin-router",
         Task::Plan(_) => "builtin-templates",
         Task::Execute(_) => "builtin-programs",
-        Task::Audit(_) => "builtin-rubric-checks",
+        Task::Audit(_) | Task::Judge(_) => "builtin-rubric-checks",
         Task::Repair(_) => "builtin-repair",
     }
 }
