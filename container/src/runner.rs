@@ -226,7 +226,9 @@ impl Runner {
                 attempt_id: attempt.attempt_id.clone(),
                 tools: attempt.tools.clone(),
                 bridge: attempt.bridge.clone(),
-                timeout: Duration::from_secs(limits.wall_seconds.min(30)),
+                // One governed call may be a model judging an item, retried within the platform's policy:
+                // it may take as long as the attempt may; the attempt's wall limit still ends everything.
+                timeout: Duration::from_secs(limits.wall_seconds),
             };
             let (journal, tx) = (journal.clone(), done_tx);
             let (requests, answers) = (File::from(requests_r), File::from(answers_w));

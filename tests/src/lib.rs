@@ -320,3 +320,38 @@ pub fn ledger_rows(run: &str) -> Result<u64> {
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
 }
+
+/// `writ-model-server --port 0 <args>` (the binary `env!("CARGO_BIN_EXE_writ-model-server")` names in a
+/// test), playing a model over the real wire formats; killed on drop.
+pub struct ModelServer {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl ModelServer {
+    pub fn start(bin: &str, args: &[&str]) -> Result<ModelServer> {
+        use std::io::BufRead as _;
+        let mut child = Command::new(bin)
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("starting writ-model-server")?;
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .context("writ-model-server did not say where it listens")?
+            .to_string();
+        Ok(ModelServer { child, url })
+    }
+}
+
+impl Drop for ModelServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

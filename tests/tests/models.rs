@@ -4,45 +4,12 @@
 //! from its recording with no model at all; budgets stop a run at the cap; the profile freezes at the first
 //! model call.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use writ_e2e::*;
 
 const OBJECTIVE: &str = "Audit the billing entries against the engagement letter";
-
-/// `writ-model-server --port 0`, killed on drop.
-struct ModelServer {
-    child: Child,
-    url: String,
-}
-
-impl ModelServer {
-    fn start() -> Result<ModelServer> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_writ-model-server"))
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting writ-model-server")?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .context("writ-model-server did not say where it listens")?
-            .to_string();
-        Ok(ModelServer { child, url })
-    }
-}
-
-impl Drop for ModelServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn admin_token() -> String {
     env("WRIT_TOKEN")
@@ -171,7 +138,7 @@ fn change_profile(run: &str, body: Value) -> (u16, Value) {
 fn full_run(profile: &str, provider: &str) -> Result<()> {
     let admin = Writ::admin();
     let reviewer = reviewer(&format!("e2e-models-{profile}"))?;
-    let server = ModelServer::start()?;
+    let server = ModelServer::start(env!("CARGO_BIN_EXE_writ-model-server"), &[])?;
     let run = id(&create(profile, &server, json!({}))?);
     let state = admin.wait(&run)?;
     let status = admin.status(&run)?;
@@ -297,7 +264,7 @@ fn anthropic_plans_and_executes_then_replays() -> Result<()> {
 #[test]
 fn a_token_budget_stops_the_run_at_the_cap() -> Result<()> {
     let admin = Writ::admin();
-    let server = ModelServer::start()?;
+    let server = ModelServer::start(env!("CARGO_BIN_EXE_writ-model-server"), &[])?;
     // Enough for the planner and the first steps' code, not for the whole run.
     let run = id(&create(
         "openai-compatible",

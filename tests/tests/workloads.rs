@@ -54,9 +54,19 @@ fn verdict_events(run: &str) -> Result<Vec<String>> {
 
 /// `writ trace RUN <artifact>:<pointer>` reaches the item's source lines through the code line, and the
 /// governed evaluator's proof record for that item, which is an entry of the ledger.
-fn trace_reaches_the_judgement(w: &Writ, run: &str, export: &Path, target: &str, id: &str) -> Result<()> {
+fn trace_reaches_the_judgement(
+    w: &Writ,
+    run: &str,
+    export: &Path,
+    target: &str,
+    id: &str,
+) -> Result<()> {
     let (artifact, pointer) = target.split_once(':').unwrap_or((target, ""));
-    let row = pointer.trim_start_matches('/').split('/').next().unwrap_or("1");
+    let row = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("1");
     // The item the row is about, read from the exported table (1-based data row).
     let expected = Command::new("python3")
         .args(["-c", "import csv,sys; print(list(csv.DictReader(open(sys.argv[1])))[int(sys.argv[2])-1][sys.argv[3]])"])
@@ -66,10 +76,22 @@ fn trace_reaches_the_judgement(w: &Writ, run: &str, export: &Path, target: &str,
     let expected = String::from_utf8_lossy(&expected.stdout).trim().to_string();
     let t: serde_json::Value = serde_json::from_str(&w.ok(&["trace", run, target, "--json"])?)?;
     let judgements = t["judgements"].as_array().cloned().unwrap_or_default();
-    assert_eq!(judgements.len(), 1, "{target}: one judgement decided it: {t}");
-    assert_eq!(judgements[0]["item"], expected.as_str(), "{target}: the judgement of its own item: {t}");
+    assert_eq!(
+        judgements.len(),
+        1,
+        "{target}: one judgement decided it: {t}"
+    );
+    assert_eq!(
+        judgements[0]["item"],
+        expected.as_str(),
+        "{target}: the judgement of its own item: {t}"
+    );
     assert!(
-        t["sources"].as_array().into_iter().flatten().any(|s| s["line"].as_u64().is_some()),
+        t["sources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|s| s["line"].as_u64().is_some()),
         "{target} reaches source lines: {t}"
     );
     assert!(
@@ -80,7 +102,10 @@ fn trace_reaches_the_judgement(w: &Writ, run: &str, export: &Path, target: &str,
     let in_ledger = verdict_events(run)?
         .iter()
         .any(|e| writ_canon::ContentHash::of_bytes(e.as_bytes()).to_string() == proof);
-    assert!(in_ledger, "the proof record {proof} is an entry of the ledger");
+    assert!(
+        in_ledger,
+        "the proof record {proof} is an entry of the ledger"
+    );
     println!("{}", w.ok(&["trace", run, target])?);
     Ok(())
 }
@@ -178,15 +203,156 @@ fn workload(pack: &str, items: u64, traced: Option<(&str, &str)>) -> Result<()> 
 
 #[test]
 fn contract_review_end_to_end_and_sealed_on_another_batch() -> Result<()> {
-    workload("contract-review", 200, Some(("deviations.csv:/1/excerpt", "contract_id")))
+    workload(
+        "contract-review",
+        200,
+        Some(("deviations.csv:/1/excerpt", "contract_id")),
+    )
 }
 
 #[test]
 fn resume_screening_end_to_end_and_sealed_on_another_batch() -> Result<()> {
-    workload("resume-screening", 1000, Some(("candidates.csv:/1/score", "candidate_id")))
+    workload(
+        "resume-screening",
+        1000,
+        Some(("candidates.csv:/1/score", "candidate_id")),
+    )
 }
 
 #[test]
 fn site_build_end_to_end_and_sealed_on_another_manifest() -> Result<()> {
     workload("site-build", 500, None)
+}
+
+/// A batch of the first `n` shared contracts and the standard form, in a scratch folder.
+fn contract_batch(name: &str, n: usize) -> Result<(std::path::PathBuf, Vec<String>)> {
+    let shared = root().join("../shared/data/contract-review");
+    let dir = scratch(name);
+    std::fs::copy(shared.join("standard_msa.md"), dir.join("standard_msa.md"))?;
+    std::fs::create_dir_all(dir.join("contracts"))?;
+    let mut files: Vec<_> = std::fs::read_dir(shared.join("contracts"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    let mut ids = Vec::new();
+    for f in files.into_iter().take(n) {
+        let name = f.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        std::fs::copy(&f, dir.join("contracts").join(&name))?;
+        ids.push(
+            f.file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    Ok((dir, ids))
+}
+
+#[test]
+fn contract_review_judged_by_a_model_evaluator() -> Result<()> {
+    // The governed evaluator is the auditor phase's model: here a stand-in over the OpenAI wire format that
+    // judges each contract's evidence bundle with the pack's rubric. It rate-limits and fails first, then
+    // answers once with no readable JSON (re-asked); the run is exact all the same.
+    let admin = Writ::admin();
+    let reviewer = reviewer("e2e-model-evaluator-reviewer")?;
+    let judge = "openai-compatible judge-1";
+    let profile = serde_json::json!({"phases": {"auditor": {"provider": "openai-compatible", "model": "judge-1", "params": {"timeout_ms": 2000}}}}).to_string();
+    let server = ModelServer::start(
+        env!("CARGO_BIN_EXE_writ-model-server"),
+        &["--fail-first", "2", "--malformed-first", "1"],
+    )?;
+    let (batch, ids) = contract_batch("contract-review/model-judged", 12)?;
+    let out = scratch("contract-review/model-judged-export");
+    let start = [
+        "run",
+        "--workflow",
+        "contract-review",
+        "--profile-override",
+        &profile,
+        "--model-base-url",
+        &server.url,
+    ];
+    let run = run_through_gate(&admin, &reviewer, &start, &batch, &out)?;
+    println!(
+        "{}",
+        pack_script(
+            "contract-review",
+            &["check", &batch.to_string_lossy(), &out.to_string_lossy()]
+        )?
+    );
+    let status = admin.status(&run)?;
+    assert!(
+        status["served_by"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&format!("evaluator: {judge}")),
+        "{status}"
+    );
+    assert!(
+        status["usage"]["model_calls"].as_u64().unwrap_or(0) >= ids.len() as u64,
+        "{status}"
+    );
+    eventually("the ledger outbox to drain", 90, || {
+        Ok(admin.status(&run)?["shell"]["ledger_pending"] == 0)
+    })?;
+    let verdicts = verdict_events(&run)?;
+    assert_eq!(verdicts.len(), ids.len(), "one proof record per contract");
+    assert!(
+        verdicts
+            .iter()
+            .all(|v| v.contains(&format!("\"judged_by\":\"{judge}\""))),
+        "every verdict names the model that gave it: {verdicts:?}"
+    );
+    assert!(ledger_events(&run, "model_call")? >= ids.len() as u64);
+    trace_reaches_the_judgement(
+        &admin,
+        &run,
+        &out,
+        "deviations.csv:/1/excerpt",
+        "contract_id",
+    )?;
+    let t: serde_json::Value = serde_json::from_str(&admin.ok(&[
+        "trace",
+        &run,
+        "deviations.csv:/1/excerpt",
+        "--json",
+    ])?)?;
+    assert_eq!(t["judgements"][0]["judged_by"], judge, "{t}");
+    admin.ok(&["ledger", "verify"])?;
+
+    // A contract the model never answers about in time: its calls time out, are retried, and the item is
+    // reported with the reason; the other contracts are judged, and the run reaches its gate.
+    let (batch, ids) = contract_batch("contract-review/model-timeout", 3)?;
+    let hang = ids[1].clone();
+    let server = ModelServer::start(
+        env!("CARGO_BIN_EXE_writ-model-server"),
+        &["--hang-item", &hang],
+    )?;
+    let out = scratch("contract-review/model-timeout-export");
+    let start = [
+        "run",
+        "--workflow",
+        "contract-review",
+        "--profile-override",
+        &profile,
+        "--model-base-url",
+        &server.url,
+    ];
+    run_through_gate(&admin, &reviewer, &start, &batch, &out)?;
+    let exceptions = std::fs::read_to_string(out.join("exceptions.csv"))?;
+    let row = exceptions
+        .lines()
+        .find(|l| l.starts_with(&format!("{hang},")))
+        .unwrap_or_default();
+    assert!(
+        row.contains("no verdict"),
+        "{hang} is an exception with the reason: {exceptions}"
+    );
+    let deviations = std::fs::read_to_string(out.join("deviations.csv"))?;
+    assert!(!deviations.contains(&format!("{hang},")), "{deviations}");
+    assert!(
+        ids.iter().filter(|i| **i != hang).all(|i| deviations.contains(&format!("{i},")) || exceptions.contains(&format!("{i},"))),
+        "the other contracts are judged: {deviations}"
+    );
+    Ok(())
 }

@@ -186,8 +186,9 @@ pub async fn output_provenance(
     let bytes = if stored.starts_with('{') {
         stored.into_bytes()
     } else {
-        let at = ContentHash::parse(&stored)
-            .map_err(|e| ApiError::internal(format!("provenance reference of {step} `{slot}`: {e}")))?;
+        let at = ContentHash::parse(&stored).map_err(|e| {
+            ApiError::internal(format!("provenance reference of {step} `{slot}`: {e}"))
+        })?;
         crate::run_exec::read_blob(obj, &at).await?
     };
     serde_json::from_slice(&bytes)

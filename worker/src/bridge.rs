@@ -32,15 +32,18 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
             allowed,
             code,
             reason,
-            // Every tool the bridge runs is built-in code (packs' tools and built-in evaluators), which is
-            // what a `builtin_only` decision demands; a model-served evaluator must honour it.
-            builtin_only: _,
+            builtin_only,
             ..
-        } if *c == call_id => Some((*allowed, code.map(|c| c.to_string()), reason.clone())),
+        } if *c == call_id => Some((
+            *allowed,
+            code.map(|c| c.to_string()),
+            reason.clone(),
+            *builtin_only,
+        )),
         _ => None,
     });
     obj.pump(effects).await?;
-    let Some((allowed, code, reason)) = decision else {
+    let Some((allowed, code, reason, builtin_only)) = decision else {
         return json_ok(
             &json!({"ok": false, "error": {"code": "no-decision", "message": "the run did not decide on this call"}}),
         );
@@ -51,7 +54,19 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         record(obj, &call.step, &tool, &args, &payload, false)?;
         return json_ok(&payload);
     }
-    let mut result = writ_packs::call_builtin(&tool, &args);
+    // The machine decided who serves the evaluator: the auditor phase's model, or the pack's code.
+    let mut result = if tool == writ_packs::EVALUATOR_TOOL && !builtin_only {
+        let (verdict, events) = crate::models::judge(obj, &call.step, &args).await?;
+        for event in events {
+            let effects = obj.apply(event)?;
+            obj.pump(effects).await?;
+        }
+        verdict.map_err(|why| {
+            writ_packs::ToolError::Failed(format!("the evaluator gave no verdict: {why}"))
+        })
+    } else {
+        writ_packs::call_builtin(&tool, &args)
+    };
     if let (true, Ok(verdict)) = (tool == writ_packs::EVALUATOR_TOOL, &mut result) {
         // The proof record of the judged item goes to the ledger, and its hash back with the verdict, so
         // the rows the verdict decides cite it and a trace reaches it.

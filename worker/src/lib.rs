@@ -158,17 +158,19 @@ async fn queue(batch: MessageBatch<ShardMessage>, env: Env, _ctx: Context) -> Re
             // Every sandbox slot taken is back-pressure, not a failure: the message goes back on the queue
             // as a fresh one, so waiting for a slot never uses up the delivery's retries (a message that ran
             // out of them would be dropped, and its shard would wait for the run's watchdog).
-            Err(e) if e.slug == run_exec::SANDBOX_BUSY => match requeue(&env, m.body().clone()).await {
-                Ok(()) => m.ack(),
-                Err(err) => {
-                    console_error!("shard could not be requeued: {err}");
-                    m.retry_with_options(
-                        &QueueRetryOptionsBuilder::new()
-                            .with_delay_seconds(1)
-                            .build(),
-                    );
+            Err(e) if e.slug == run_exec::SANDBOX_BUSY => {
+                match requeue(&env, m.body().clone()).await {
+                    Ok(()) => m.ack(),
+                    Err(err) => {
+                        console_error!("shard could not be requeued: {err}");
+                        m.retry_with_options(
+                            &QueueRetryOptionsBuilder::new()
+                                .with_delay_seconds(1)
+                                .build(),
+                        );
+                    }
                 }
-            },
+            }
             Err(e) => {
                 console_error!("shard failed to report: {}", e.detail);
                 m.retry_with_options(

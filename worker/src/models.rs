@@ -48,7 +48,7 @@ use writ_models::replay::{
     request_hash, response_hash, Exchange, RecordedResponse, Recording, Replayer,
 };
 use writ_models::retry::{Jitter, RetryDecision, RetryPolicy};
-use writ_models::task::{ExecuteTask, PlanTask, Task};
+use writ_models::task::{ExecuteTask, JudgeTask, PlanTask, Task};
 use writ_plan::{ExecutionProfile, Phase, PhaseConfig, PlanCandidate};
 use writ_run::{Effect, Event, LedgerRecord, Receipt, ReceiptStatus, RunState, SandboxCall};
 
@@ -114,11 +114,11 @@ pub fn handles(body: &Value) -> bool {
 }
 
 fn is_model(config: &PhaseConfig) -> bool {
-    config.provider != "builtin"
+    !config.is_builtin()
 }
 
 fn uses_models(p: &ExecutionProfile) -> bool {
-    is_model(&p.phases.planner) || is_model(&p.phases.executor)
+    is_model(&p.phases.planner) || is_model(&p.phases.executor) || is_model(&p.phases.auditor)
 }
 
 fn local(env: &Env) -> bool {
@@ -512,8 +512,9 @@ fn served_by(p: &ExecutionProfile, planner: &str, replay_of: Option<&str>) -> St
         }
     };
     let text = format!(
-        "planner: {planner}; executor: {}; auditor: builtin (rubric checks as code)",
-        phase(&p.phases.executor)
+        "planner: {planner}; executor: {}; auditor: builtin (rubric checks as code); evaluator: {}",
+        phase(&p.phases.executor),
+        judged_by(&p.phases.auditor, None)
     );
     match replay_of {
         Some(r) => format!("replay of {r}: recorded model answers, no model called; {text}"),
@@ -858,6 +859,47 @@ pub fn export(obj: &RunObject) -> ApiResult<Value> {
     Ok(
         json!({"request": meta["request"], "replay_of": meta["replay_of"], "exchanges": recording.len(), "recording": recording}),
     )
+}
+
+/// Who judges an item: the auditor phase's model, or the pack's rubric as code (`builtin:<rubric>`).
+pub fn judged_by(auditor: &PhaseConfig, rubric: Option<&str>) -> String {
+    match (is_model(auditor), rubric) {
+        (true, _) => format!("{} {}", auditor.provider, auditor.model),
+        (false, Some(r)) => format!("builtin:{r}"),
+        (false, None) => "builtin (the pack's rubric as code)".to_string(),
+    }
+}
+
+/// `evaluator.judge` served by the auditor phase's model: one conversation per item (re-asked while the
+/// reply does not fit the verdict schema, retried on transport errors and timeouts), recorded for replay
+/// and metered into the run, whose machine enforces the budgets. Returns the verdict, or why there is
+/// none, and the machine's events for the calls made.
+pub async fn judge(
+    obj: &RunObject,
+    step: &str,
+    args: &Value,
+) -> ApiResult<(Result<Value, String>, Vec<Event>)> {
+    let task = match JudgeTask::from_args(step, args) {
+        Ok(t) => t,
+        Err(e) => return Ok((Err(e.to_string()), Vec::new())),
+    };
+    tables(obj);
+    let profile = obj.with_run(|r| r.profile.clone())?;
+    let by = judged_by(&profile.phases.auditor, Some(&task.rubric));
+    let recording: Option<Recording> = obj.store().get_meta("models_replay")?;
+    let mut caller = Caller::new(obj.env(), profile, recording);
+    let answer = caller
+        .converse(Phase::Auditor, Task::Judge(task), Some(step))
+        .await;
+    record(obj, &caller.exchanges)?;
+    let events = meter(obj, caller.calls)?;
+    let verdict = answer
+        .map(|mut v| {
+            v["judged_by"] = json!(by);
+            v
+        })
+        .map_err(|f| f.message);
+    Ok((verdict, events))
 }
 
 /// Before a sandbox attempt is stored: a call with no code gets the executor's. Returns the call to store

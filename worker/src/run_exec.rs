@@ -711,22 +711,18 @@ async fn merge_shards(
             }
             // A shard that recorded no provenance merges as none; one that cannot be read is an error,
             // never an empty record that would make the merged artifact's values untraceable.
-            let prov = match crate::artifacts::output_provenance(
-                obj,
-                &m.hash.to_string(),
-                step,
-                &slot,
-            )
-            .await?
-            {
-                None => writ_artifact::Provenance::default(),
-                Some(v) => writ_artifact::Provenance::parse(&v).map_err(|e| {
-                    ApiError::internal(format!(
-                        "provenance of shard {} `{slot}`: {e}",
-                        shard.shard.index
-                    ))
-                })?,
-            };
+            let prov =
+                match crate::artifacts::output_provenance(obj, &m.hash.to_string(), step, &slot)
+                    .await?
+                {
+                    None => writ_artifact::Provenance::default(),
+                    Some(v) => writ_artifact::Provenance::parse(&v).map_err(|e| {
+                        ApiError::internal(format!(
+                            "provenance of shard {} `{slot}`: {e}",
+                            shard.shard.index
+                        ))
+                    })?,
+                };
             provs.push(prov);
             offsets.push(shard.shard.start);
         }

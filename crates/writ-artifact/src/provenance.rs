@@ -202,14 +202,26 @@ mod tests {
     #[test]
     fn merging_shards_renumbers_the_cells_of_the_output_table() {
         let cell = |row: u64| json!({"input": "entries", "row": row});
-        let a = prov(json!({"rows": [[cell(1)], [cell(2)]], "values": {"/1/score": [cell(1)], "/2/score": [cell(2)]}}));
+        let a = prov(
+            json!({"rows": [[cell(1)], [cell(2)]], "values": {"/1/score": [cell(1)], "/2/score": [cell(2)]}}),
+        );
         let b = prov(json!({"rows": [[cell(1)]], "values": {"/1/score": [cell(1)]}}));
         let m = merge_provenance(&[a, b], &[0, 2], "entries", None, Some(&[0, 2]));
         let rows = |k: &str| m.values[k].iter().map(|s| s.row).collect::<Vec<_>>();
         assert_eq!(rows("/1/score"), vec![Some(1)]);
         assert_eq!(rows("/2/score"), vec![Some(2)]);
-        assert_eq!(rows("/3/score"), vec![Some(3)], "the second shard's first row is row 3");
-        let kept = merge_provenance(&[prov(json!({"values": {"/a~1b": [cell(1)]}}))], &[0], "entries", None, None);
+        assert_eq!(
+            rows("/3/score"),
+            vec![Some(3)],
+            "the second shard's first row is row 3"
+        );
+        let kept = merge_provenance(
+            &[prov(json!({"values": {"/a~1b": [cell(1)]}}))],
+            &[0],
+            "entries",
+            None,
+            None,
+        );
         assert!(kept.values.contains_key("/a~1b"));
     }
 }

@@ -276,7 +276,11 @@ fn judge(t: &JudgeTask) -> String {
     // The rubric and the item are header lines too: people reading a trace, and test doubles, find them.
     s.insert_str(
         s.len() - 1,
-        &format!("rubric: {}\nitem: {}\n", one_line(&t.rubric), one_line(&t.item)),
+        &format!(
+            "rubric: {}\nitem: {}\n",
+            one_line(&t.rubric),
+            one_line(&t.item)
+        ),
     );
     let _ = writeln!(s, "## Question\n{question}\n");
     if !t.criteria.is_empty() {

@@ -475,8 +475,10 @@ impl JudgeTask {
     /// The task of an `evaluator.judge` call (arguments already checked against the tool's input schema).
     pub fn from_args(step_id: &str, args: &Value) -> Result<JudgeTask, TaskError> {
         let text = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
-        let rubric = text("rubric").ok_or_else(|| TaskError::Args("`rubric` (a string) is required".into()))?;
-        let item = text("item").ok_or_else(|| TaskError::Args("`item` (a string) is required".into()))?;
+        let rubric = text("rubric")
+            .ok_or_else(|| TaskError::Args("`rubric` (a string) is required".into()))?;
+        let item =
+            text("item").ok_or_else(|| TaskError::Args("`item` (a string) is required".into()))?;
         let evidence = args
             .get("evidence")
             .cloned()
@@ -488,7 +490,11 @@ impl JudgeTask {
                 .map(|v| v.as_str().map(str::to_string))
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| TaskError::Args("`criteria` must be strings".into()))?,
-            Some(_) => return Err(TaskError::Args("`criteria` must be an array of strings".into())),
+            Some(_) => {
+                return Err(TaskError::Args(
+                    "`criteria` must be an array of strings".into(),
+                ))
+            }
         };
         Ok(JudgeTask {
             step_id: step_id.to_string(),

@@ -189,12 +189,19 @@ fn the_evaluator_judges_one_item_and_is_reasked_until_its_verdict_fits() -> anyh
         text.starts_with("writ-task: evaluator\nobjective: Which clauses deviate from the standard form?\nstep: ps-3-review\nrubric: contract-review.deviations\nitem: VC-0007\n\n"),
         "{text}"
     );
-    assert!(text.contains("\"line_start\":17"), "the whole bundle is shown: {text}");
+    assert!(
+        text.contains("\"line_start\":17"),
+        "the whole bundle is shown: {text}"
+    );
     insta::assert_snapshot!("evaluator_prompt", text);
     // No reasons: re-asked with the pointer of what is missing.
     c.on_reply("```json\n{\"verdict\": \"deviates\"}\n```");
     let again = asked(c.next())?;
-    let last = again.messages.last().map(|m| m.content.clone()).unwrap_or_default();
+    let last = again
+        .messages
+        .last()
+        .map(|m| m.content.clone())
+        .unwrap_or_default();
     assert!(last.contains("reasons"), "{last}");
     c.on_reply("```json\n{\"verdict\": \"deviates\", \"reasons\": [\"evidence 0: six months, not twelve\"], \"criteria\": [{\"clause\": \"TERM\", \"deviation\": \"TERM_LENGTH\", \"evidence\": 0}]}\n```");
     match c.next() {
@@ -210,9 +217,15 @@ fn evaluator_arguments_are_checked() {
         (serde_json::json!({"item": "x", "evidence": []}), "rubric"),
         (serde_json::json!({"rubric": "r", "evidence": []}), "item"),
         (serde_json::json!({"rubric": "r", "item": "x"}), "evidence"),
-        (serde_json::json!({"rubric": "r", "item": "x", "evidence": [], "criteria": [1]}), "criteria"),
+        (
+            serde_json::json!({"rubric": "r", "item": "x", "evidence": [], "criteria": [1]}),
+            "criteria",
+        ),
     ] {
-        let err = JudgeTask::from_args("s", &args).map(|_| ()).unwrap_err().to_string();
+        let err = JudgeTask::from_args("s", &args)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(why), "{args}: {err}");
     }
 }

@@ -185,7 +185,13 @@ impl Run {
                 "the evaluator would be the executor's own model (`{}` / `{}`): an item is never judged by the intelligence that produced it",
                 auditor.provider, auditor.model
             );
-            self.deny(out, attempt_id, call_id, codes::EVALUATOR_IS_EXECUTOR, reason);
+            self.deny(
+                out,
+                attempt_id,
+                call_id,
+                codes::EVALUATOR_IS_EXECUTOR,
+                reason,
+            );
             return;
         }
         let builtin_only = sealed_model || (evaluator && auditor.is_builtin());

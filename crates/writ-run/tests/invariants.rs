@@ -615,11 +615,41 @@ fn the_evaluator_is_the_auditor_phase_never_the_executor() {
     };
     // (executor, auditor) → the evaluator call is allowed?, served by built-in code?, refusal code.
     let cases = [
-        (model("builtin", "builtin-programs"), model("builtin", "builtin-rubric-checks"), true, true, None),
-        (model("builtin", "builtin-programs"), model("openai-compatible", "judge-1"), true, false, None),
-        (model("anthropic", "claude"), model("openai-compatible", "judge-1"), true, false, None),
-        (model("anthropic", "claude"), model("builtin", "builtin-rubric-checks"), true, true, None),
-        (model("anthropic", "claude"), model("anthropic", "claude"), false, false, Some(codes::EVALUATOR_IS_EXECUTOR)),
+        (
+            model("builtin", "builtin-programs"),
+            model("builtin", "builtin-rubric-checks"),
+            true,
+            true,
+            None,
+        ),
+        (
+            model("builtin", "builtin-programs"),
+            model("openai-compatible", "judge-1"),
+            true,
+            false,
+            None,
+        ),
+        (
+            model("anthropic", "claude"),
+            model("openai-compatible", "judge-1"),
+            true,
+            false,
+            None,
+        ),
+        (
+            model("anthropic", "claude"),
+            model("builtin", "builtin-rubric-checks"),
+            true,
+            true,
+            None,
+        ),
+        (
+            model("anthropic", "claude"),
+            model("anthropic", "claude"),
+            false,
+            false,
+            Some(codes::EVALUATOR_IS_EXECUTOR),
+        ),
     ];
     for (executor, auditor, allowed, builtin, code) in cases {
         let mut profile = writ_run::testkit::builtin_profile();
@@ -649,7 +679,12 @@ fn the_evaluator_is_the_auditor_phase_never_the_executor() {
             cost_micros: 0,
         });
         let decision = effects.iter().find_map(|e| match e {
-            Effect::ToolDecision { allowed, builtin_only, code, .. } => Some((*allowed, *builtin_only, *code)),
+            Effect::ToolDecision {
+                allowed,
+                builtin_only,
+                code,
+                ..
+            } => Some((*allowed, *builtin_only, *code)),
             _ => None,
         });
         assert_eq!(

@@ -17,6 +17,9 @@ pub enum ToolError {
     /// Arguments of the right types that still cannot be used (e.g. an evidence bundle missing an item).
     #[error("field at `{pointer}`: {message}")]
     Invalid { pointer: String, message: String },
+    /// The tool ran and could not answer (a model-served evaluator that gave no valid verdict in time).
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl ToolError {
@@ -28,13 +31,14 @@ impl ToolError {
             ToolError::WrongType { .. } => "tool.args.type",
             ToolError::BadNumber { .. } => "tool.args.number",
             ToolError::Invalid { .. } => "tool.args.invalid",
+            ToolError::Failed(_) => "tool.failed",
         }
     }
 
     /// The JSON pointer into the arguments this error is about, if any.
     pub fn pointer(&self) -> Option<&str> {
         match self {
-            ToolError::UnknownTool { .. } => None,
+            ToolError::UnknownTool { .. } | ToolError::Failed(_) => None,
             ToolError::MissingField { pointer }
             | ToolError::WrongType { pointer, .. }
             | ToolError::BadNumber { pointer, .. }

@@ -11,7 +11,7 @@
 //!
 //! Flags: `--port N` (0 picks one; `listening on http://127.0.0.1:PORT` is printed first), `--fail-first N`
 //! (the first N requests get 429 then 500, alternating), `--malformed-first N` (the next N get a reply with no
-//! readable JSON).
+//! readable JSON), `--hang-item ITEM` (prompts about that item are never answered in time).
 
 use anyhow::Context as _;
 use serde_json::{json, Value};
@@ -22,11 +22,13 @@ use writ_catalog::Catalog;
 use writ_models::builtin;
 use writ_models::provider::estimate_tokens;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Options {
     port: u16,
     fail_first: u64,
     malformed_first: u64,
+    /// Prompts about this item (`item:` header) are never answered in time: the caller's timeout fires.
+    hang_item: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> anyhow::Result<Options> {
@@ -40,8 +42,9 @@ fn parse_args(args: &[String]) -> anyhow::Result<Options> {
             "--port" => o.port = value()?.parse().context("--port")?,
             "--fail-first" => o.fail_first = value()?.parse().context("--fail-first")?,
             "--malformed-first" => o.malformed_first = value()?.parse().context("--malformed-first")?,
+            "--hang-item" => o.hang_item = Some(value()?.clone()),
             other => anyhow::bail!(
-                "unknown argument `{other}` (usage: writ-model-server [--port N] [--fail-first N] [--malformed-first N])"
+                "unknown argument `{other}` (usage: writ-model-server [--port N] [--fail-first N] [--malformed-first N] [--hang-item ITEM])"
             ),
         }
     }
@@ -202,6 +205,13 @@ impl Model {
             Ok(p) => p,
             Err(message) => return Answer::error(wire, 400, "invalid_request_error", &message),
         };
+        if let Some(item) = &self.options.hang_item {
+            if field(&task_header(&prompt.first_user), "item") == Some(item.as_str()) {
+                // Longer than any timeout a test sets; the thread then answers a caller long gone.
+                std::thread::sleep(std::time::Duration::from_secs(120));
+                return Answer::error(wire, 504, "timeout", "--hang-item");
+            }
+        }
         // Only well-formed requests count towards the scripted failures.
         let n = self.served.fetch_add(1, Ordering::SeqCst);
         if n < self.options.fail_first {
@@ -420,7 +430,8 @@ fn judge(header: &[(&str, &str)], prompt: &str) -> Result<Value, String> {
     let mut args: Value = serde_json::from_str(bundle).map_err(|e| e.to_string())?;
     args["rubric"] = json!(field(header, "rubric").ok_or("the prompt names no rubric")?);
     args["item"] = json!(field(header, "item").ok_or("the prompt names no item")?);
-    let mut verdict = writ_packs::call_builtin("evaluator.judge", &args).map_err(|e| e.to_string())?;
+    let mut verdict =
+        writ_packs::call_builtin("evaluator.judge", &args).map_err(|e| e.to_string())?;
     if let Some(map) = verdict.as_object_mut() {
         map.remove("judged_by");
     }
@@ -657,6 +668,29 @@ mod tests {
     }
 
     #[test]
+    fn the_evaluator_judges_with_the_packs_rubric_over_the_wire() -> anyhow::Result<()> {
+        let port = start(Options::default())?;
+        // A bundle the built-in resume evaluator reads would be long; an unknown rubric shows the route:
+        // the server answers with the pack's judgement, or says why it cannot.
+        let task = Task::Judge(writ_models::task::JudgeTask::from_args(
+            "screen",
+            &json!({"rubric": "no-such.rubric", "item": "C-1", "evidence": []}),
+        )?);
+        let mut c = Conversation::new(task.phase(), task)?;
+        let Next::Ask(chat) = c.next() else {
+            anyhow::bail!("no request")
+        };
+        let reply = call(port, &config("openai-compatible", "judge-1", port), &chat)??;
+        assert!(
+            reply.text.contains("I cannot judge this item"),
+            "{}",
+            reply.text
+        );
+        assert!(reply.text.contains("no-such.rubric"), "{}", reply.text);
+        Ok(())
+    }
+
+    #[test]
     fn malformed_replies_are_reasked() -> anyhow::Result<()> {
         let port = start(Options {
             malformed_first: 2,
@@ -798,8 +832,15 @@ mod tests {
             Some(Options {
                 port: 0,
                 fail_first: 2,
-                malformed_first: 1
+                malformed_first: 1,
+                hang_item: None,
             })
+        );
+        assert_eq!(
+            parse_args(&args("--hang-item VC-0003"))
+                .ok()
+                .and_then(|o| o.hang_item),
+            Some("VC-0003".to_string())
         );
         assert!(parse_args(&args("--port")).is_err());
         assert!(parse_args(&args("--verbose")).is_err());

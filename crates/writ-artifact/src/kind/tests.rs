@@ -133,7 +133,13 @@ fn json_sources_of_the_fan_out_input_are_remapped_by_the_shard_offset() {
         pointers,
         vec![Some("/pages/0/title".into()), Some("/pages/41".into())]
     );
-    let kept = merge_provenance(&[shard("/theme/0")], &[40], "manifest", Some("/pages"), None);
+    let kept = merge_provenance(
+        &[shard("/theme/0")],
+        &[40],
+        "manifest",
+        Some("/pages"),
+        None,
+    );
     assert_eq!(kept.values["/x"][0].pointer.as_deref(), Some("/theme/0"));
 }
 

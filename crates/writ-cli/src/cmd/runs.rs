@@ -28,6 +28,13 @@ pub struct RunArgs {
     /// What the run is for, in a sentence.
     #[arg(long)]
     objective: Option<String>,
+    /// A partial execution profile over the named one (JSON), e.g.
+    /// `{"phases": {"auditor": {"provider": "openai-compatible", "model": "judge-1"}}}`; budgets only tighten.
+    #[arg(long, value_name = "JSON")]
+    profile_override: Option<String>,
+    /// The providers' base URL for every model phase (local stacks only), e.g. a `writ-model-server`.
+    #[arg(long, value_name = "URL")]
+    model_base_url: Option<String>,
     /// Make a retried `writ run` start at most one run.
     #[arg(long)]
     idempotency_key: Option<String>,
@@ -194,6 +201,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
     if let Some(o) = args.objective {
         body["objective"] = json!(o);
+    }
+    if let Some(o) = args.profile_override {
+        body["profile_override"] =
+            serde_json::from_str(&o).context("--profile-override is not JSON")?;
+    }
+    if let Some(u) = args.model_base_url {
+        body["model_base_url"] = json!(u);
     }
     let created = match &args.idempotency_key {
         Some(k) => client.post_with("/v1/runs", &body, &[("idempotency-key", k)])?,
