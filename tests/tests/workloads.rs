@@ -256,7 +256,7 @@ fn contract_review_judged_by_a_model_evaluator() -> Result<()> {
     let admin = Writ::admin();
     let reviewer = reviewer("e2e-model-evaluator-reviewer")?;
     let judge = "openai-compatible judge-1";
-    let profile = serde_json::json!({"phases": {"auditor": {"provider": "openai-compatible", "model": "judge-1", "params": {"timeout_ms": 2000}}}}).to_string();
+    let profile = serde_json::json!({"phases": {"auditor": {"provider": "openai-compatible", "model": "judge-1", "params": {"timeout_ms": 2000}}}, "prices": {"judge-1": {"input_usd_per_mtok": 1.0, "output_usd_per_mtok": 4.0}}}).to_string();
     let server = ModelServer::start(
         env!("CARGO_BIN_EXE_writ-model-server"),
         &["--fail-first", "2", "--malformed-first", "1"],
@@ -354,5 +354,65 @@ fn contract_review_judged_by_a_model_evaluator() -> Result<()> {
         ids.iter().filter(|i| **i != hang).all(|i| deviations.contains(&format!("{i},")) || exceptions.contains(&format!("{i},"))),
         "the other contracts are judged: {deviations}"
     );
+    Ok(())
+}
+
+#[test]
+fn a_column_the_ladder_renames_is_published_renamed_with_its_correction_recorded() -> Result<()> {
+    // The step's code names a column `Contract ID`; the schema's is `contract_id`. Stage 3 renames it, and
+    // the published bytes are the ladder's output, not the sandbox's.
+    let admin = Writ::admin();
+    let (batch, ids) = contract_batch("ladder/renamed", 3)?;
+    std::fs::remove_file(batch.join("standard_msa.md"))?;
+    let plan = root().join("tests/tests/fixtures/renamed-column.plan.json");
+    let run = admin.ok(&[
+        "run",
+        "--plan",
+        &plan.to_string_lossy(),
+        "--inputs",
+        &batch.to_string_lossy(),
+    ])?;
+    assert_eq!(admin.wait(&run)?, "succeeded", "{}", admin.status(&run)?);
+    let out = scratch("ladder/renamed-export");
+    admin.export(&run, &out)?;
+    let table = std::fs::read_to_string(out.join("exceptions.csv"))?;
+    assert!(
+        table.starts_with("contract_id,file,clause,reason\n"),
+        "{table}"
+    );
+    for id in &ids {
+        assert!(table.contains(&format!("\n{id},{id}.txt,,")), "{table}");
+    }
+    let status = admin.status(&run)?;
+    let corrections = &status["steps"][0]["corrections"];
+    assert_eq!(corrections[0]["stage"], "synonyms", "{status}");
+    assert!(
+        corrections[0]["what"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`Contract ID` to `contract_id`"),
+        "{status}"
+    );
+    assert_eq!(
+        status["steps"][0]["executed_by"], "the plan's own code",
+        "{status}"
+    );
+    eventually("the ledger outbox to drain", 90, || {
+        Ok(admin.status(&run)?["shell"]["ledger_pending"] == 0)
+    })?;
+    assert_eq!(
+        ledger_events(&run, "correction")?,
+        1,
+        "one correction, in the ledger"
+    );
+    // The renamed cell still traces to the line it came from.
+    let t: serde_json::Value = serde_json::from_str(&admin.ok(&[
+        "trace",
+        &run,
+        "exceptions.csv:/1/contract_id",
+        "--json",
+    ])?)?;
+    assert_eq!(t["value"], ids[0].as_str(), "{t}");
+    assert_eq!(t["sources"][0]["line"], 1, "{t}");
     Ok(())
 }

@@ -863,13 +863,36 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
         .iter()
         .map(|fs| {
             let st = run.step(&fs.id);
+            let c = &fs.contract;
+            let phases = &run.profile.phases;
+            // Who did what for this step, as the frozen plan and profile say it is served.
+            let executed_by = match (&c.program, c.code_hash) {
+                (Some(p), _) => format!("builtin: the pack's reference program `{}`", p.id),
+                (None, Some(_)) => "the plan's own code".to_string(),
+                (None, None) => format!("{} {}", phases.executor.provider, phases.executor.model),
+            };
+            let evaluated_by = c
+                .tools
+                .iter()
+                .any(|t| t.id == writ_packs::EVALUATOR_TOOL)
+                .then(|| {
+                    if run.mode.is_sealed() {
+                        "builtin (the pack's rubric as code: a sealed run calls no model)"
+                            .to_string()
+                    } else {
+                        crate::models::judged_by(&phases.auditor, None)
+                    }
+                });
             json!({
                 "id": fs.id,
-                "slug": fs.contract.slug,
+                "slug": c.slug,
                 "state": st.map(|s| s.state.as_str()).unwrap_or("pending"),
                 "attempts": st.map(|s| s.attempts_started).unwrap_or(0),
-                "gate": fs.contract.gate,
+                "gate": c.gate,
                 "shards": st.and_then(|s| s.shards.as_ref()).map(|s| s.shards.len()),
+                "executed_by": executed_by,
+                "audited_by": "builtin: the pack's rubric checks as code",
+                "evaluated_by": evaluated_by,
             })
         })
         .collect();

@@ -246,6 +246,37 @@ impl RunObject {
         let meta = self.meta()?;
         let mut status = self.with_run(|run| run_exec::status_json(run, &meta))?;
         status["shell"] = run_exec::shell_json(self)?;
+        // The ladder's corrections of each step's outputs, from its validation report.
+        let reports = self.with_run(|run| {
+            run.steps
+                .iter()
+                .map(|s| s.report_hash.map(|h| h.to_string()))
+                .collect::<Vec<_>>()
+        })?;
+        for (step, report) in status["steps"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .zip(reports)
+        {
+            let Some(hash) = report else { continue };
+            let Some(doc) = crate::validate::doc(self, &hash)? else {
+                return Err(ApiError::internal(format!(
+                    "the validation report {hash} is not stored"
+                )));
+            };
+            let corrections: Vec<Value> = doc["reports"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .flat_map(|(slot, r)| {
+                    r["corrections"].as_array().into_iter().flatten().map(move |c| {
+                        json!({"slot": slot, "stage": c["stage"], "what": c["what"], "why": c["why"]})
+                    })
+                })
+                .collect();
+            step["corrections"] = json!(corrections);
+        }
         Ok(status)
     }
 

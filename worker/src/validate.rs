@@ -153,6 +153,8 @@ pub async fn validate(
         )?;
     }
     let mut stage_events = Vec::new();
+    let mut corrections = Vec::new();
+    let mut corrected = BTreeMap::new();
     for (slot, (kind, value)) in &ev.outputs {
         let decl = ev.step.contract.outputs.iter().find(|o| &o.slot == slot);
         let schema = decl
@@ -198,6 +200,42 @@ pub async fn validate(
             }
         };
         publishable &= report.publishable;
+        // What is audited and published is the ladder's output: a corrected value is written back as its
+        // kind, with the step's provenance, and replaces the sandbox's bytes; each correction is recorded.
+        if report.publishable && report.final_hash != report.original_hash {
+            let Some(measure) = outputs.get(slot) else {
+                return Err(ApiError::internal(format!(
+                    "{step_id}: no measured output `{slot}`"
+                )));
+            };
+            match write_corrected(obj, step_id, attempt_id, slot, kind, measure, &report).await? {
+                Ok(after) => {
+                    for c in &report.corrections {
+                        corrections.push(LedgerEvent::Correction {
+                            step: step_id.to_string(),
+                            slot: slot.clone(),
+                            stage: c.stage.name().to_string(),
+                            what: c.what.clone(),
+                            why: c.why.clone(),
+                            before_hash: measure.hash,
+                            after_hash: after.hash,
+                        });
+                    }
+                    corrected.insert(slot.clone(), after);
+                }
+                Err(why) => {
+                    publishable = false;
+                    crate::outbox::append(
+                        obj,
+                        LedgerEvent::Note {
+                            text: format!(
+                                "{step_id}: the corrected `{slot}` cannot be written: {why}"
+                            ),
+                        },
+                    )?;
+                }
+            }
+        }
         for stage in &report.stage_results {
             let details = writ_canon::hash_of(stage).unwrap_or_else(|_| ContentHash::of_bytes(b""));
             stage_events.push(LedgerEvent::ValidationStage {
@@ -221,8 +259,11 @@ pub async fn validate(
         }
         reports.insert(slot.clone(), record);
     }
-    for e in stage_events {
+    for e in stage_events.into_iter().chain(corrections) {
         crate::outbox::append(obj, e)?;
+    }
+    if !publishable {
+        corrected.clear(); // nothing is published; the sandbox's outputs stay the attempt's evidence
     }
     let body = json!({"step": step_id, "attempt_id": attempt_id, "reports": reports});
     let report_hash = store_doc(obj, &body)?;
@@ -230,7 +271,56 @@ pub async fn validate(
         attempt_id: attempt_id.to_string(),
         publishable,
         report_hash,
+        corrected,
     })
+}
+
+/// Writes the ladder's corrected value of `slot` back as its kind, stored beside the original with the
+/// step's provenance (renamed fields carry their cell sources). `Err`: why it cannot be written.
+async fn write_corrected(
+    obj: &RunObject,
+    step: &str,
+    attempt_id: &str,
+    slot: &str,
+    kind: &str,
+    before: &OutputMeasure,
+    report: &writ_ladder::types::LadderReport,
+) -> ApiResult<Result<OutputMeasure, String>> {
+    let original = crate::run_exec::read_blob(obj, &before.hash).await?;
+    let renames = report.renamed_fields();
+    let bytes = match writ_artifact::write_corrected(kind, &original, &report.final_value, &renames)
+    {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let hash = crate::artifacts::put_blob(obj, &bytes).await?;
+    let store = obj.store();
+    let name = store
+        .blob(&before.hash.to_string())?
+        .map(|(name, _)| name)
+        .ok_or_else(|| ApiError::internal(format!("{step}: `{slot}` has no stored name")))?;
+    store.put_blob(&hash.to_string(), &name, kind)?;
+    let provenance = crate::artifacts::output_provenance(obj, &before.hash.to_string(), step, slot)
+        .await?
+        .map(|v| writ_artifact::Provenance::parse(&v).map(|p| p.with_renamed_fields(&renames)))
+        .transpose()
+        .map_err(|e| ApiError::internal(format!("provenance of {step} `{slot}`: {e}")))?
+        .map(|p| serde_json::to_value(&p))
+        .transpose()
+        .map_err(|e| ApiError::internal(format!("provenance of {step} `{slot}`: {e}")))?;
+    crate::artifacts::put_output(obj, &hash, step, slot, attempt_id, provenance.as_ref()).await?;
+    let rows = match writ_artifact::items_of(kind) {
+        writ_artifact::Items::Rows { .. } => Some(
+            writ_artifact::count_items(kind, None, &bytes)
+                .map_err(|e| ApiError::internal(format!("{step} `{slot}`: {e}")))?,
+        ),
+        _ => before.rows,
+    };
+    Ok(Ok(OutputMeasure {
+        hash,
+        size: bytes.len() as u64,
+        rows,
+    }))
 }
 
 pub async fn audit(

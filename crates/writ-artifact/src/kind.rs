@@ -270,5 +270,68 @@ pub fn read_for_validation(
     }
 }
 
+/// The bytes of an artifact the validation ladder corrected: `corrected` is the ladder's final value (as
+/// [`read_for_validation`] gave it to the ladder, corrections applied), written back as `kind`. A table
+/// keeps the original's column order, a renamed column in its old place (`renames`: `from` → `to`), columns
+/// the corrections added after it in name order; a cell is its text, a number or boolean its JSON text,
+/// null empty. A JSON kind is written as pretty JSON, a text kind as its text. A bundle is never corrected
+/// in place: its files are checked, not rewritten.
+pub fn write_corrected(
+    kind: &str,
+    original: &[u8],
+    corrected: &Value,
+    renames: &[(String, String)],
+) -> Result<Vec<u8>, ArtifactError> {
+    match items_of(kind) {
+        Items::Rows { delimiter } => {
+            let before = Table::parse_delimited(original, delimiter)?;
+            let rows = corrected.as_array().ok_or_else(|| {
+                ArtifactError::Kind(format!("the corrected `{kind}` is not an array of rows"))
+            })?;
+            let mut header: Vec<String> = before
+                .header
+                .iter()
+                .map(|c| {
+                    renames
+                        .iter()
+                        .find(|(from, _)| from == c)
+                        .map_or_else(|| c.clone(), |(_, to)| to.clone())
+                })
+                .collect();
+            let mut added = std::collections::BTreeSet::new();
+            for row in rows {
+                let obj = row.as_object().ok_or_else(|| {
+                    ArtifactError::Kind(format!("a corrected row of the `{kind}` is not an object"))
+                })?;
+                added.extend(obj.keys().filter(|k| !header.contains(k)).cloned());
+            }
+            header.extend(added);
+            let cell = |v: Option<&Value>| match v {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            };
+            let rows = rows
+                .iter()
+                .map(|r| header.iter().map(|c| cell(r.get(c))).collect())
+                .collect();
+            Table { header, rows }.to_delimited(delimiter)
+        }
+        Items::Files => Err(ArtifactError::Kind(format!(
+            "a `{kind}` is checked file by file, never rewritten by a correction"
+        ))),
+        _ if is_json(kind) => {
+            let mut text = serde_json::to_string_pretty(corrected)
+                .map_err(|e| ArtifactError::Kind(format!("the corrected `{kind}`: {e}")))?;
+            text.push('\n');
+            Ok(text.into_bytes())
+        }
+        _ => corrected
+            .as_str()
+            .map(|t| t.as_bytes().to_vec())
+            .ok_or_else(|| ArtifactError::Kind(format!("the corrected `{kind}` is not text"))),
+    }
+}
+
 #[cfg(test)]
 mod tests;

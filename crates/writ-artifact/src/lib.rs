@@ -14,7 +14,8 @@ mod table;
 
 pub use bundle::{check_path, Bundle, BundleFile, BUNDLE_FORMAT};
 pub use kind::{
-    count_items, is_bundle, is_json, items_of, merge_items, read_for_validation, slice_items, Items,
+    count_items, is_bundle, is_json, items_of, merge_items, read_for_validation, slice_items,
+    write_corrected, Items,
 };
 pub use provenance::{merge_provenance, sources_for, Provenance, Source};
 pub use table::Table;

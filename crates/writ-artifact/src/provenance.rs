@@ -50,6 +50,28 @@ impl Provenance {
         let row = table_row(pointer)?;
         self.code.get("rows")?.get(row.checked_sub(1)?).cloned()
     }
+
+    /// The record of the same rows after fields were renamed (`from` → `to`): a cell's sources move with
+    /// it (`/3/amount_usd` becomes `/3/amount`); row sources are unchanged.
+    pub fn with_renamed_fields(&self, renames: &[(String, String)]) -> Provenance {
+        let mut out = self.clone();
+        out.values = self
+            .values
+            .iter()
+            .map(|(k, v)| {
+                let mut parts: Vec<String> = k.split('/').map(str::to_string).collect();
+                // "", row, field, …: only a table cell's field token is renamed.
+                if parts.len() >= 3 && parts[1].parse::<u64>().is_ok() {
+                    let field = parts[2].replace("~1", "/").replace("~0", "~");
+                    if let Some((_, to)) = renames.iter().find(|(from, _)| *from == field) {
+                        parts[2] = to.replace('~', "~0").replace('/', "~1");
+                    }
+                }
+                (parts.join("/"), v.clone())
+            })
+            .collect();
+        out
+    }
 }
 
 /// `/17/payable_amount` or `/17` → 17 (1-based data row).
@@ -197,6 +219,17 @@ mod tests {
         assert_eq!(m.rows[0][0].row, Some(1));
         assert_eq!(m.rows[1][0].row, None);
         assert_eq!(m.rows[2][0].row, Some(101));
+    }
+
+    #[test]
+    fn renamed_fields_carry_their_cell_sources() {
+        let p = prov(json!({"rows": [[{"input": "e", "row": 1}]],
+            "values": {"/1/amount_usd": [{"input": "e", "row": 1}], "/total": [{"input": "e", "row": 1}]}}));
+        let r = p.with_renamed_fields(&[("amount_usd".into(), "amount".into())]);
+        assert!(r.values.contains_key("/1/amount"));
+        assert!(!r.values.contains_key("/1/amount_usd"));
+        assert!(r.values.contains_key("/total"), "not a cell: unchanged");
+        assert_eq!(r.rows, p.rows);
     }
 
     #[test]

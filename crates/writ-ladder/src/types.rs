@@ -161,6 +161,39 @@ impl LadderReport {
     pub fn result(&self, stage: Stage) -> Option<&StageResult> {
         self.stage_results.iter().find(|r| r.stage == stage)
     }
+
+    /// The fields of a table's rows its corrections renamed (`from` → `to`), in ladder order, each pair once:
+    /// a move of `/<row>/<from>` to `/<row>/<to>` within one row. What a writer needs to keep the table's
+    /// column order when it writes the corrected rows.
+    pub fn renamed_fields(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for op in self.corrections.iter().flat_map(|c| &c.patch) {
+            let crate::patch::PatchOp::Move { from, path } = op else {
+                continue;
+            };
+            let split = |p: &str| {
+                let mut t = p.trim_start_matches('/').splitn(2, '/');
+                Some((t.next()?.to_string(), t.next()?.to_string()))
+            };
+            if let (Some((r1, a)), Some((r2, b))) = (split(from), split(path)) {
+                let pair = (unescape(&a), unescape(&b));
+                if r1 == r2
+                    && r1.parse::<u64>().is_ok()
+                    && !a.contains('/')
+                    && !b.contains('/')
+                    && !out.contains(&pair)
+                {
+                    out.push(pair);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A JSON pointer token as the key it names (`~1` is `/`, `~0` is `~`).
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
 }
 
 /// What domain validators and conformance may compare the artifact against.

@@ -70,6 +70,17 @@ pub enum LedgerEvent {
         outcome: StageOutcome,
         details_hash: ContentHash,
     },
+    /// One correction the validation ladder made to a step output before it was published: the stage,
+    /// what changed and why, and the output's hash before and after (the published bytes are the after).
+    Correction {
+        step: String,
+        slot: String,
+        stage: String,
+        what: String,
+        why: String,
+        before_hash: ContentHash,
+        after_hash: ContentHash,
+    },
     ArtifactPublished {
         hash: ContentHash,
         kind: String,
@@ -134,6 +145,7 @@ impl LedgerEvent {
             LedgerEvent::ModelCall { .. } => "model_call",
             LedgerEvent::ToolCall { .. } => "tool_call",
             LedgerEvent::ValidationStage { .. } => "validation_stage",
+            LedgerEvent::Correction { .. } => "correction",
             LedgerEvent::ArtifactPublished { .. } => "artifact_published",
             LedgerEvent::ProofRecord { .. } => "proof_record",
             LedgerEvent::EvaluatorVerdict { .. } => "evaluator_verdict",

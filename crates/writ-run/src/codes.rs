@@ -51,6 +51,7 @@ writ_diag::codes! {
     UNREADABLE_INPUT = Runtime 39, "an input cannot be read as its kind (e.g. a fan-out input whose items cannot be counted)";
     MERGE_FAILED = Runtime 40, "the shards' outputs cannot be merged as their kind (clashing paths, differing headers)";
     EVALUATOR_IS_EXECUTOR = Runtime 41, "the governed evaluator would be served by the executor's own model";
+    UNKNOWN_CORRECTION = Runtime 42, "the validation ladder corrected an output the attempt did not produce";
 }
 
 #[cfg(test)]
@@ -60,6 +61,6 @@ mod tests {
     #[test]
     fn code_registry_is_sound() {
         writ_diag::assert_registry_sound(super::REGISTRY);
-        assert_eq!(super::REGISTRY.len(), 41);
+        assert_eq!(super::REGISTRY.len(), 42);
     }
 }

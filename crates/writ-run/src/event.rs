@@ -47,11 +47,15 @@ pub enum Event {
         attempt_id: String,
         outputs: BTreeMap<String, OutputMeasure>,
     },
-    /// Answer to `Validate`: the ladder's verdict.
+    /// Answer to `Validate`: the ladder's verdict, and the outputs it corrected (slot → the corrected
+    /// artifact as the platform measured it), which replace the sandbox's: what is audited and published
+    /// is the ladder's output.
     Validated {
         attempt_id: String,
         publishable: bool,
         report_hash: ContentHash,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        corrected: BTreeMap<String, OutputMeasure>,
     },
     /// Answer to `Audit`: the auditor's verdict and its proof record.
     Audited {

@@ -590,6 +590,7 @@ impl Run {
         attempt_id: &str,
         publishable: bool,
         report_hash: ContentHash,
+        corrected: BTreeMap<String, OutputMeasure>,
         out: &mut Out,
     ) {
         let Some(i) = self.find_current(attempt_id, StepState::Validating) else {
@@ -597,6 +598,17 @@ impl Run {
             self.refuse(out, codes::UNKNOWN_ATTEMPT, "validated", reason);
             return;
         };
+        // A correction replaces an output the step produced; it cannot add one.
+        if let Some(slot) = corrected.keys().find(|slot| {
+            self.steps
+                .get(i)
+                .is_none_or(|s| !s.outputs.contains_key(slot.as_str()))
+        }) {
+            let reason =
+                format!("the ladder corrected `{slot}`, which the attempt did not produce");
+            self.refuse(out, codes::UNKNOWN_CORRECTION, "validated", reason);
+            return;
+        }
         let rubric = self
             .plan
             .steps
@@ -614,6 +626,7 @@ impl Run {
         });
         step.report_hash = Some(report_hash);
         if publishable {
+            step.outputs.extend(corrected);
             step.state = StepState::Auditing;
             out.push(Effect::Audit {
                 step: step.id.clone(),

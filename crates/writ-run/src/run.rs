@@ -326,7 +326,8 @@ impl Run {
                 attempt_id,
                 publishable,
                 report_hash,
-            } => self.on_validated(&attempt_id, publishable, report_hash, out),
+                corrected,
+            } => self.on_validated(&attempt_id, publishable, report_hash, corrected, out),
             Event::Audited {
                 attempt_id,
                 passed,

@@ -565,6 +565,7 @@ impl Shell {
                 attempt_id: attempt_id.clone(),
                 publishable: true,
                 report_hash: test_hash(&format!("report:{attempt_id}")),
+                corrected: Default::default(),
             }],
             Effect::Audit { attempt_id, .. } => vec![Event::Audited {
                 attempt_id: attempt_id.clone(),

@@ -748,6 +748,7 @@ fn nothing_but_an_approval_opens_a_gate() {
             attempt_id: format!("run-1/{deploy}/a1"),
             publishable: true,
             report_hash: test_hash("r"),
+            corrected: Default::default(),
         },
         Event::Audited {
             attempt_id: format!("run-1/{deploy}/a1"),
@@ -768,4 +769,61 @@ fn nothing_but_an_approval_opens_a_gate() {
     }
     assert_eq!(shell.run.state(), RunState::AwaitingApproval);
     assert_eq!(shell.sandbox_calls("deploy"), 0);
+}
+
+// Ladder corrections -------------------------------------------------------------------------------
+
+#[test]
+fn the_ladders_corrected_output_is_what_is_audited_and_published() {
+    let plan = PlanBuilder::new("corrected")
+        .input("rows", "table.csv")
+        .step(StepSpec::code("report").input("rows", "run.rows").publish(
+            "summary",
+            "report.markdown",
+            "summary.md",
+        ))
+        .build()
+        .expect("builds");
+    let fixed = OutputMeasure {
+        hash: test_hash("corrected summary"),
+        size: 7,
+        rows: None,
+    };
+    for (slot, accepted) in [("summary", true), ("invented", false)] {
+        let mut shell = Shell::start(plan.clone(), "alice").expect("starts");
+        let Some(Effect::Validate { attempt_id, .. }) =
+            run_until(&mut shell, |e| matches!(e, Effect::Validate { .. }))
+        else {
+            panic!("no validation");
+        };
+        let effects = shell.feed(Event::Validated {
+            attempt_id,
+            publishable: true,
+            report_hash: test_hash("report"),
+            corrected: [(slot.to_string(), fixed.clone())].into_iter().collect(),
+        });
+        if !accepted {
+            // A correction of an output the attempt never produced is refused; nothing moves on.
+            assert_eq!(refused_codes(&effects), [codes::UNKNOWN_CORRECTION]);
+            continue;
+        }
+        let audited = effects.iter().find_map(|e| match e {
+            Effect::Audit { outputs, .. } => outputs.get("summary").map(|m| m.hash),
+            _ => None,
+        });
+        assert_eq!(
+            audited,
+            Some(fixed.hash),
+            "the auditor judges the corrected bytes"
+        );
+        let Some(Effect::PublishArtifact { hash, .. }) =
+            run_until(&mut shell, |e| matches!(e, Effect::PublishArtifact { .. }))
+        else {
+            panic!("nothing published");
+        };
+        assert_eq!(
+            hash, fixed.hash,
+            "the published bytes are the ladder's output"
+        );
+    }
 }

@@ -21,6 +21,7 @@ fn failing_transform() -> Shell {
                 attempt_id: attempt_id.clone(),
                 publishable: false,
                 report_hash: test_hash("rejected"),
+                corrected: Default::default(),
             }])
         }
         _ => None,

@@ -161,6 +161,7 @@ fn bad_answer(effect: &Effect, run: &Run, pick: u8) -> Vec<Event> {
             attempt_id: attempt_id.clone(),
             publishable: false,
             report_hash: test_hash("bad"),
+            corrected: Default::default(),
         }],
         Effect::Audit { attempt_id, .. } => vec![Event::Audited {
             attempt_id: attempt_id.clone(),

@@ -163,3 +163,29 @@ proptest! {
         prop_assert_eq!(v.as_array().map(Vec::len), Some(rows));
     }
 }
+
+#[test]
+fn corrected_tables_keep_their_column_order() {
+    let original = b"id,amount_usd,note\n1,2.50,a\n2,3,b\n";
+    let corrected = serde_json::json!([
+        {"id": "1", "amount": 2.5, "note": "a", "currency": "USD"},
+        {"id": "2", "amount": 3, "note": null, "currency": "USD"}
+    ]);
+    let renames = [("amount_usd".to_string(), "amount".to_string())];
+    let bytes = crate::write_corrected("table.csv", original, &corrected, &renames).unwrap();
+    assert_eq!(
+        String::from_utf8(bytes).unwrap(),
+        "id,amount,note,currency\n1,2.5,a,USD\n2,3,,USD\n"
+    );
+    let json =
+        crate::write_corrected("object.json", b"{}", &serde_json::json!({"a": 1}), &[]).unwrap();
+    assert_eq!(json, b"{\n  \"a\": 1\n}\n");
+    assert!(crate::write_corrected("file.batch", b"", &serde_json::json!({}), &[]).is_err());
+    assert!(crate::write_corrected(
+        "table.csv",
+        original,
+        &serde_json::json!({"not": "rows"}),
+        &[]
+    )
+    .is_err());
+}
