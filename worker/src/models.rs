@@ -632,6 +632,7 @@ async fn create_from(
         }
     }
     let plan = crate::runs::compile(&candidate, &profile)?;
+    let code = crate::runs::plan_code(&plan, &candidate)?;
     if plan.profile_hash != frozen.hash {
         worker::console_log!(
             "models: the plan's profile hash {} differs from the frozen profile's {}",
@@ -670,7 +671,7 @@ async fn create_from(
             idempotency_key,
             request_hash,
             program: None,
-            code: crate::runs::catalog_code(&crate::runs::candidate_plan_programs(catalog))?,
+            code,
             served_by: Some(served),
             models: Some(models),
         },

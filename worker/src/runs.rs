@@ -191,6 +191,7 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
         )),
     };
     let plan = compile(&candidate, &profile)?;
+    let code = plan_code(&plan, &candidate)?;
     let inputs = check_inputs(env, who, &plan, &body.inputs).await?;
     let request_hash = writ_canon::ContentHash::of_bytes(&raw).to_string();
     let chaos = req
@@ -222,7 +223,7 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
             idempotency_key: idem,
             request_hash,
             program: None,
-            code: catalog_code(&candidate_plan_programs(catalog))?,
+            code,
             served_by: None,
             models: None,
         },
@@ -230,32 +231,55 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
     .await
 }
 
-pub(crate) fn candidate_plan_programs(
-    catalog: &Catalog,
-) -> Vec<(String, String, writ_canon::ContentHash)> {
-    catalog
-        .list(Some(writ_catalog::EntryKind::Program))
-        .into_iter()
-        .filter_map(|e| {
-            catalog
-                .program(e.id())
-                .map(|p| (p.id.clone(), p.source.clone(), p.hash))
-        })
-        .collect()
-}
-
-/// Code sources by hash, each checked against its content (the hash the compiler froze must be the code).
-pub(crate) fn catalog_code(
-    programs: &[(String, String, writ_canon::ContentHash)],
+/// The code the frozen plan runs, by hash: each step's catalog program, or the code the candidate wrote
+/// inline. Each source is checked against the hash the compiler froze; a step whose code cannot be found
+/// is an error here, never a run that fails later for want of it. (A step whose code a model writes has
+/// neither: it gets its code when it runs.)
+pub(crate) fn plan_code(
+    plan: &FrozenPlan,
+    candidate: &Value,
 ) -> ApiResult<BTreeMap<String, String>> {
+    let catalog = Catalog::builtin();
+    let inline: BTreeMap<String, String> = candidate["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["code"].as_str())
+        .map(|code| {
+            (
+                writ_canon::ContentHash::of_bytes(code.as_bytes()).to_string(),
+                code.to_string(),
+            )
+        })
+        .collect();
     let mut out = BTreeMap::new();
-    for (id, source, hash) in programs {
-        if writ_canon::ContentHash::of_bytes(source.as_bytes()) != *hash {
+    for step in &plan.steps {
+        let c = &step.contract;
+        let (hash, source) = match (&c.program, c.code_hash) {
+            (Some(p), _) => {
+                let program = catalog.program(&p.id).ok_or_else(|| {
+                    ApiError::internal(format!("{}: no catalog program `{}`", step.id, p.id))
+                })?;
+                (p.hash, program.source.clone())
+            }
+            (None, Some(h)) => {
+                let source = inline.get(&h.to_string()).ok_or_else(|| {
+                    ApiError::internal(format!(
+                        "{}: the plan's code {h} is not in the candidate",
+                        step.id
+                    ))
+                })?;
+                (h, source.clone())
+            }
+            (None, None) => continue,
+        };
+        if writ_canon::ContentHash::of_bytes(source.as_bytes()) != hash {
             return Err(ApiError::internal(format!(
-                "catalog program {id}: its hash does not match its source"
+                "{}: the code does not match the hash the compiler froze",
+                step.id
             )));
         }
-        out.insert(hash.to_string(), source.clone());
+        out.insert(hash.to_string(), source);
     }
     Ok(out)
 }
