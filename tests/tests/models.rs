@@ -317,3 +317,83 @@ fn the_profile_changes_before_the_first_model_call_only() -> Result<()> {
     admin.ok(&["cancel", &run])?;
     Ok(())
 }
+
+#[test]
+fn a_model_auditor_judges_every_step_and_a_planted_defect_stops_publication() -> Result<()> {
+    // The auditor phase is a model (a stand-in over the OpenAI wire format) besides the rubric checks as code.
+    let admin = Writ::admin();
+    let reviewer = reviewer("e2e-model-auditor-reviewer")?;
+    let profile = json!({
+        "phases": {"auditor": {"provider": "openai-compatible", "model": "auditor-1"}},
+        "prices": {"auditor-1": {"input_usd_per_mtok": 1.0, "output_usd_per_mtok": 4.0}}
+    })
+    .to_string();
+    let data = billing_data();
+    let start = |server: &ModelServer| -> Result<String> {
+        admin.ok(&[
+            "run",
+            "--workflow",
+            "billing-audit",
+            "--profile",
+            "model-audited",
+            "--inputs",
+            &data.to_string_lossy(),
+            "--profile-override",
+            &profile,
+            "--model-base-url",
+            &server.url,
+        ])
+    };
+    let server = ModelServer::start(env!("CARGO_BIN_EXE_writ-model-server"), &[])?;
+    let run = start(&server)?;
+    assert_eq!(
+        admin.wait(&run)?,
+        "awaiting_approval",
+        "{}",
+        admin.status(&run)?
+    );
+    approve_and_finish(&admin, &reviewer, &run)?;
+    let status = admin.status(&run)?;
+    assert_eq!(status["state"], "succeeded", "{status}");
+    let audited: Vec<&Value> = status["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| &s["audited_by"])
+        .collect();
+    assert!(
+        audited.iter().all(|a| a
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("openai-compatible auditor-1")),
+        "{status}"
+    );
+    assert!(
+        status["usage"]["model_calls"].as_u64().unwrap_or(0) > 0,
+        "{status}"
+    );
+
+    // Told to see a defect under `every_entry_once`: the steps judged by it are rejected and publish nothing.
+    let server = ModelServer::start(
+        env!("CARGO_BIN_EXE_writ-model-server"),
+        &["--fail-criterion", "every_entry_once"],
+    )?;
+    let run = start(&server)?;
+    assert_eq!(admin.wait(&run)?, "failed", "{}", admin.status(&run)?);
+    let status = admin.status(&run)?;
+    let error = status["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("R0032"),
+        "the audit failed the step: {status}"
+    );
+    let list: Value = serde_json::from_str(&admin.ok(&["artifacts", "list", &run])?)?;
+    assert!(
+        !list["artifacts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|a| a["name"] == "findings.csv"),
+        "nothing of the rejected step is published: {list}"
+    );
+    Ok(())
+}

@@ -512,8 +512,16 @@ fn served_by(p: &ExecutionProfile, planner: &str, replay_of: Option<&str>) -> St
         }
     };
     let text = format!(
-        "planner: {planner}; executor: {}; auditor: builtin (rubric checks as code); evaluator: {}",
+        "planner: {planner}; executor: {}; auditor: {}; evaluator: {}",
         phase(&p.phases.executor),
+        if is_model(&p.phases.auditor) {
+            format!(
+                "{} and rubric checks as code",
+                judged_by(&p.phases.auditor, None)
+            )
+        } else {
+            "builtin (rubric checks as code)".to_string()
+        },
         judged_by(&p.phases.auditor, None)
     );
     match replay_of {
@@ -901,6 +909,25 @@ pub async fn judge(
         })
         .map_err(|f| f.message);
     Ok((verdict, events))
+}
+
+/// A step's audit by the auditor phase's model: one conversation (re-asked until the verdicts cover the
+/// rubric), recorded and metered like every model call. Returns the verdicts, or why there are none.
+pub async fn audit(
+    obj: &RunObject,
+    step: &str,
+    task: writ_models::task::AuditTask,
+) -> ApiResult<(Result<Value, String>, Vec<Event>)> {
+    tables(obj);
+    let profile = obj.with_run(|r| r.profile.clone())?;
+    let recording: Option<Recording> = obj.store().get_meta("models_replay")?;
+    let mut caller = Caller::new(obj.env(), profile, recording);
+    let answer = caller
+        .converse(Phase::Auditor, Task::Audit(task), Some(step))
+        .await;
+    record(obj, &caller.exchanges)?;
+    let events = meter(obj, caller.calls)?;
+    Ok((answer.map_err(|f| f.message), events))
 }
 
 /// Before a sandbox attempt is stored: a call with no code gets the executor's. Returns the call to store

@@ -237,7 +237,8 @@ pub async fn validate(
             }
         }
         for stage in &report.stage_results {
-            let details = writ_canon::hash_of(stage).unwrap_or_else(|_| ContentHash::of_bytes(b""));
+            let details =
+                writ_canon::hash_of(stage).map_err(|e| ApiError::internal(e.to_string()))?;
             stage_events.push(LedgerEvent::ValidationStage {
                 step: step_id.to_string(),
                 stage: format!("{slot}:{}", stage.stage.name()),
@@ -329,39 +330,124 @@ pub async fn audit(
     attempt_id: &str,
     outputs: &BTreeMap<String, OutputMeasure>,
     rubric: &[RubricCriterion],
-) -> ApiResult<Event> {
+) -> ApiResult<Vec<Event>> {
     let ev = evidence(obj, step_id, outputs).await?;
     let registry = writ_packs::registry();
+    // The metered model calls, for the machine before the verdict.
+    let mut events = Vec::new();
+    // The rubric checks written as code judge first: facts no model may overrule.
+    let mut by_code: Vec<Option<(bool, Vec<String>)>> = Vec::new();
+    for c in rubric {
+        by_code.push(c.check.as_ref().map(|check| {
+            let mut problems = Vec::new();
+            for (slot, (kind, value)) in &ev.outputs {
+                let artifact = Artifact {
+                    name: slot.clone(),
+                    kind: kind.clone(),
+                    value: value.clone(),
+                    context: ev.context.clone(),
+                };
+                for d in registry.run(&[ValidatorRef::new(check)], &artifact, value) {
+                    if d.severity == writ_diag::Severity::Error {
+                        problems.push(format!("{slot}: {} {}", d.code, d.message));
+                    }
+                }
+            }
+            (problems.is_empty(), problems)
+        }));
+    }
+    // Then the auditor phase's model, when the profile names one and the run may call models: it judges the
+    // evidence bundle (the step's inputs, its outputs, the rubric) criterion by criterion.
+    let (profile, sealed) = obj.with_run(|r| (r.profile.clone(), r.mode.is_sealed()))?;
+    let auditor = &profile.phases.auditor;
+    let by_model: Option<Result<BTreeMap<String, (bool, String)>, String>> =
+        if auditor.is_builtin() || sealed || rubric.is_empty() {
+            None
+        } else if auditor.same_model_as(&profile.phases.executor) {
+            // Checked again here, not only when the profile was frozen: nobody grades their own homework.
+            Some(Err(format!(
+                "the auditor would be the executor's own model (`{}` / `{}`)",
+                auditor.provider, auditor.model
+            )))
+        } else {
+            let inputs = ev
+                .step
+                .contract
+                .inputs
+                .iter()
+                .filter_map(|i| {
+                    ev.context
+                        .related
+                        .get(&i.slot)
+                        .map(|v| (i.slot.clone(), v.clone()))
+                })
+                .collect();
+            let evidence = writ_models::task::Evidence {
+                inputs,
+                outputs: ev
+                    .outputs
+                    .iter()
+                    .map(|(k, (_, v))| (k.clone(), v.clone()))
+                    .collect(),
+            };
+            let task = writ_models::task::AuditTask {
+                step_id: step_id.to_string(),
+                intent: ev.step.contract.intent.clone(),
+                rubric: rubric.to_vec(),
+                evidence,
+            };
+            let (answer, calls) = crate::models::audit(obj, step_id, task).await?;
+            events.extend(calls);
+            Some(answer.map(|v| {
+                v["verdicts"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| {
+                        Some((
+                            x["criterion"].as_str()?.to_string(),
+                            (
+                                x["verdict"] == "pass",
+                                x["evidence"].as_str().unwrap_or("").to_string(),
+                            ),
+                        ))
+                    })
+                    .collect()
+            }))
+        };
     let mut criteria = Vec::new();
     let mut verdicts = Vec::new();
     let mut passed = true;
-    for c in rubric {
-        let (verdict, evidence) = match &c.check {
-            None => (
+    for (c, code) in rubric.iter().zip(by_code) {
+        let model = match &by_model {
+            None => None,
+            Some(Ok(v)) => Some(v.get(&c.id).cloned().unwrap_or((
                 false,
-                vec![
-                    "no rubric check as code is declared and no auditor model is configured"
-                        .to_string(),
-                ],
-            ),
-            Some(check) => {
-                let mut problems = Vec::new();
-                for (slot, (kind, value)) in &ev.outputs {
-                    let artifact = Artifact {
-                        name: slot.clone(),
-                        kind: kind.clone(),
-                        value: value.clone(),
-                        context: ev.context.clone(),
-                    };
-                    for d in registry.run(&[ValidatorRef::new(check)], &artifact, value) {
-                        if d.severity == writ_diag::Severity::Error {
-                            problems.push(format!("{slot}: {} {}", d.code, d.message));
-                        }
-                    }
-                }
-                (problems.is_empty(), problems)
+                "the auditor model gave no verdict on this criterion".to_string(),
+            ))),
+            Some(Err(why)) => Some((false, format!("no verdict from the auditor model: {why}"))),
+        };
+        // A criterion passes when every judge that can judge it says so; with none, it fails.
+        let verdict = match (&code, &model) {
+            (None, None) => false,
+            _ => {
+                code.as_ref().is_none_or(|(ok, _)| *ok) && model.as_ref().is_none_or(|(ok, _)| *ok)
             }
         };
+        let mut evidence: Vec<String> = match &code {
+            Some((_, problems)) => problems.clone(),
+            None if model.is_none() => vec![
+                "no rubric check as code is declared and no auditor model is configured"
+                    .to_string(),
+            ],
+            None => Vec::new(),
+        };
+        if let Some((_, said)) = &model {
+            evidence.push(format!(
+                "{}: {said}",
+                crate::models::judged_by(auditor, None)
+            ));
+        }
         passed &= verdict;
         verdicts.push(CriterionVerdict {
             criterion: c.id.clone(),
@@ -371,12 +457,25 @@ pub async fn audit(
                 Verdict::Fail
             },
         });
-        criteria.push(json!({"id": c.id, "text": c.text, "check": c.check, "verdict": if verdict { "pass" } else { "fail" }, "evidence": evidence}));
+        criteria.push(json!({
+            "id": c.id, "text": c.text, "check": c.check,
+            "verdict": if verdict { "pass" } else { "fail" },
+            "by_code": code.as_ref().map(|(ok, _)| if *ok { "pass" } else { "fail" }),
+            "by_model": model.as_ref().map(|(ok, _)| if *ok { "pass" } else { "fail" }),
+            "evidence": evidence,
+        }));
     }
+    let auditor_name = match &by_model {
+        None => "builtin (rubric checks as code)".to_string(),
+        Some(_) => format!(
+            "{} and rubric checks as code",
+            crate::models::judged_by(auditor, None)
+        ),
+    };
     let proof = json!({
         "step": step_id,
         "attempt_id": attempt_id,
-        "auditor": "builtin (rubric checks as code)",
+        "auditor": auditor_name,
         "outputs": outputs,
         "criteria": criteria,
         "passed": passed,
@@ -389,11 +488,12 @@ pub async fn audit(
             verdicts,
         },
     )?;
-    Ok(Event::Audited {
+    events.push(Event::Audited {
         attempt_id: attempt_id.to_string(),
         passed,
         proof_hash,
-    })
+    });
+    Ok(events)
 }
 
 /// Reports and proof records, stored with the run under their hash.

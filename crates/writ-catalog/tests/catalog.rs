@@ -99,7 +99,7 @@ fn the_catalog_has_exactly_the_published_inventory() {
     );
     assert_eq!(
         ids(EntryKind::Profile),
-        vec!["anthropic", "builtin", "openai-compatible"]
+        vec!["anthropic", "builtin", "model-audited", "openai-compatible"]
     );
     assert_eq!(
         ids(EntryKind::Template),

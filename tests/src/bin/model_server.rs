@@ -11,7 +11,8 @@
 //!
 //! Flags: `--port N` (0 picks one; `listening on http://127.0.0.1:PORT` is printed first), `--fail-first N`
 //! (the first N requests get 429 then 500, alternating), `--malformed-first N` (the next N get a reply with no
-//! readable JSON), `--hang-item ITEM` (prompts about that item are never answered in time).
+//! readable JSON), `--hang-item ITEM` (prompts about that item are never answered in time), `--fail-criterion
+//! ID` (as auditor, fail that rubric criterion: a planted defect).
 
 use anyhow::Context as _;
 use serde_json::{json, Value};
@@ -29,6 +30,8 @@ struct Options {
     malformed_first: u64,
     /// Prompts about this item (`item:` header) are never answered in time: the caller's timeout fires.
     hang_item: Option<String>,
+    /// As auditor, fail this rubric criterion (a planted defect the stand-in is told to see).
+    fail_criterion: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> anyhow::Result<Options> {
@@ -43,8 +46,9 @@ fn parse_args(args: &[String]) -> anyhow::Result<Options> {
             "--fail-first" => o.fail_first = value()?.parse().context("--fail-first")?,
             "--malformed-first" => o.malformed_first = value()?.parse().context("--malformed-first")?,
             "--hang-item" => o.hang_item = Some(value()?.clone()),
+            "--fail-criterion" => o.fail_criterion = Some(value()?.clone()),
             other => anyhow::bail!(
-                "unknown argument `{other}` (usage: writ-model-server [--port N] [--fail-first N] [--malformed-first N] [--hang-item ITEM])"
+                "unknown argument `{other}` (usage: writ-model-server [--port N] [--fail-first N] [--malformed-first N] [--hang-item ITEM] [--fail-criterion ID])"
             ),
         }
     }
@@ -234,7 +238,7 @@ impl Model {
         let text = if n < self.options.fail_first + self.options.malformed_first {
             "I have thought about it and the answer is {\"almost\": json,, oops".to_string()
         } else {
-            reply_text(&prompt.first_user)
+            reply_text(&prompt.first_user, self.options.fail_criterion.as_deref())
         };
         let tokens_in = estimate_tokens(&prompt.all_text);
         let tokens_out = estimate_tokens(&text);
@@ -439,7 +443,7 @@ fn judge(header: &[(&str, &str)], prompt: &str) -> Result<Value, String> {
 }
 
 /// What the model says: a sentence, the value in a ```json fence, a closing sentence.
-fn reply_text(prompt: &str) -> String {
+fn reply_text(prompt: &str, fail_criterion: Option<&str>) -> String {
     let catalog = Catalog::builtin();
     let header = task_header(prompt);
     let objective = field(&header, "objective").unwrap_or("");
@@ -479,9 +483,13 @@ fn reply_text(prompt: &str) -> String {
             Ok(v) => v,
             Err(why) => return format!("I cannot judge this item: {why}"),
         },
-        Some("auditor") => json!({"verdicts": rubric_ids(prompt).iter().map(|id| json!({
-            "criterion": id, "verdict": "pass", "evidence": "writ-model-server passes every criterion it is shown"
-        })).collect::<Vec<_>>()}),
+        Some("auditor") => {
+            json!({"verdicts": rubric_ids(prompt).iter().map(|id| if Some(id.as_str()) == fail_criterion {
+            json!({"criterion": id, "verdict": "fail", "evidence": format!("writ-model-server was told to fail `{id}` (--fail-criterion)")})
+        } else {
+            json!({"criterion": id, "verdict": "pass", "evidence": "writ-model-server passes every criterion it is shown"})
+        }).collect::<Vec<_>>()})
+        }
         _ => return "I cannot tell which writ phase this prompt is for.".into(),
     };
     format!(
@@ -834,6 +842,7 @@ mod tests {
                 fail_first: 2,
                 malformed_first: 1,
                 hang_item: None,
+                fail_criterion: None,
             })
         );
         assert_eq!(
