@@ -161,9 +161,7 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             attempt_id,
             outputs,
             rubric,
-        } => {
-            crate::validate::audit(obj, &step, &attempt_id, &outputs, &rubric).await?
-        }
+        } => crate::validate::audit(obj, &step, &attempt_id, &outputs, &rubric).await?,
         Effect::PublishArtifact {
             step,
             slot,
@@ -891,7 +889,9 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
                 "gate": c.gate,
                 "shards": st.and_then(|s| s.shards.as_ref()).map(|s| s.shards.len()),
                 "executed_by": executed_by,
-                "audited_by": if phases.auditor.is_builtin() || run.mode.is_sealed() {
+                "audited_by": if c.rubric.is_empty() {
+                    "nobody: the step has no rubric".to_string()
+                } else if phases.auditor.is_builtin() || run.mode.is_sealed() {
                     "builtin: the pack's rubric checks as code".to_string()
                 } else {
                     format!("{} {} and the pack's rubric checks as code", phases.auditor.provider, phases.auditor.model)
