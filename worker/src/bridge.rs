@@ -25,6 +25,7 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         call_id: call_id.clone(),
         tool: tool.clone(),
         cost_micros: 0,
+        external: None,
     })?;
     let decision = effects.iter().find_map(|e| match e {
         Effect::ToolDecision {

@@ -50,6 +50,7 @@ writ_diag::codes! {
     GENERATION_MISMATCH = Runtime 38, "the event answers an earlier generation of the step";
     UNREADABLE_INPUT = Runtime 39, "an input cannot be read as its kind (e.g. a fan-out input whose items cannot be counted)";
     MERGE_FAILED = Runtime 40, "the shards' outputs cannot be merged as their kind (clashing paths, differing headers)";
+    TOOL_CHANGED = Runtime 41, "the tool's schemas changed since the plan was compiled, or its server no longer lists it";
 }
 
 #[cfg(test)]
@@ -59,6 +60,6 @@ mod tests {
     #[test]
     fn code_registry_is_sound() {
         writ_diag::assert_registry_sound(super::REGISTRY);
-        assert_eq!(super::REGISTRY.len(), 40);
+        assert_eq!(super::REGISTRY.len(), 41);
     }
 }
