@@ -294,8 +294,19 @@ pub fn xtask(cmd: &str) -> Result<()> {
     Ok(())
 }
 
-/// Rows of the ledger for a run, straight from Postgres (psql over the stack's socket, as the superuser).
+/// Rows of the ledger for a run, straight from Postgres.
 pub fn ledger_rows(run: &str) -> Result<u64> {
+    Ok(psql(&format!(
+        "SELECT count(*) FROM ledger_entries WHERE run_id = '{}'",
+        run.replace('\'', "")
+    ))?
+    .trim()
+    .parse()?)
+}
+
+/// One query against the ledger database (psql over the stack's socket, as the superuser): its rows, one a
+/// line, columns separated by `|`.
+pub fn psql(sql: &str) -> Result<String> {
     let out = Command::new("psql")
         .args([
             "-X",
@@ -310,15 +321,12 @@ pub fn ledger_rows(run: &str) -> Result<u64> {
             "writ",
             "-c",
         ])
-        .arg(format!(
-            "SELECT count(*) FROM ledger_entries WHERE run_id = '{}'",
-            run.replace('\'', "")
-        ))
+        .arg(sql)
         .output()?;
     if !out.status.success() {
         bail!("psql: {}", String::from_utf8_lossy(&out.stderr));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Uploads each file of `dir` through `POST /v1/inputs` (as a token's holder); the `inputs` object of a

@@ -18,6 +18,15 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
             "the bridge token does not belong to a running attempt",
         ));
     }
+    // A tenant's MCP tool: the version its import lists now goes to the machine, which decides against the
+    // frozen one (`None` inside: no server lists the tool any more).
+    let mcp = match writ_catalog::is_mcp_tool(&tool) {
+        true => Some(crate::mcp_tools::current(obj.env(), &obj.meta()?.tenant, &tool).await?),
+        false => None,
+    };
+    let external = mcp.as_ref().map(|found| writ_run::ExternalTool {
+        current: found.as_ref().map(|(_, t)| t.hash),
+    });
     // Unique and deterministic: the machine's seq of the event that will carry the request.
     let call_id = format!("c{}", obj.with_run(|r| r.seq)? + 1);
     let effects = obj.apply(Event::ToolCallRequested {
@@ -25,7 +34,7 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         call_id: call_id.clone(),
         tool: tool.clone(),
         cost_micros: 0,
-        external: None,
+        external,
     })?;
     let decision = effects.iter().find_map(|e| match e {
         Effect::ToolDecision {
@@ -52,12 +61,16 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         record(obj, &call.step, &tool, &args, &payload, false)?;
         return json_ok(&payload);
     }
-    let result = writ_packs::call_builtin(&tool, &args);
+    let result = match mcp.as_ref().and_then(Option::as_ref) {
+        Some((server, t)) => crate::mcp_tools::call(obj.env(), server, t, &args).await,
+        None => writ_packs::call_builtin(&tool, &args)
+            .map_err(|e| (e.code().to_string(), e.to_string())),
+    };
     let (ok, payload) = match &result {
         Ok(v) => (true, json!({"ok": true, "result": v})),
-        Err(e) => (
+        Err((code, message)) => (
             false,
-            json!({"ok": false, "error": {"code": e.code(), "message": e.to_string()}}),
+            json!({"ok": false, "error": {"code": code, "message": message}}),
         ),
     };
     record(obj, &call.step, &tool, &args, &payload, ok)?;

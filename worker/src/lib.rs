@@ -16,6 +16,7 @@ mod ledger_db;
 mod ledger_flush;
 mod ledger_map;
 mod mcp;
+mod mcp_tools;
 mod models;
 mod outbox;
 mod registry;
@@ -65,6 +66,8 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
         ["v1", "programs", _] => "GET",
         ["v1", "programs", _, "runs"] => "POST",
         ["v1", "schedules", _] => "DELETE",
+        ["v1", "catalog", "mcp"] => "GET, POST",
+        ["v1", "catalog", "mcp", _, "refresh"] => "POST",
         // MCP's streamable HTTP: one JSON answer per POST, no server-initiated stream (a GET is a 405).
         ["mcp"] => "POST",
         _ => return None,
@@ -114,7 +117,7 @@ pub(crate) async fn dispatch(
         (Method::Post, ["tokens"]) => tokens::create(req, env, who).await,
         (Method::Get, ["tokens"]) => tokens::list(env, who).await,
         (Method::Post, ["inputs"]) => inputs::upload(req, env, who).await,
-        (Method::Post, ["plans", "compile"]) => runs::compile_endpoint(req, who).await,
+        (Method::Post, ["plans", "compile"]) => runs::compile_endpoint(req, env, who).await,
         (Method::Post, ["runs"]) => runs::create(req, env, who).await,
         (Method::Get, ["runs"]) => runs::list(env, who).await,
         (_, ["runs", id, rest @ ..]) => {
@@ -130,6 +133,11 @@ pub(crate) async fn dispatch(
         (Method::Post, ["schedules"]) => schedules::create(req, env, who).await,
         (Method::Get, ["schedules"]) => schedules::list(env, who).await,
         (Method::Delete, ["schedules", id]) => schedules::delete(env, who, id).await,
+        (Method::Post, ["catalog", "mcp"]) => mcp_tools::add(req, env, who).await,
+        (Method::Get, ["catalog", "mcp"]) => mcp_tools::list(env, who).await,
+        (Method::Post, ["catalog", "mcp", name, "refresh"]) => {
+            mcp_tools::refresh(env, who, name).await
+        }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     }
 }

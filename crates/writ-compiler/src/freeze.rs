@@ -9,7 +9,7 @@ use crate::codes;
 use crate::normalize::Normalized;
 use crate::resolve::{Resolution, StepResolution};
 use std::collections::BTreeMap;
-use writ_canon::hash_of;
+use writ_canon::ContentHash;
 use writ_diag::Diagnostic;
 use writ_plan::{
     artifact_ref, frozen_step_id, run_input_ref, ArtifactEntry, ContractInput, ContractOutput,
@@ -123,7 +123,12 @@ pub fn freeze(
             skills: res.skills.clone(),
             tools: res.tools.iter().map(|(t, _)| t.clone()).collect(),
             program: res.program.clone().or(adapter_program),
-            code_hash: step.code.as_ref().and_then(|code| hash_of(code).ok()),
+            // The hash of the source's bytes, as for catalog programs and code a model writes: what the sandbox
+            // measures and a sealed program checks.
+            code_hash: step
+                .code
+                .as_ref()
+                .map(|code| ContentHash::of_bytes(code.as_bytes())),
             rubric: step.rubric.clone(),
             validators: step.validators.clone(),
             gate: step.gate.clone(),
