@@ -101,6 +101,6 @@ mod tests {
         assert!(mcp_tool("calc", &json!({"name": "add"})).is_err());
         assert_eq!(split_pin("mcp.c.add@b3:00"), ("mcp.c.add", Some("b3:00")));
         assert_eq!(split_pin("mcp.c.add"), ("mcp.c.add", None));
-        assert!(is_mcp_tool("mcp.c.add") && !is_mcp_tool("billing.rates"));
+        assert!(is_mcp_tool("mcp.c.add") && !is_mcp_tool("csv_profile.profile"));
     }
 }
