@@ -294,8 +294,19 @@ pub fn xtask(cmd: &str) -> Result<()> {
     Ok(())
 }
 
-/// Rows of the ledger for a run, straight from Postgres (psql over the stack's socket, as the superuser).
+/// Rows of the ledger for a run, straight from Postgres.
 pub fn ledger_rows(run: &str) -> Result<u64> {
+    Ok(psql(&format!(
+        "SELECT count(*) FROM ledger_entries WHERE run_id = '{}'",
+        run.replace('\'', "")
+    ))?
+    .trim()
+    .parse()?)
+}
+
+/// One query against the ledger database (psql over the stack's socket, as the superuser): its rows, one a
+/// line, columns separated by `|`.
+pub fn psql(sql: &str) -> Result<String> {
     let out = Command::new("psql")
         .args([
             "-X",
@@ -310,15 +321,47 @@ pub fn ledger_rows(run: &str) -> Result<u64> {
             "writ",
             "-c",
         ])
-        .arg(format!(
-            "SELECT count(*) FROM ledger_entries WHERE run_id = '{}'",
-            run.replace('\'', "")
-        ))
+        .arg(sql)
         .output()?;
     if !out.status.success() {
         bail!("psql: {}", String::from_utf8_lossy(&out.stderr));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Uploads each file of `dir` through `POST /v1/inputs` (as a token's holder); the `inputs` object of a
+/// create request: each file under its stem, with its hash and name.
+pub fn upload_inputs(dir: &Path, token: &str) -> Result<Value> {
+    let mut inputs = serde_json::Map::new();
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let stem = name
+            .rsplit_once('.')
+            .map(|(s, _)| s.to_string())
+            .unwrap_or_else(|| name.clone());
+        let (status, _, body) = call(
+            http("POST", &format!("/v1/inputs?name={name}"), Some(token))
+                .send_bytes(&std::fs::read(&f)?),
+        );
+        if status != 201 {
+            bail!("upload {name}: {status} {body}");
+        }
+        inputs.insert(
+            stem,
+            serde_json::json!({"hash": body["hash"], "name": name}),
+        );
+    }
+    Ok(Value::Object(inputs))
 }
 
 /// `writ-model-server --port 0 <args>` (the binary `env!("CARGO_BIN_EXE_writ-model-server")` names in a

@@ -15,44 +15,9 @@ fn admin_token() -> String {
     env("WRIT_TOKEN")
 }
 
-/// Uploads the billing-audit inputs; the `inputs` object of a create request.
-fn upload_inputs() -> Result<Value> {
-    let mut inputs = serde_json::Map::new();
-    let mut files: Vec<_> = std::fs::read_dir(billing_data())?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    for f in files {
-        let name = f
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let stem = name
-            .rsplit_once('.')
-            .map(|(s, _)| s.to_string())
-            .unwrap_or_else(|| name.clone());
-        let (status, _, body) = call(
-            http(
-                "POST",
-                &format!("/v1/inputs?name={name}"),
-                Some(&admin_token()),
-            )
-            .send_bytes(&std::fs::read(&f)?),
-        );
-        if status != 201 {
-            bail!("upload {name}: {status} {body}");
-        }
-        inputs.insert(stem, json!({"hash": body["hash"], "name": name}));
-    }
-    Ok(Value::Object(inputs))
-}
-
 /// `POST /v1/runs` with an objective only (the planner drafts the plan) and a model profile.
 fn create(profile: &str, server: &ModelServer, extra: Value) -> Result<Value> {
-    let mut body = json!({"objective": OBJECTIVE, "profile": profile, "model_base_url": server.url, "inputs": upload_inputs()?});
+    let mut body = json!({"objective": OBJECTIVE, "profile": profile, "model_base_url": server.url, "inputs": upload_inputs(&billing_data(), &admin_token())?});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
     }

@@ -18,6 +18,15 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
             "the bridge token does not belong to a running attempt",
         ));
     }
+    // A tenant's MCP tool: the version its import lists now goes to the machine, which decides against the
+    // frozen one (`None` inside: no server lists the tool any more).
+    let mcp = match writ_catalog::is_mcp_tool(&tool) {
+        true => Some(crate::mcp_tools::current(obj.env(), &obj.meta()?.tenant, &tool).await?),
+        false => None,
+    };
+    let external = mcp.as_ref().map(|found| writ_run::ExternalTool {
+        current: found.as_ref().map(|(_, t)| t.hash),
+    });
     // Unique and deterministic: the machine's seq of the event that will carry the request.
     let call_id = format!("c{}", obj.with_run(|r| r.seq)? + 1);
     let effects = obj.apply(Event::ToolCallRequested {
@@ -25,6 +34,7 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         call_id: call_id.clone(),
         tool: tool.clone(),
         cost_micros: 0,
+        external,
     })?;
     let decision = effects.iter().find_map(|e| match e {
         Effect::ToolDecision {
@@ -54,18 +64,24 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         record(obj, &call.step, &tool, &args, &payload, false)?;
         return json_ok(&payload);
     }
-    // The machine decided who serves the evaluator: the auditor phase's model, or the pack's code.
-    let mut result = if tool == writ_packs::EVALUATOR_TOOL && !builtin_only {
-        let (verdict, events) = crate::models::judge(obj, &call.step, &args).await?;
-        for event in events {
-            let effects = obj.apply(event)?;
-            obj.pump(effects).await?;
+    // Who serves the call: a tenant's MCP server; for the evaluator, as the machine decided, the auditor
+    // phase's model or the pack's code; otherwise the pack's code.
+    let mut result = match mcp.as_ref().and_then(Option::as_ref) {
+        Some((server, t)) => crate::mcp_tools::call(obj.env(), server, t, &args).await,
+        None if tool == writ_packs::EVALUATOR_TOOL && !builtin_only => {
+            let (verdict, events) = crate::models::judge(obj, &call.step, &args).await?;
+            for event in events {
+                let effects = obj.apply(event)?;
+                obj.pump(effects).await?;
+            }
+            verdict.map_err(|why| {
+                let e =
+                    writ_packs::ToolError::Failed(format!("the evaluator gave no verdict: {why}"));
+                (e.code().to_string(), e.to_string())
+            })
         }
-        verdict.map_err(|why| {
-            writ_packs::ToolError::Failed(format!("the evaluator gave no verdict: {why}"))
-        })
-    } else {
-        writ_packs::call_builtin(&tool, &args)
+        None => writ_packs::call_builtin(&tool, &args)
+            .map_err(|e| (e.code().to_string(), e.to_string())),
     };
     if let (true, Ok(verdict)) = (tool == writ_packs::EVALUATOR_TOOL, &mut result) {
         // The proof record of the judged item goes to the ledger, and its hash back with the verdict, so
@@ -75,9 +91,9 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
     }
     let (ok, payload) = match &result {
         Ok(v) => (true, json!({"ok": true, "result": v})),
-        Err(e) => (
+        Err((code, message)) => (
             false,
-            json!({"ok": false, "error": {"code": e.code(), "message": e.to_string()}}),
+            json!({"ok": false, "error": {"code": code, "message": message}}),
         ),
     };
     record(obj, &call.step, &tool, &args, &payload, ok)?;

@@ -15,6 +15,8 @@ mod inputs;
 mod ledger_db;
 mod ledger_flush;
 mod ledger_map;
+mod mcp;
+mod mcp_tools;
 mod models;
 mod outbox;
 mod registry;
@@ -64,6 +66,10 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
         ["v1", "programs", _] => "GET",
         ["v1", "programs", _, "runs"] => "POST",
         ["v1", "schedules", _] => "DELETE",
+        ["v1", "catalog", "mcp"] => "GET, POST",
+        ["v1", "catalog", "mcp", _, "refresh"] => "POST",
+        // MCP's streamable HTTP: one JSON answer per POST, no server-initiated stream (a GET is a 405).
+        ["mcp"] => "POST",
         _ => return None,
     })
 }
@@ -91,26 +97,47 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
         _ => {}
     }
     let who = auth::authenticate(&req, env).await?;
-    match (method, &segments[1..]) {
-        (Method::Post, ["tokens"]) => tokens::create(req, env, &who).await,
-        (Method::Get, ["tokens"]) => tokens::list(env, &who).await,
-        (Method::Post, ["inputs"]) => inputs::upload(req, env, &who).await,
-        (Method::Post, ["plans", "compile"]) => runs::compile_endpoint(req, &who).await,
-        (Method::Post, ["runs"]) => runs::create(req, env, &who).await,
-        (Method::Get, ["runs"]) => runs::list(env, &who).await,
+    if segments.as_slice() == ["mcp"] {
+        return mcp::handle(req, env, &who).await;
+    }
+    dispatch(req, env, &who).await
+}
+
+/// The authenticated routes, for a request made by `who`: the REST API, and the MCP tools, which call it as
+/// their caller.
+pub(crate) async fn dispatch(
+    req: Request,
+    env: &Env,
+    who: &auth::Principal,
+) -> ApiResult<Response> {
+    let path = req.path();
+    let method = req.method();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.get(1..).unwrap_or_default()) {
+        (Method::Post, ["tokens"]) => tokens::create(req, env, who).await,
+        (Method::Get, ["tokens"]) => tokens::list(env, who).await,
+        (Method::Post, ["inputs"]) => inputs::upload(req, env, who).await,
+        (Method::Post, ["plans", "compile"]) => runs::compile_endpoint(req, env, who).await,
+        (Method::Post, ["runs"]) => runs::create(req, env, who).await,
+        (Method::Get, ["runs"]) => runs::list(env, who).await,
         (_, ["runs", id, rest @ ..]) => {
             let id = id.to_string();
             let rest: Vec<&str> = rest.to_vec();
-            runs::route(req, env, &who, &id, &rest).await
+            runs::route(req, env, who, &id, &rest).await
         }
         (_, ["programs", id, rest @ ..]) => {
             let id = id.to_string();
             let rest: Vec<&str> = rest.to_vec();
-            runs::program_route(req, env, &who, &id, &rest).await
+            runs::program_route(req, env, who, &id, &rest).await
         }
-        (Method::Post, ["schedules"]) => schedules::create(req, env, &who).await,
-        (Method::Get, ["schedules"]) => schedules::list(env, &who).await,
-        (Method::Delete, ["schedules", id]) => schedules::delete(env, &who, id).await,
+        (Method::Post, ["schedules"]) => schedules::create(req, env, who).await,
+        (Method::Get, ["schedules"]) => schedules::list(env, who).await,
+        (Method::Delete, ["schedules", id]) => schedules::delete(env, who, id).await,
+        (Method::Post, ["catalog", "mcp"]) => mcp_tools::add(req, env, who).await,
+        (Method::Get, ["catalog", "mcp"]) => mcp_tools::list(env, who).await,
+        (Method::Post, ["catalog", "mcp", name, "refresh"]) => {
+            mcp_tools::refresh(env, who, name).await
+        }
         _ => Err(ApiError::not_found(format!("no route for {path}"))),
     }
 }

@@ -85,6 +85,16 @@ pub enum RegistryOp {
         tenant: String,
         prefix: String,
     },
+    /// A tenant's MCP server and its imported tools (`crate::mcp_tools::Server` as JSON; no secret in it).
+    PutMcpServer {
+        tenant: String,
+        name: String,
+        body: String,
+        at: String,
+    },
+    ListMcpServers {
+        tenant: String,
+    },
 }
 
 const SCHEMA: &str = "
@@ -100,6 +110,8 @@ CREATE TABLE IF NOT EXISTS schedules (id TEXT PRIMARY KEY, tenant TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS schedule_claims (schedule_id TEXT NOT NULL, due TEXT NOT NULL, PRIMARY KEY (schedule_id, due));
 CREATE TABLE IF NOT EXISTS uploads (tenant TEXT NOT NULL, prefix TEXT NOT NULL, name TEXT NOT NULL,
   hash TEXT NOT NULL, size INTEGER NOT NULL, at TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE IF NOT EXISTS mcp_servers (tenant TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL,
+  updated_at TEXT NOT NULL, PRIMARY KEY (tenant, name));
 ";
 
 #[durable_object]
@@ -210,6 +222,17 @@ impl Registry {
                 )?;
                 json!({"id": id})
             }
+            PutMcpServer { tenant, name, body, at } => {
+                self.sql().exec(
+                    "INSERT OR REPLACE INTO mcp_servers (tenant, name, body, updated_at) VALUES (?, ?, ?, ?)",
+                    Some(vec![tenant.into(), name.clone().into(), body.into(), at.into()]),
+                )?;
+                json!({"name": name})
+            }
+            ListMcpServers { tenant } => Value::Array(self.rows(
+                "SELECT name, body, updated_at FROM mcp_servers WHERE tenant = ? ORDER BY name",
+                vec![tenant.into()],
+            )?),
             GetProgram { tenant, id } => self
                 .rows("SELECT id, run_id, hash, body, created_at FROM programs WHERE tenant = ? AND id = ?", vec![tenant.into(), id.into()])?
                 .into_iter()

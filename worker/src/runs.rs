@@ -69,7 +69,37 @@ fn profile(id: &str) -> ApiResult<ExecutionProfile> {
 
 /// Compile a candidate with the same compiler the CLI runs; diagnostics become a 422 problem.
 pub fn compile(candidate: &Value, profile: &ExecutionProfile) -> ApiResult<FrozenPlan> {
-    let compiled = writ_compiler::compile_value(candidate, Catalog::builtin(), profile);
+    compile_with(candidate, &[], profile)
+}
+
+/// The tools the caller's tenant imported from its MCP servers, when the candidate names any (else none: no
+/// registry round trip for the common case).
+async fn tenant_tools(
+    env: &Env,
+    who: &Principal,
+    candidate: &Value,
+) -> ApiResult<Vec<writ_catalog::Tool>> {
+    let names_mcp = candidate["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["tools"].as_array().into_iter().flatten())
+        .any(|t| t.as_str().is_some_and(writ_catalog::is_mcp_tool));
+    if names_mcp {
+        crate::mcp_tools::imported(env, &who.tenant).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// [`compile`] with the tenant's imported MCP tools beside the catalog.
+pub fn compile_with(
+    candidate: &Value,
+    imported: &[writ_catalog::Tool],
+    profile: &ExecutionProfile,
+) -> ApiResult<FrozenPlan> {
+    let compiled =
+        writ_compiler::compile_value_with(candidate, Catalog::builtin(), imported, profile);
     match compiled.frozen {
         Some(plan) if !compiled.has_errors() => Ok(plan),
         _ => {
@@ -87,7 +117,7 @@ pub fn compile(candidate: &Value, profile: &ExecutionProfile) -> ApiResult<Froze
 }
 
 /// `POST /v1/plans/compile {candidate, profile?}` → the frozen plan (canonical JSON) or the diagnostics.
-pub async fn compile_endpoint(mut req: Request, who: &Principal) -> ApiResult<Response> {
+pub async fn compile_endpoint(mut req: Request, env: &Env, who: &Principal) -> ApiResult<Response> {
     who.require("runs:read")?;
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -97,8 +127,9 @@ pub async fn compile_endpoint(mut req: Request, who: &Principal) -> ApiResult<Re
         profile: Option<String>,
     }
     let body: Body = read_json(&mut req).await?;
-    let plan = compile(
+    let plan = compile_with(
         &body.candidate,
+        &tenant_tools(env, who, &body.candidate).await?,
         &profile(body.profile.as_deref().unwrap_or(DEFAULT_PROFILE))?,
     )?;
     let text =
@@ -190,7 +221,11 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
             "give exactly one of `workflow` (a catalog template id) or `plan` (a plan candidate)",
         )),
     };
-    let plan = compile(&candidate, &profile)?;
+    let plan = compile_with(
+        &candidate,
+        &tenant_tools(env, who, &candidate).await?,
+        &profile,
+    )?;
     let code = plan_code(&plan, &candidate)?;
     let inputs = check_inputs(env, who, &plan, &body.inputs).await?;
     let request_hash = writ_canon::ContentHash::of_bytes(&raw).to_string();

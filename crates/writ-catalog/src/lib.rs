@@ -12,6 +12,7 @@ mod catalog;
 mod check;
 mod entry;
 mod load;
+mod mcp;
 mod model;
 mod search;
 
@@ -19,6 +20,10 @@ pub use catalog::{Catalog, DEFAULT_PROFILE};
 pub use check::missing_programs;
 pub use entry::{Entry, EntryKind, UnknownEntryKind};
 pub use load::CatalogProblem;
+pub use mcp::{
+    is_mcp_tool, mcp_schema_hash, mcp_tool, mcp_tool_id, split_pin, valid_name as valid_mcp_name,
+    MCP_PREFIX,
+};
 pub use model::*;
 pub use search::{stem, tokenize, Field, Hit, SearchOptions, TermMatch, B, K1};
 pub use writ_plan::BindRank;

@@ -54,6 +54,8 @@ writ_diag::codes! {
     RESERVED_STEP_ID = Plan 44, "step id is reserved";
     FAN_OUT_ITEMS = Plan 45, "fan-out `items` missing for a JSON input, given for a kind with its own items, or not a JSON pointer";
     FAN_OUT_SHARED_INPUT = Plan 46, "a fan-out step producing a kind that needs shared inputs does not bind them from a step that does not fan out";
+    /// A step names an MCP tool no server of the tenant lists, or pins one at schemas it no longer has.
+    MCP_TOOL_UNAVAILABLE = Plan 47, "MCP tool not imported, or changed since it was pinned";
 }
 
 #[cfg(test)]

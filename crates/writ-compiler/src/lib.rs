@@ -115,6 +115,17 @@ pub fn compile_candidate(
 
 /// Compiles a candidate given as a JSON value.
 pub fn compile_value(value: &Value, catalog: &Catalog, profile: &ExecutionProfile) -> Compiled {
+    compile_value_with(value, catalog, &[], profile)
+}
+
+/// [`compile_value`] for a tenant: the tools it imported from its MCP servers (`mcp.<server>.<tool>`, see
+/// [`writ_catalog::mcp_tool`]) are bound like the catalog's, their schema hashes frozen into the contracts.
+pub fn compile_value_with(
+    value: &Value,
+    catalog: &Catalog,
+    imported: &[writ_catalog::Tool],
+    profile: &ExecutionProfile,
+) -> Compiled {
     let (normalized, mut diagnostics) = normalize::normalize(value);
     let Some(normalized) = normalized else {
         return Compiled {
@@ -122,7 +133,7 @@ pub fn compile_value(value: &Value, catalog: &Catalog, profile: &ExecutionProfil
             diagnostics,
         };
     };
-    let (resolution, d) = resolve::resolve(&normalized, catalog, profile);
+    let (resolution, d) = resolve::resolve_with(&normalized, catalog, imported, profile);
     diagnostics.extend(d);
     let (bound, d) = bind::bind(&normalized, catalog);
     diagnostics.extend(d);

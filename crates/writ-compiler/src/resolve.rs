@@ -39,6 +39,54 @@ fn unknown(code: Code, what: &str, id: &str, pointer: String, known: Vec<&str>) 
     d
 }
 
+/// An imported MCP tool named by a step, `mcp.s.t` or pinned at its schema hash `mcp.s.t@b3:…`: unknown, or
+/// pinned at a version the server no longer has, is E0047 naming the change.
+fn mcp_tool<'c>(
+    imported: &'c [Tool],
+    reference: &str,
+    pointer: String,
+) -> Result<(ResolvedTool, &'c Tool), Box<Diagnostic>> {
+    let (id, pin) = writ_catalog::split_pin(reference);
+    let Some(tool) = imported.iter().find(|t| t.id == id) else {
+        let known: Vec<&str> = imported.iter().map(|t| t.id.as_str()).collect();
+        let mut d = Diagnostic::error(
+            codes::MCP_TOOL_UNAVAILABLE,
+            format!("unknown MCP tool `{id}`: no MCP server of the tenant lists it"),
+        )
+        .at(pointer)
+        .with_primary_label("not imported from an MCP server");
+        d = match suggest::help(id, known.iter().copied()) {
+            Some(help) => d.with_help(help),
+            None => d.with_help(
+                "register the server with `writ catalog mcp add`, or import its current tools with `writ catalog mcp refresh`",
+            ),
+        };
+        return Err(Box::new(d));
+    };
+    if let Some(pin) = pin.filter(|p| *p != tool.hash.to_string()) {
+        return Err(Box::new(
+            Diagnostic::error(
+                codes::MCP_TOOL_UNAVAILABLE,
+                format!(
+                    "MCP tool `{id}` changed: the plan pins its schemas at {pin}, the server now lists {}",
+                    tool.hash
+                ),
+            )
+            .at(pointer)
+            .with_primary_label("pinned at an older version")
+            .with_help("check the step against the tool's new schemas (`writ catalog mcp list`), then pin the new hash"),
+        ));
+    }
+    Ok((
+        ResolvedTool {
+            id: id.to_string(),
+            cost_class: tool.cost_class.as_str().to_string(),
+            hash: tool.hash,
+        },
+        tool,
+    ))
+}
+
 fn ids(catalog: &Catalog, kind: EntryKind) -> Vec<&str> {
     catalog.list(Some(kind)).iter().map(|e| e.id()).collect()
 }
@@ -60,6 +108,17 @@ pub fn kind_known(catalog: &Catalog, kind: &str) -> bool {
 pub fn resolve<'c>(
     n: &Normalized,
     catalog: &'c Catalog,
+    profile: &ExecutionProfile,
+) -> (Resolution<'c>, Vec<Diagnostic>) {
+    resolve_with(n, catalog, &[], profile)
+}
+
+/// [`resolve`], with the tools the tenant imported from its MCP servers (`mcp.<server>.<tool>`) beside the
+/// catalog's.
+pub fn resolve_with<'c>(
+    n: &Normalized,
+    catalog: &'c Catalog,
+    imported: &'c [Tool],
     profile: &ExecutionProfile,
 ) -> (Resolution<'c>, Vec<Diagnostic>) {
     let c = &n.candidate;
@@ -183,6 +242,13 @@ pub fn resolve<'c>(
             }
         }
         for id in &step.tools {
+            if writ_catalog::is_mcp_tool(id) {
+                match mcp_tool(imported, id, n.origin(i, "tools", id)) {
+                    Ok(t) => r.tools.push(t),
+                    Err(d) => diags.push(*d),
+                }
+                continue;
+            }
             match catalog.tool(id) {
                 Some(t) => r.tools.push((
                     ResolvedTool {

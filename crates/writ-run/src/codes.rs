@@ -52,6 +52,7 @@ writ_diag::codes! {
     MERGE_FAILED = Runtime 40, "the shards' outputs cannot be merged as their kind (clashing paths, differing headers)";
     EVALUATOR_IS_EXECUTOR = Runtime 41, "the governed evaluator would be served by the executor's own model";
     UNKNOWN_CORRECTION = Runtime 42, "the validation ladder corrected an output the attempt did not produce";
+    TOOL_CHANGED = Runtime 43, "the tool's schemas changed since the plan was compiled, or its server no longer lists it";
 }
 
 #[cfg(test)]
@@ -61,6 +62,6 @@ mod tests {
     #[test]
     fn code_registry_is_sound() {
         writ_diag::assert_registry_sound(super::REGISTRY);
-        assert_eq!(super::REGISTRY.len(), 42);
+        assert_eq!(super::REGISTRY.len(), 43);
     }
 }

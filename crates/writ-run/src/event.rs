@@ -86,6 +86,10 @@ pub enum Event {
         /// What the call will cost, in micro-US-dollars, as the bridge prices it.
         #[serde(default)]
         cost_micros: u64,
+        /// For a tool from outside the catalog (a tenant's MCP server's), its version as the bridge finds it
+        /// now; the machine refuses the call unless it is the version the plan froze.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external: Option<ExternalTool>,
     },
     /// A model call the platform made (executor, auditor, repairer …), metered by the platform.
     ModelCall {
@@ -230,4 +234,12 @@ pub struct OutputMeasure {
 pub enum Patch {
     Code { code_hash: ContentHash },
     Plan { plan: Box<FrozenPlan> },
+}
+
+/// An external tool's current version, as the tool bridge found it when the call came in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalTool {
+    /// The hash of the tool's schemas its server lists now; `None`: the server no longer lists the tool.
+    pub current: Option<ContentHash>,
 }

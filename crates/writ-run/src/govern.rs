@@ -4,6 +4,7 @@
 use crate::budget::{cost_micros_of, BudgetExceeded, BudgetKind, Usage};
 use crate::codes::{self, Code};
 use crate::effect::{Effect, RepairEvidence};
+use crate::event::ExternalTool;
 use crate::ledger::LedgerRecord;
 use crate::limits::{APPROVE_SCOPE, EVALUATOR_TOOL, MODEL_COST_CLASS};
 use crate::run::{Out, Run, RunFailure};
@@ -130,6 +131,7 @@ impl Run {
         call_id: String,
         tool: String,
         cost_micros: u64,
+        external: Option<ExternalTool>,
         out: &mut Out,
     ) {
         let Some(i) = self.step_of_running_attempt(attempt_id) else {
@@ -163,6 +165,22 @@ impl Run {
             self.deny(out, attempt_id, call_id, codes::TOOL_NOT_BOUND, reason);
             return;
         };
+        // An external tool runs only at the version the plan froze (the hash of its schemas).
+        if let Some(ext) = external.filter(|e| e.current != Some(bound.hash)) {
+            out.ledger(record(false));
+            let reason = match ext.current {
+                Some(now) => format!(
+                    "tool `{tool}` changed since the plan was compiled: the plan froze its schemas at {}, its server now lists {now}",
+                    bound.hash
+                ),
+                None => format!(
+                    "tool `{tool}` is no longer listed by its server (the plan froze it at {})",
+                    bound.hash
+                ),
+            };
+            self.deny(out, attempt_id, call_id, codes::TOOL_CHANGED, reason);
+            return;
+        }
         let sealed_model = self.mode.is_sealed() && bound.cost_class == MODEL_COST_CLASS;
         if sealed_model && tool != EVALUATOR_TOOL {
             out.ledger(record(false));

@@ -56,7 +56,8 @@ pub use effect::{
     CallLimits, Effect, RepairEvidence, ResolvedInput, SandboxCall, ShardOutputs, ShardRef,
 };
 pub use event::{
-    Event, ModelUsage, OutputMeasure, Patch, Receipt, ReceiptStatus, RunMode, StartRun,
+    Event, ExternalTool, ModelUsage, OutputMeasure, Patch, Receipt, ReceiptStatus, RunMode,
+    StartRun,
 };
 pub use ledger::LedgerRecord;
 pub use provenance::{Provenance, ReceiptDigest};

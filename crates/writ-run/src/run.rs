@@ -349,7 +349,8 @@ impl Run {
                 call_id,
                 tool,
                 cost_micros,
-            } => self.on_tool_call(&attempt_id, call_id, tool, cost_micros, out),
+                external,
+            } => self.on_tool_call(&attempt_id, call_id, tool, cost_micros, external, out),
             Event::ModelCall {
                 step,
                 phase,

@@ -61,6 +61,7 @@ fn tool_call(attempt_id: &str, n: u32, cost_micros: u64) -> Event {
         call_id: format!("c{n}"),
         tool: "billing.review_flags".into(),
         cost_micros,
+        external: None,
     }
 }
 

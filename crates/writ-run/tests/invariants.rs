@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use writ_canon::hash_of;
 use writ_run::codes;
 use writ_run::testkit::{ok_receipt, start_event, test_hash, PlanBuilder, Shell, StepSpec};
-use writ_run::{Effect, Event, LedgerRecord, OutputMeasure, Patch, RunMode, RunState, StepState};
+use writ_run::{
+    Effect, Event, ExternalTool, LedgerRecord, OutputMeasure, Patch, RunMode, RunState, StepState,
+};
 
 // 1. Fail closed -----------------------------------------------------------------------------------
 
@@ -372,6 +374,7 @@ fn a_tool_outside_the_bound_set_is_refused() {
         call_id: format!("c{n}"),
         tool: tool.into(),
         cost_micros: 0,
+        external: None,
     };
     let cases = [
         ("net.fetch", false, Some(codes::TOOL_NOT_BOUND)),
@@ -396,6 +399,63 @@ fn a_tool_outside_the_bound_set_is_refused() {
     assert_eq!(tool_records, 3);
 }
 
+/// A tool from a tenant's MCP server runs only at the version (schema hash) the plan froze: changed, or no
+/// longer listed, the machine refuses it with R0043 and says what changed; the shell only reports the version.
+#[test]
+fn an_external_tool_runs_only_at_the_version_the_plan_froze() {
+    let mut shell = Shell::start(linear(), "alice").expect("starts");
+    let Some(Effect::CallSandbox(call)) = run_until(
+        &mut shell,
+        |e| matches!(e, Effect::CallSandbox(c) if c.step.ends_with("-transform")),
+    ) else {
+        panic!("transform is called");
+    };
+    let frozen = shell
+        .run
+        .plan
+        .steps
+        .iter()
+        .flat_map(|s| &s.contract.tools)
+        .find(|t| t.id == "billing.review_flags")
+        .expect("bound")
+        .hash;
+    let changed = test_hash("changed schemas");
+    let cases = [
+        (
+            Some(changed),
+            false,
+            Some(codes::TOOL_CHANGED),
+            "changed since the plan was compiled",
+        ),
+        (None, false, Some(codes::TOOL_CHANGED), "no longer listed"),
+        (Some(frozen), true, None, ""),
+    ];
+    for (n, (current, allowed, code, says)) in cases.into_iter().enumerate() {
+        let effects = shell.feed(Event::ToolCallRequested {
+            attempt_id: call.attempt_id.clone(),
+            call_id: format!("x{n}"),
+            tool: "billing.review_flags".into(),
+            cost_micros: 0,
+            external: Some(ExternalTool { current }),
+        });
+        let decision = effects.iter().find_map(|e| match e {
+            Effect::ToolDecision {
+                allowed,
+                code,
+                reason,
+                ..
+            } => Some((*allowed, *code, reason.clone())),
+            _ => None,
+        });
+        let (a, c, reason) = decision.expect("a decision");
+        assert_eq!((a, c), (allowed, code), "{reason}");
+        assert!(reason.contains(says), "{reason}");
+    }
+    // Refused calls are not metered; each request is in the ledger.
+    let step = shell.run.step(&call.step).expect("step");
+    assert_eq!(step.usage.tool_calls, 1);
+}
+
 #[test]
 fn a_tool_call_for_an_attempt_that_is_not_running_is_refused() {
     let mut shell = Shell::start(linear(), "alice").expect("starts");
@@ -404,6 +464,7 @@ fn a_tool_call_for_an_attempt_that_is_not_running_is_refused() {
         call_id: "c".into(),
         tool: "billing.review_flags".into(),
         cost_micros: 0,
+        external: None,
     });
     assert!(effects
         .iter()
@@ -592,6 +653,7 @@ fn a_sealed_run_without_model_calls_succeeds_and_model_tools_are_denied() {
             call_id: tool.into(),
             tool: tool.into(),
             cost_micros: 0,
+            external: None,
         });
         assert!(
             effects.iter().any(
@@ -677,6 +739,7 @@ fn the_evaluator_is_the_auditor_phase_never_the_executor() {
             call_id: "c1".into(),
             tool: "evaluator.judge".into(),
             cost_micros: 0,
+            external: None,
         });
         let decision = effects.iter().find_map(|e| match e {
             Effect::ToolDecision {

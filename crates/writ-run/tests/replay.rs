@@ -215,6 +215,7 @@ fn noise(shell: &Shell, pick: u8, arg: u8) -> Event {
                 "net.fetch".into()
             },
             cost_micros: u64::from(arg),
+            external: None,
         },
         1 => Event::ModelCall {
             step: Some(step),

@@ -1,4 +1,5 @@
-//! `writ catalog list|show|search`: the embedded catalog, from the command line.
+//! `writ catalog list|show|search`: the embedded catalog, from the command line; `writ catalog mcp
+//! add|list|refresh`: the tenant's MCP servers, whose tools the compiler binds as `mcp.<server>.<tool>`.
 
 use anyhow::bail;
 use std::io::Write;
@@ -40,6 +41,50 @@ enum Sub {
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
+    /// The tenant's MCP servers (online): their tools become catalog tools `mcp.<server>.<tool>`.
+    Mcp {
+        #[command(subcommand)]
+        command: Mcp,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum Mcp {
+    /// Register a server and import its tools (each versioned by the hash of its schemas).
+    Add {
+        name: String,
+        /// Its streamable HTTP endpoint, e.g. https://tools.example.com/mcp
+        url: String,
+        /// The name of the Worker secret holding its bearer token (`MCP_…`); the token itself never leaves
+        /// the Worker's secrets.
+        #[arg(long)]
+        token_secret: Option<String>,
+    },
+    /// The servers and their tools, with ids and schema hashes, as JSON.
+    List,
+    /// Import a server's current tools (a changed tool gets a new hash).
+    Refresh { name: String },
+}
+
+fn mcp(command: Mcp) -> anyhow::Result<ExitCode> {
+    let client = super::client::Client::from_env()?;
+    let out = match command {
+        Mcp::Add {
+            name,
+            url,
+            token_secret,
+        } => client.post(
+            "/v1/catalog/mcp",
+            &serde_json::json!({"name": name, "url": url, "token_secret": token_secret}),
+        )?,
+        Mcp::List => client.get("/v1/catalog/mcp")?,
+        Mcp::Refresh { name } => client.post(
+            &format!("/v1/catalog/mcp/{name}/refresh"),
+            &serde_json::json!({}),
+        )?,
+    };
+    super::client::print_json(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -52,6 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut status = ExitCode::SUCCESS;
     let text = match args.command {
+        Sub::Mcp { command } => return mcp(command),
         Sub::List { kind } => render_list(catalog, kind),
         Sub::Show { id, kind } => {
             let found: Vec<Entry<'_>> = match kind {
