@@ -12,6 +12,11 @@ export WASM_BINDGEN_BIN=${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}
 export ESBUILD_BIN=${ESBUILD_BIN:-$root/node_modules/@esbuild/linux-x64/bin/esbuild}
 export WASM_OPT_BIN=${WASM_OPT_BIN:-$root/node_modules/binaryen/bin/wasm-opt}
 
+# One build at a time: `wrangler dev` starts one on every change, and one that outlived its wrangler (a restart
+# mid-build) must finish before the next decides whether the output is fresh.
+exec 9>worker/.build.lock
+flock 9
+
 if [ -f "$stamp" ] && [ -f worker/build/worker/shim.mjs ]; then
   newer=$(find worker/src worker/Cargo.toml worker/openapi.json crates catalog packs Cargo.toml Cargo.lock -newer "$stamp" \
     -not -path '*/tests/*' -not -name '*.snap' -print -quit 2>/dev/null || true)

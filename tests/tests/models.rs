@@ -349,6 +349,29 @@ fn a_model_auditor_judges_every_step_and_a_planted_defect_stops_publication() ->
         status["usage"]["model_calls"].as_u64().unwrap_or(0) > 0,
         "{status}"
     );
+    // Each entry was judged by the model evaluator; a flagged entry of the findings traces to its judgement.
+    let out = scratch("models/model-audited");
+    admin.export(&run, &out)?;
+    let flagged = Command::new("python3")
+        .args([
+            "-c",
+            "import csv,sys; rows=list(csv.DictReader(open(sys.argv[1]))); \
+             i=next(i for i,r in enumerate(rows) if r['flags']); print(i+1, rows[i]['entry_id'])",
+        ])
+        .arg(out.join("findings.csv"))
+        .output()?;
+    let flagged = String::from_utf8_lossy(&flagged.stdout).trim().to_string();
+    let (row, entry) = flagged.split_once(' ').unwrap_or(("", ""));
+    let t: Value = serde_json::from_str(&admin.ok(&[
+        "trace",
+        &run,
+        &format!("findings.csv:/{row}/flags"),
+        "--json",
+    ])?)?;
+    let judged = &t["judgements"][0];
+    assert_eq!(judged["item"], entry, "{t}");
+    assert_eq!(judged["judged_by"], "openai-compatible auditor-1", "{t}");
+    assert_eq!(judged["rubric"], "billing.review_flags", "{t}");
 
     // Told to see a defect under `every_entry_once`: the steps judged by it are rejected and publish nothing.
     let server = ModelServer::start(

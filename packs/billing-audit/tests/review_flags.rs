@@ -211,3 +211,53 @@ fn unknown_tools_are_refused() {
     );
     assert_eq!(err.err().map(|e| e.code()), Some("tool.unknown"));
 }
+
+/// The built-in evaluator of rubric `billing.review_flags`: the same section 7, as a verdict on one entry
+/// with a criterion per flag; its evidence errors point inside the bundle.
+#[test]
+fn the_evaluator_judges_one_entry_with_a_criterion_per_flag() {
+    let Some(judge) = writ_pack_billing_audit::PACK.evaluator("billing.review_flags") else {
+        panic!("the pack registers its evaluator");
+    };
+    let bundle = |description: &str, hours: &str| json!({"rubric": "billing.review_flags", "item": "TE-1", "evidence": args(description, json!(hours))});
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "Draft motion to compel production of documents",
+            "2.0",
+            "clear",
+            &[],
+        ),
+        (
+            "Draft motion; call client; revise brief",
+            "3.0",
+            "flagged",
+            &["BLOCK_BILLING"],
+        ),
+        ("Work on matter", "0.5", "flagged", &["VAGUE"]),
+    ];
+    for (description, hours, verdict, flags) in cases {
+        let v = judge(&bundle(description, hours)).expect("judged");
+        assert_eq!(v["verdict"], *verdict, "{description}");
+        let got: Vec<&str> = v["criteria"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["flag"].as_str())
+            .collect();
+        assert_eq!(got, *flags, "{description}");
+        assert!(
+            !v["reasons"].as_array().map(Vec::is_empty).unwrap_or(true),
+            "{v}"
+        );
+    }
+    let missing = judge(
+        &json!({"rubric": "billing.review_flags", "item": "TE-1", "evidence": {"entry_id": "TE-1", "hours": "1", "rules": rules()}}),
+    );
+    assert!(
+        matches!(missing, Err(ToolError::MissingField { ref pointer }) if pointer == "/evidence/description"),
+        "{missing:?}"
+    );
+    assert!(
+        judge(&json!({"rubric": "billing.review_flags", "item": "TE-1", "evidence": []})).is_err()
+    );
+}

@@ -42,10 +42,10 @@ _TOOLS = None
 
 
 def review_flags_tool(name, args):
-    """The real platform tool (this pack's src/tools/review_flags.rs) through `writ tool serve`; only the
-    tool the step binds is answered."""
+    """The governed evaluator with this pack's built-in evaluator (src/evaluator.rs, section 7 as code)
+    through `writ tool serve`; only the tool the step binds is answered."""
     global _TOOLS
-    if name != "billing.review_flags":
+    if name != "evaluator.judge":
         raise Refuse("tool.not_bound", name)
     if _TOOLS is None:
         _TOOLS = ToolServer()
@@ -169,7 +169,8 @@ class BillingProgramsTest(unittest.TestCase):
         self.assertIn("%s USD [trace](trace:summary.json:/total_payable)" % summary["total_payable"], report)
         terms = runs["terms"].json("terms")
         self.assertEqual(terms["increment"]["section"], "4.1")
-        tool_calls = [c for c in runs["flags"].calls if c["tool"] == "billing.review_flags"]
+        tool_calls = [c for c in runs["flags"].calls
+                      if c["tool"] == "evaluator.judge" and c["args"]["rubric"] == "billing.review_flags"]
         excluded = sum(summary["findings_by_code"][c] for c in
                        ("DUPLICATE", "CLOSED_MATTER", "UNAPPROVED_TIMEKEEPER", "NON_BILLABLE"))
         self.assertEqual(len(tool_calls), 753 - excluded)
