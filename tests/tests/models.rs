@@ -140,10 +140,13 @@ fn full_run(profile: &str, provider: &str) -> Result<()> {
         })
         .count() as u64;
     assert!(audited > 0, "{status}");
+    // And the auditor's model is the governed evaluator: one call per entry the review step judged.
+    let judged = status["usage"]["tool_calls"].as_u64().unwrap_or(0);
+    assert!(judged > 0, "{status}");
     assert_eq!(
         calls,
-        1 + steps + audited,
-        "one planner call, one executor call per step, one auditor call per audited step: {status}"
+        1 + steps + audited + judged,
+        "one planner call, one executor call per step, one auditor call per audited step, one evaluator call per judged entry: {status}"
     );
     assert!(
         status["usage"]["tokens"].as_u64().unwrap_or(0) > 0
@@ -158,8 +161,19 @@ fn full_run(profile: &str, provider: &str) -> Result<()> {
         calls,
         "a ledger model_call per call: {entries:?}"
     );
+    // The planner and executor are the profile's provider; the auditor (and evaluator) may be another.
+    let auditor = status["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|s| s["audited_by"].as_str().and_then(|a| a.split(' ').next()))
+        .unwrap_or_default()
+        .to_string();
     for e in &entries {
-        assert_eq!(e["provider"], provider, "{e}");
+        assert!(
+            e["provider"] == provider || e["provider"] == auditor.as_str(),
+            "{e}"
+        );
         assert!(
             e["tokens_in"].as_u64().unwrap_or(0) > 0 && e["tokens_out"].as_u64().unwrap_or(0) > 0,
             "{e}"
@@ -179,8 +193,8 @@ fn full_run(profile: &str, provider: &str) -> Result<()> {
         );
     }
     assert!(
-        entries.iter().filter(|e| e["step"].is_string()).count() as u64 == steps,
-        "every step's code call names its step"
+        entries.iter().filter(|e| e["step"].is_string()).count() as u64 == calls - 1,
+        "every call but the planner's names its step"
     );
     assert_eq!(ledger_events(&run, "profile_frozen")?.len(), 1);
     let original = artifact_hashes(&run)?;
