@@ -236,7 +236,7 @@ fn the_billing_template_is_exactly_the_contract_others_build_against() {
         .collect();
     insta::assert_snapshot!("billing_template_shape", shape.join("\n"));
     let flags = &plan.steps[6];
-    assert_eq!(flags.tools, vec!["billing.review_flags"]);
+    assert_eq!(flags.tools, vec!["evaluator.judge"]);
     assert_eq!(
         flags
             .fan_out
