@@ -74,7 +74,8 @@ export async function text(path: string): Promise<string> {
   return (await call("GET", path)).text();
 }
 
-export const enc = encodeURIComponent;
+// A path segment or query value. `:` stays as it is: the API reads hashes (`b3:…`) in paths verbatim.
+export const enc = (s: string) => encodeURIComponent(s).replace(/%3A/gi, ":");
 
 export interface Principal {
   id: string;

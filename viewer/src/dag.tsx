@@ -16,8 +16,6 @@ export interface StepView {
 
 const NODE_W = 200;
 const NODE_H = 64;
-const INPUT_W = 150;
-const INPUT_H = 34;
 
 export function Dag(props: {
   plan: any;
@@ -29,14 +27,13 @@ export function Dag(props: {
     const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: "LR", nodesep: 22, ranksep: 56, marginx: 16, marginy: 16 });
     g.setDefaultEdgeLabel(() => ({}));
-    for (const input of props.plan.inputs ?? []) g.setNode(`input:${input.name}`, { width: INPUT_W, height: INPUT_H });
     for (const s of props.plan.steps) g.setNode(s.id, { width: NODE_W, height: NODE_H });
     for (const s of props.plan.steps) {
       const from = new Set<string>();
       for (const i of s.contract?.inputs ?? []) {
         const ref: string = i.producer_ref ?? "";
-        if (ref.startsWith("run:input:")) from.add(`input:${ref.slice("run:input:".length)}`);
-        else if (ref) from.add(ref.split(":")[0]);
+        // Run inputs are listed above the graph; edges are the handoffs between steps.
+        if (ref && !ref.startsWith("run:")) from.add(ref.split(":")[0]);
       }
       for (const d of s.depends_on ?? []) from.add(d);
       for (const f of from) if (g.hasNode(f)) g.setEdge(f, s.id);
@@ -52,6 +49,11 @@ export function Dag(props: {
   }, [props.plan.plan_hash]);
 
   return (
+    <>
+    <div class="dag-inputs">
+      <span class="muted small">Inputs</span>
+      {(props.plan.inputs ?? []).map((i: any) => <span class="dag-input" data-input={i.name} title={i.kind}>{i.name} <span class="muted">{i.kind}</span></span>)}
+    </div>
     <div class="dag-scroll">
       <div class="dag" style={{ width: `${layout.width}px`, height: `${layout.height}px` }} data-testid="dag">
         <svg width={layout.width} height={layout.height} class="edges">
@@ -70,14 +72,6 @@ export function Dag(props: {
         {layout.nodes.map((n) => {
           const left = n.x - n.width / 2;
           const top = n.y - n.height / 2;
-          if (n.id.startsWith("input:")) {
-            return (
-              <div class="dag-input" style={{ left: `${left}px`, top: `${top}px`, width: `${n.width}px`, height: `${n.height}px` }}
-                data-input={n.id.slice(6)} title="a run input">
-                {n.id.slice(6)}
-              </div>
-            );
-          }
           const s = props.steps.get(n.id);
           if (!s) return null;
           const waiting = s.state === "awaiting_approval";
@@ -92,7 +86,7 @@ export function Dag(props: {
             >
               <span class="node-title">{s.label}</span>
               <span class="node-meta">
-                <span class="node-state">{waiting ? "⏸ awaiting approval" : s.state.replace(/_/g, " ")}</span>
+                <span class="node-state">{waiting && <span class="pause" />}{s.state.replace(/_/g, " ")}</span>
                 {s.gate && !waiting && <span class="node-gate" title="an approval gate">gate</span>}
                 {s.shards != null && (
                   <span class="node-shards" data-shards={s.shards} data-shards-done={s.shardsDone ?? 0}>
@@ -108,5 +102,6 @@ export function Dag(props: {
         })}
       </div>
     </div>
+    </>
   );
 }

@@ -140,7 +140,7 @@ export function RunPage(props: { id: string; who: Principal }) {
   const started = log[0]?.at_ms;
   const lastAt = log.length ? log[log.length - 1].at_ms : null;
   const took = started ? (ENDED.includes(status.state) ? (lastAt ?? started) - started : Date.now() - started) : null;
-  const cost = status.usage?.cost_usd ?? (status.usage?.cost_micros != null ? status.usage.cost_micros / 1e6 : null);
+  const cost = status.usage?.cost_micros != null ? status.usage.cost_micros / 1e6 : null;
 
   const select = (sid: string) => {
     setSelected(sid);
@@ -168,7 +168,7 @@ export function RunPage(props: { id: string; who: Principal }) {
         <dt>Progress</dt><dd>{status.progress?.done} / {status.progress?.total} steps</dd>
         <dt>Started</dt><dd>{when(started)}</dd>
         <dt>Duration</dt><dd>{duration(took)}</dd>
-        <dt>Cost</dt><dd>{usd(cost)}</dd>
+        <dt>Cost</dt><dd>{usd(cost)} <span class="muted small">· {status.usage?.model_calls ?? 0} model calls, {status.usage?.tokens ?? 0} tokens, {status.usage?.tool_calls ?? 0} tool calls</span></dd>
         <dt>Served by</dt><dd>{status.served_by}</dd>
         <dt>Mode</dt><dd>{status.mode}{status.program_id && <> · <Link href={`/programs/${enc(status.program_id)}`} class="mono">{status.program_id}</Link></>}</dd>
         <dt>Creator</dt><dd class="mono">{status.creator}</dd>
@@ -178,7 +178,7 @@ export function RunPage(props: { id: string; who: Principal }) {
       </dl>
       {status.pending_approvals?.length > 0 && (
         <div class="card gate-banner" data-testid="gate-banner">
-          ⏸ Waiting for approval: {status.pending_approvals.map((s: string) => <button class="link mono" onClick={() => select(s)}>{s}</button>)}
+          <span class="pause" /> Waiting for approval: {status.pending_approvals.map((s: string) => <button class="link mono" onClick={() => select(s)}>{s}</button>)}
         </div>
       )}
       <div class="card">
@@ -250,9 +250,9 @@ function GateActions(props: { id: string; status: any; stepId: string; who: Prin
   };
   return (
     <div class="gate-actions" data-testid="gate-actions">
-      <p class="small"><b>Gate:</b> {props.status.steps && (props.status.plan_gate_reason ?? "")}this step waits for a reviewer's decision.</p>
+      <p class="small"><b>Gate:</b> this step waits for a reviewer's decision.</p>
       {own && <p class="notice small">You started this run: another principal must decide its gates.</p>}
-      <textarea placeholder="Comment (recorded with the decision)" value={comment} data-testid="decision-comment"
+      <textarea placeholder="Comment (required to reject: it is recorded as the reason)" value={comment} data-testid="decision-comment"
         onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)} disabled={own || busy} />
       <div class="buttons">
         <button class="primary" data-action="approve" disabled={own || busy} onClick={() => decide("approve")}>Approve</button>

@@ -9,6 +9,7 @@ interface RunRow {
   created_at: string;
   creator: string;
   status?: any;
+  timing?: { started_ms: number | null; last_event_ms: number | null };
   error?: string;
 }
 
@@ -34,7 +35,7 @@ export function RunsPage() {
         setRows(runs);
         await pool(runs, 6, async (r) => {
           try {
-            r.status = await get(`/v1/runs/${enc(r.id)}`);
+            [r.status, r.timing] = await Promise.all([get(`/v1/runs/${enc(r.id)}`), get(`/v1/runs/${enc(r.id)}/timing`)]);
           } catch (e) {
             r.error = e instanceof Problem ? e.title : "unreadable";
           }
@@ -77,8 +78,8 @@ export function RunsPage() {
                   <td>{s ? <span class={stateClass(s.state)}>{s.state}</span> : <span class="muted">{r.error ?? "…"}</span>}</td>
                   <td>{s ? `${s.progress?.done ?? 0} / ${s.progress?.total ?? 0}` : ""}</td>
                   <td>{when(r.created_at)}</td>
-                  <td>{s ? duration(runDuration(r.created_at, s)) : ""}</td>
-                  <td>{s ? usd(s.usage?.cost_usd) : ""}</td>
+                  <td>{s ? duration(runDuration(s, r.timing)) : ""}</td>
+                  <td>{s ? usd((s.usage?.cost_micros ?? 0) / 1e6) : ""}</td>
                 </tr>
               );
             })}
@@ -89,11 +90,11 @@ export function RunsPage() {
   );
 }
 
-/// From the run's registration to its end (or to now while it goes on).
-export function runDuration(createdAt: string, status: any): number | null {
-  const start = Date.parse(createdAt);
-  const end = status.finished_at ? Date.parse(status.finished_at) : ["running", "pending", "awaiting_approval"].includes(status.state) ? Date.now() : null;
-  return end != null && !isNaN(start) ? end - start : null;
+/// From the run's first event to its last once it has ended, or to now while it goes on.
+function runDuration(status: any, timing?: { started_ms: number | null; last_event_ms: number | null }): number | null {
+  if (!timing?.started_ms) return null;
+  const ended = ["succeeded", "failed", "cancelled"].includes(status.state);
+  return (ended ? timing.last_event_ms ?? timing.started_ms : Date.now()) - timing.started_ms;
 }
 
 export function ProblemCard(props: { p: Problem | unknown }) {
@@ -102,6 +103,7 @@ export function ProblemCard(props: { p: Problem | unknown }) {
     <div class="card problem" data-testid="problem" data-status={p.status}>
       <h1>{p.status === 404 ? "Not found" : p.title}</h1>
       <p>{p.detail}</p>
+      <p><Link href="/">Back to the runs</Link></p>
     </div>
   );
 }

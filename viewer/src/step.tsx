@@ -105,7 +105,7 @@ export function StepPanel(props: { runId: string; plan: any; status: any; log: a
   const totalMs = receipts.reduce((a, r) => a + (r.event.receipt?.duration_ms ?? 0), 0);
   const codeHash = c.program?.hash ?? c.code_hash ?? receipts.find((r) => r.event.receipt?.code_hash)?.event.receipt.code_hash;
   return (
-    <aside class="card step-panel" data-testid="step-panel" data-step-id={props.stepId}>
+    <aside class="card step-panel" data-testid="step-panel" data-panel-step={props.stepId}>
       <div class="panel-head">
         <h2>{c.slug ?? step.id}</h2>
         <button class="link" onClick={props.onClose} aria-label="close the step">✕</button>
@@ -117,7 +117,7 @@ export function StepPanel(props: { runId: string; plan: any; status: any; log: a
       <dl class="facts small">
         <dt>Kind</dt><dd>{typeof c.kind === "string" ? c.kind : JSON.stringify(c.kind)}</dd>
         <dt>Contract hash</dt><dd class="mono">{short(step.contract_hash, 20)}</dd>
-        <dt>Inputs</dt><dd>{(c.inputs ?? []).map((i: any) => <div><span class="mono">{i.slot}</span> <span class="muted">{i.kind} ← {i.producer_ref} ({typeof i.rank === "string" ? i.rank : JSON.stringify(i.rank)})</span></div>)}</dd>
+        <dt>Inputs</dt><dd>{(c.inputs ?? []).map((i: any) => <div><span class="mono">{i.slot}</span> <span class="muted">{i.kind} ← {i.producer_ref} ({typeof i.rank === "string" ? i.rank : i.rank?.rank ?? JSON.stringify(i.rank)})</span></div>)}</dd>
         <dt>Outputs</dt><dd>{(c.outputs ?? []).map((o: any) => <div><span class="mono">{o.name ?? o.slot}</span> <span class="muted">{o.kind}{o.publish ? " · published" : ""}{o.schema_id ? ` · ${o.schema_id}` : ""}</span></div>)}</dd>
         {c.program && <><dt>Program</dt><dd class="mono">{c.program.id ?? ""} {short(c.program.hash)}</dd></>}
         {(c.tools ?? []).length > 0 && <><dt>Tools</dt><dd>{c.tools.map((t: any) => <span class="tag">{t.id ?? t.name ?? JSON.stringify(t)}</span>)}</dd></>}

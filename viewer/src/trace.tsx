@@ -85,6 +85,12 @@ function SourceItem(props: { s: any; inputName: string }) {
   );
 }
 
+/// By file, then by row or line number (the API sorts them as text).
+function sortSources(sources: any[]): any[] {
+  const n = (s: any) => s.row ?? s.line ?? 0;
+  return [...sources].sort((a, b) => String(a.file ?? a.upload).localeCompare(String(b.file ?? b.upload)) || n(a) - n(b));
+}
+
 export function TracePanel(props: {
   runId: string;
   artifact: string;
@@ -107,7 +113,7 @@ export function TracePanel(props: {
   const byHash: Record<string, string> = {};
   for (const [name, hash] of Object.entries(props.inputs)) byHash[hash] = name;
   return (
-    <aside class="card trace" data-testid="trace" data-artifact={props.artifact} data-pointer={props.pointer}>
+    <aside class="card trace" data-testid="trace" data-trace-artifact={props.artifact} data-trace-pointer={props.pointer}>
       <div class="panel-head">
         <h2>Trace</h2>
         <button class="link" onClick={props.onClose} aria-label="close the trace">✕</button>
@@ -144,7 +150,7 @@ export function TracePanel(props: {
           <h3>Sources <span class="muted">({trace.sources.length})</span></h3>
           {trace.sources.length === 0 ? <p class="muted">No uploaded rows: the value is a constant or computed from the run's parameters.</p> : (
             <ul class="sources">
-              {trace.sources.slice(0, limit).map((s: any) => <SourceItem s={s} inputName={byHash[s.upload] ?? short(s.upload)} />)}
+              {sortSources(trace.sources).slice(0, limit).map((s: any) => <SourceItem s={s} inputName={byHash[s.upload] ?? short(s.upload)} />)}
             </ul>
           )}
           {trace.sources.length > limit && <button onClick={() => setLimit(trace.sources.length)}>Show all {trace.sources.length} sources</button>}

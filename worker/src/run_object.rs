@@ -334,6 +334,7 @@ impl RunObject {
                 )),
             },
             (Method::Get, "/code") => crate::viewer::code_source(self, &q("hash")),
+            (Method::Get, "/timing") => crate::viewer::timing(self),
             (Method::Get, "/provenance") => {
                 json_ok(&run_exec::provenance_json(self, &q("name")).await?)
             }

@@ -166,3 +166,31 @@ pub fn code_source(obj: &crate::run_object::RunObject, hash: &str) -> ApiResult<
         .with_headers(headers)
         .fixed(source.into_bytes()))
 }
+
+/// `GET /v1/runs/{id}/timing`: when the run's first and latest events were handled (Unix ms), for the
+/// viewer's run list (a run's duration without reading its whole log).
+pub async fn run_timing(env: &Env, who: &Principal, run_id: &str) -> ApiResult<Response> {
+    crate::runs::owned(env, who, run_id).await?;
+    who.require("runs:read")?;
+    crate::runs::call_run(env, run_id, worker::Method::Get, "/timing", None).await
+}
+
+/// The run object's side of [`run_timing`].
+pub fn timing(obj: &crate::run_object::RunObject) -> ApiResult<Response> {
+    #[derive(Deserialize, Serialize)]
+    struct Timing {
+        started_ms: Option<i64>,
+        last_event_ms: Option<i64>,
+    }
+    let t = obj
+        .store()
+        .rows::<Timing>(
+            "SELECT (SELECT json_extract(entry, '$.at_ms') FROM log ORDER BY seq LIMIT 1) AS started_ms, \
+             (SELECT json_extract(entry, '$.at_ms') FROM log ORDER BY seq DESC LIMIT 1) AS last_event_ms",
+            vec![],
+        )?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal("the timing query returned no row"))?;
+    json(200, &t)
+}
