@@ -14,7 +14,7 @@ export interface StepView {
   attempts: number;
 }
 
-const NODE_W = 200;
+const NODE_W = 176;
 const NODE_H = 64;
 
 export function Dag(props: {
@@ -25,7 +25,7 @@ export function Dag(props: {
 }) {
   const layout = useMemo(() => {
     const g = new dagre.graphlib.Graph();
-    g.setGraph({ rankdir: "LR", nodesep: 22, ranksep: 56, marginx: 16, marginy: 16 });
+    g.setGraph({ rankdir: "LR", nodesep: 22, ranksep: 36, marginx: 16, marginy: 16 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const s of props.plan.steps) g.setNode(s.id, { width: NODE_W, height: NODE_H });
     for (const s of props.plan.steps) {

@@ -19,29 +19,32 @@ function Record(props: { runId: string; hash: string; kind: "ladder" | "proof" }
   if (err) return <p class="muted small">{err}</p>;
   if (!doc) return <p class="muted small">Loading {short(props.hash)}…</p>;
   if (props.kind === "ladder") {
-    const stages: any[] = doc.stages ?? [];
+    // One report per output slot: each of the eleven stages passes, corrects, rejects or is skipped.
+    const reports: [string, any][] = Object.entries(doc.reports ?? {});
     return (
       <div class="record" data-record={props.hash}>
-        <p class="small muted mono">report {short(props.hash)} · {doc.publishable === false ? "not publishable" : "publishable"}</p>
-        {stages.length ? (
-          <ol class="ladder">
-            {stages.map((s) => {
-              const outcome = s.outcome?.outcome ?? s.outcome ?? s.result ?? s.status ?? "";
-              const corrections: any[] = s.corrections ?? s.outcome?.corrections ?? [];
-              return (
-                <li class={`stage stage-${String(outcome).toLowerCase()}`}>
-                  <span class="stage-name">{s.stage ?? s.name}</span>
-                  <span class="stage-outcome">{typeof outcome === "string" ? outcome : JSON.stringify(outcome)}</span>
-                  {s.mode && <span class="muted small"> {s.mode}</span>}
-                  {corrections.length > 0 && (
-                    <ul class="corrections">{corrections.slice(0, 20).map((c) => <li class="small">{c.message ?? c.reason ?? JSON.stringify(c)}</li>)}</ul>
-                  )}
-                  {s.problems?.length > 0 && <ul class="corrections">{s.problems.slice(0, 10).map((p: any) => <li class="small error">{p.message ?? JSON.stringify(p)}</li>)}</ul>}
-                </li>
-              );
-            })}
-          </ol>
-        ) : <pre class="code small">{JSON.stringify(doc, null, 1).slice(0, 4000)}</pre>}
+        {reports.map(([slot, r]) => (
+          <div class="ladder-report" data-ladder-slot={slot}>
+            <p class="small"><span class="mono">{slot}</span> <span class="muted">· mode {r.mode} · {r.publishable ? "publishable" : "not publishable"}{r.flagged ? " · flagged" : ""}{r.final_hash !== r.original_hash ? " · corrected" : ""}</span></p>
+            <ol class="ladder">
+              {(r.stage_results ?? []).map((s: any) => {
+                const kind = s.outcome?.kind ?? "?";
+                const corrections: any[] = (r.corrections ?? []).filter((c: any) => (c.stage ?? "") === s.stage);
+                return (
+                  <li class={`stage stage-${kind}`} data-stage={s.stage} data-outcome={kind}>
+                    <span class="stage-name">{s.stage}</span>
+                    <span class="stage-outcome">{kind}</span>
+                    {s.outcome?.reason && <span class="muted small">{s.outcome.reason}</span>}
+                    {corrections.length > 0 && (
+                      <ul class="corrections">{corrections.slice(0, 20).map((c) => <li class="small">{c.message ?? c.description ?? c.reason ?? JSON.stringify(c)}</li>)}</ul>
+                    )}
+                  </li>
+                );
+              })}
+            </ol>
+          </div>
+        ))}
+        {reports.length === 0 && <pre class="code small">{JSON.stringify(doc, null, 1).slice(0, 4000)}</pre>}
       </div>
     );
   }
@@ -51,12 +54,16 @@ function Record(props: { runId: string; hash: string; kind: "ladder" | "proof" }
       <p class="small">
         <span class={`state state-${doc.passed ? "succeeded" : "failed"}`}>{doc.passed ? "pass" : "fail"}</span>
         <span class="muted mono"> proof {short(props.hash)}</span>
-        {doc.auditor && <span class="muted"> · auditor {typeof doc.auditor === "string" ? doc.auditor : JSON.stringify(doc.auditor)}</span>}
+        {doc.auditor && <span class="muted"> · {typeof doc.auditor === "string" ? doc.auditor : JSON.stringify(doc.auditor)}</span>}
       </p>
       {criteria.length > 0 && (
         <table class="grid small"><tbody>
           {criteria.map((c) => (
-            <tr><td class="mono">{c.id ?? c.criterion ?? c.name}</td><td>{c.verdict ?? (c.passed ? "pass" : "fail")}</td><td class="muted">{c.evidence ?? c.reason ?? c.note ?? ""}</td></tr>
+            <tr data-criterion={c.id}>
+              <td><span class={`state state-${c.verdict === "pass" ? "succeeded" : c.verdict === "fail" ? "failed" : "pending"}`}>{c.verdict}</span></td>
+              <td><span class="mono">{c.id}</span>{c.check && <span class="muted"> ({c.check})</span>}<div class="muted">{c.text}</div>
+                {Array.isArray(c.evidence) && c.evidence.length > 0 && <div class="small">{c.evidence.slice(0, 5).map((e: any) => <div class="mono">{typeof e === "string" ? e : JSON.stringify(e)}</div>)}</div>}</td>
+            </tr>
           ))}
         </tbody></table>
       )}

@@ -85,10 +85,20 @@ function SourceItem(props: { s: any; inputName: string }) {
   );
 }
 
-/// By file, then by row or line number (the API sorts them as text).
+const fileOf = (s: any) => String(s.file || s.upload);
+
+/// How many sources each file gives, the file that gives most first.
+function sourceFiles(sources: any[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const s of sources) counts.set(fileOf(s), (counts.get(fileOf(s)) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/// By file (the file that gives most first), then by row or line number (the API sorts them as text).
 function sortSources(sources: any[]): any[] {
+  const rank = new Map(sourceFiles(sources).map(([f], i) => [f, i]));
   const n = (s: any) => s.row ?? s.line ?? 0;
-  return [...sources].sort((a, b) => String(a.file ?? a.upload).localeCompare(String(b.file ?? b.upload)) || n(a) - n(b));
+  return [...sources].sort((a, b) => rank.get(fileOf(a))! - rank.get(fileOf(b))! || n(a) - n(b));
 }
 
 export function TracePanel(props: {
@@ -148,6 +158,7 @@ export function TracePanel(props: {
             </>
           )}
           <h3>Sources <span class="muted">({trace.sources.length})</span></h3>
+          <p class="small">{sourceFiles(trace.sources).map(([f, n]) => <span class="tag" data-source-count={n}>{byHash[f] ?? f}: {n}</span>)}</p>
           {trace.sources.length === 0 ? <p class="muted">No uploaded rows: the value is a constant or computed from the run's parameters.</p> : (
             <ul class="sources">
               {sortSources(trace.sources).slice(0, limit).map((s: any) => <SourceItem s={s} inputName={byHash[s.upload] ?? short(s.upload)} />)}

@@ -34,6 +34,7 @@ let outsider;
 let runId;
 
 async function shot(name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage: true });
 }
 
@@ -134,8 +135,11 @@ test("the trace of summary.json's total payable goes down to the time entries' r
   await page.click('[data-artifact="summary.json"] [data-pointer="/total_payable"]');
   await page.waitForSelector("[data-testid=trace] [data-source-row]");
   const sources = await page.locator("[data-testid=trace] [data-source-row]").evaluateAll((els) => els.map((e) => e.getAttribute("data-source-file")));
-  assert.ok(sources.length > 0 && sources.every((f) => f.includes("time_entries")), `sources are time entries: ${sources.slice(0, 5)}`);
-  await page.locator("[data-testid=trace] [data-source-row]").first().click();
+  assert.ok(sources[0].includes("time_entries"), `the time entries come first: ${sources.slice(0, 3)}`);
+  const [file, count] = await page.locator("[data-testid=trace] [data-source-count]").first()
+    .evaluate((e) => [e.textContent, Number(e.getAttribute("data-source-count"))]);
+  assert.ok(file.includes("time_entries") && count >= 700, `the total payable sums the time entries (${file})`);
+  await page.locator('[data-testid=trace] [data-source-file="time_entries.csv"][data-source-row]').first().click();
   await page.waitForSelector("[data-testid=trace] [data-source-content] table");
   const content = await page.textContent("[data-testid=trace] [data-source-content]");
   assert.ok(content && content.length > 10, "the source row's content is shown");

@@ -18,17 +18,18 @@ pub async fn input(req: &Request, env: &Env, who: &Principal, hash: &str) -> Api
         .map_err(|e| ApiError::not_found(format!("no input {hash}: {e}")))?;
     let mut hash = parsed.to_string();
     let mut bytes = crate::inputs::read_blob(env, &who.tenant, &hash).await?;
+    // A trace names a source's file: a path inside an uploaded batch, or the name of a plain upload (whose
+    // bytes are the file itself).
     if let Some(path) = crate::http::query_param(req, "file") {
-        let bundle = writ_artifact::Bundle::parse(&bytes).map_err(|_| {
-            ApiError::invalid_field("/file", format!("input {hash} is not a batch of files"))
-        })?;
-        let f = bundle
-            .files
-            .iter()
-            .find(|f| f.path == path)
-            .ok_or_else(|| ApiError::not_found(format!("input {hash} has no file {path}")))?;
-        hash = f.hash.to_string();
-        bytes = crate::inputs::read_blob(env, &who.tenant, &hash).await?;
+        if let Ok(bundle) = writ_artifact::Bundle::parse(&bytes) {
+            let f = bundle
+                .files
+                .iter()
+                .find(|f| f.path == path)
+                .ok_or_else(|| ApiError::not_found(format!("input {hash} has no file {path}")))?;
+            hash = f.hash.to_string();
+            bytes = crate::inputs::read_blob(env, &who.tenant, &hash).await?;
+        }
     }
     let headers = worker::Headers::new();
     headers.set("content-type", "application/octet-stream")?;
