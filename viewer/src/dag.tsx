@@ -17,6 +17,18 @@ export interface StepView {
 const NODE_W = 176;
 const NODE_H = 64;
 
+/// A curve through dagre's edge points: quadratic segments between their midpoints.
+function smooth(points: { x: number; y: number }[]): string {
+  if (points.length < 3) return points.map((p, i) => `${i ? "L" : "M"} ${p.x} ${p.y}`).join(" ");
+  let d = `M ${points[0].x} ${points[0].y}`;
+  for (let i = 1; i < points.length - 1; i++) {
+    const mx = (points[i].x + points[i + 1].x) / 2;
+    const my = (points[i].y + points[i + 1].y) / 2;
+    d += ` Q ${points[i].x} ${points[i].y} ${i === points.length - 2 ? points[i + 1].x : mx} ${i === points.length - 2 ? points[i + 1].y : my}`;
+  }
+  return d;
+}
+
 export function Dag(props: {
   plan: any;
   steps: Map<string, StepView>;
@@ -65,7 +77,7 @@ export function Dag(props: {
           {layout.edges.map((e) => {
             const to = props.steps.get(e.to);
             const done = to && ["published", "succeeded"].includes(to.state);
-            const d = e.points.map((p, i) => `${i ? "L" : "M"} ${p.x} ${p.y}`).join(" ");
+            const d = smooth(e.points);
             return <path d={d} class={done ? "edge edge-done" : "edge"} marker-end="url(#arrow)" />;
           })}
         </svg>

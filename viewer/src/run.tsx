@@ -206,7 +206,8 @@ export function RunPage(props: { id: string; who: Principal }) {
         </div>
         {side === "step" && selected && (
           <StepPanel runId={id} plan={plan} status={status} log={log} stepId={selected} onClose={() => setSide(null)}
-            actions={<GateActions id={id} status={status} stepId={selected} who={props.who} onChanged={(s) => { setStatus(s); refresh(); setStreamGen((g) => g + 1); }} />} />
+            actions={<GateActions id={id} status={status} stepId={selected} who={props.who}
+              reason={plan.steps.find((s: any) => s.id === selected)?.contract?.gate?.reason} onChanged={(s) => { setStatus(s); refresh(); setStreamGen((g) => g + 1); }} />} />
         )}
         {side === "trace" && trace && (
           <TracePanel runId={id} {...trace} inputs={inputs} onClose={() => setSide(null)} onStep={select}
@@ -228,7 +229,7 @@ function stepsSummary(log: any[]): string {
 
 /// Approve or reject a gate, with a comment. Shown to principals with the `approve` scope; the run's creator
 /// sees why it may not (the API refuses it too).
-function GateActions(props: { id: string; status: any; stepId: string; who: Principal; onChanged: (s: any) => void }) {
+function GateActions(props: { id: string; status: any; stepId: string; reason?: string; who: Principal; onChanged: (s: any) => void }) {
   const st = props.status.steps?.find((s: any) => s.id === props.stepId);
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
@@ -250,7 +251,7 @@ function GateActions(props: { id: string; status: any; stepId: string; who: Prin
   };
   return (
     <div class="gate-actions" data-testid="gate-actions">
-      <p class="small"><b>Gate:</b> this step waits for a reviewer's decision.</p>
+      <p class="small"><b>Gate:</b> {props.reason ?? "this step waits for a reviewer's decision"}.</p>
       {own && <p class="notice small">You started this run: another principal must decide its gates.</p>}
       <textarea placeholder="Comment (required to reject: it is recorded as the reason)" value={comment} data-testid="decision-comment"
         onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)} disabled={own || busy} />

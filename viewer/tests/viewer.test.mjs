@@ -130,7 +130,15 @@ test("a billing run's DAG follows the run live; its creator may not approve; a r
 });
 
 test("the trace of summary.json's total payable goes down to the time entries' rows", async () => {
+  await page.goto(`${API}/`);
+  await page.waitForSelector(`tr[data-run-id="${runId}"][data-state="succeeded"]`);
+  await shot("00-runs");
   await page.goto(`${API}/runs/${runId}`);
+  await page.click('[data-artifact-tab="report.md"]');
+  await page.waitForSelector('[data-artifact="report.md"] .markdown h1, [data-artifact="report.md"] .markdown h2');
+  await page.click('[data-step-id="ps-7-review_flags"]');
+  await page.waitForSelector('[data-panel-step="ps-7-review_flags"] [data-stage]');
+  await shot("09-report-and-fan-out-step");
   await page.click('[data-artifact-tab="summary.json"]');
   await page.click('[data-artifact="summary.json"] [data-pointer="/total_payable"]');
   await page.waitForSelector("[data-testid=trace] [data-source-row]");
@@ -144,6 +152,9 @@ test("the trace of summary.json's total payable goes down to the time entries' r
   const content = await page.textContent("[data-testid=trace] [data-source-content]");
   assert.ok(content && content.length > 10, "the source row's content is shown");
   await shot("06-trace-total-payable");
+  await page.goto(`${API}/ledger`);
+  await page.waitForSelector("[data-ledger-status]");
+  await shot("10-ledger");
 });
 
 test("another tenant's run is not found; an expired or ended session returns to sign-in with a message; CSRF is refused", async () => {

@@ -183,8 +183,9 @@ fn same_origin(req: &Request) -> ApiResult<()> {
 #[serde(deny_unknown_fields)]
 struct SignIn {
     token: String,
+    /// A number, not `u64`: JSON Schema counts `6820.0` as an integer, and so does this API.
     #[serde(default)]
-    ttl_seconds: Option<u64>,
+    ttl_seconds: Option<f64>,
 }
 
 fn describe(who: &Principal, expires_ms: Option<u64>) -> Value {
@@ -196,13 +197,16 @@ fn describe(who: &Principal, expires_ms: Option<u64>) -> Value {
 pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
     let secure = req.url().map(|u| u.scheme() == "https").unwrap_or(false);
     let body: SignIn = read_json(&mut req).await?;
-    let ttl = body.ttl_seconds.unwrap_or(MAX_TTL_SECONDS);
-    if ttl == 0 || ttl > MAX_TTL_SECONDS {
-        return Err(ApiError::invalid_field(
-            "/ttl_seconds",
-            format!("between 1 and {MAX_TTL_SECONDS} seconds"),
-        ));
-    }
+    let ttl = match body.ttl_seconds {
+        None => MAX_TTL_SECONDS,
+        Some(t) if t.fract() == 0.0 && (1.0..=MAX_TTL_SECONDS as f64).contains(&t) => t as u64,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "/ttl_seconds",
+                format!("a whole number of seconds from 1 to {MAX_TTL_SECONDS}"),
+            ))
+        }
+    };
     let token_hash = hash_token(body.token.trim());
     let who = crate::auth::principal_for_hash(env, &token_hash)
         .await?
