@@ -128,7 +128,15 @@ export function ArtifactView(props: { runId: string; artifact: Artifact; onTrace
     return (
       <div data-artifact={a.name} data-artifact-kind="markdown">
         {head}
-        <div class="markdown" dangerouslySetInnerHTML={{ __html: md.render(body) }} />
+        {/* A report cites its numbers as `trace:<artifact>:<pointer>` links: a click opens that trace. */}
+        <div class="markdown" dangerouslySetInnerHTML={{ __html: md.render(body) }} onClick={(e) => {
+          const link = (e.target as HTMLElement).closest("a");
+          const href = link?.getAttribute("href") ?? "";
+          if (!link) return;
+          e.preventDefault();
+          const m = href.match(/^trace:([^:]+):(.*)$/);
+          if (m) props.onTrace(m[1], m[2], `${m[1]} ${m[2]} (cited in ${a.name})`);
+        }} />
       </div>
     );
   }

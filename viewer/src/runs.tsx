@@ -72,7 +72,7 @@ export function RunsPage() {
             {shown.map((r) => {
               const s = r.status;
               return (
-                <tr data-run-id={r.id} data-state={s?.state ?? ""}>
+                <tr data-run-id={r.id} data-state={s?.state ?? ""} data-loaded={s || r.error ? "1" : "0"}>
                   <td><Link href={`/runs/${enc(r.id)}`} class="mono">{r.id}</Link></td>
                   <td>{r.workflow ?? s?.workflow ?? "–"}{s?.mode === "sealed" && <span class="tag">sealed</span>}</td>
                   <td>{s ? <span class={stateClass(s.state)}>{s.state}</span> : <span class="muted">{r.error ?? "…"}</span>}</td>

@@ -33,9 +33,9 @@ let reviewer;
 let outsider;
 let runId;
 
-async function shot(name) {
+async function shot(name, fullPage = true) {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage });
 }
 
 async function signIn(token) {
@@ -132,13 +132,17 @@ test("a billing run's DAG follows the run live; its creator may not approve; a r
 test("the trace of summary.json's total payable goes down to the time entries' rows", async () => {
   await page.goto(`${API}/`);
   await page.waitForSelector(`tr[data-run-id="${runId}"][data-state="succeeded"]`);
+  await page.waitForFunction(() => !document.querySelector('tr[data-loaded="0"]'));
   await shot("00-runs");
   await page.goto(`${API}/runs/${runId}`);
   await page.click('[data-artifact-tab="report.md"]');
   await page.waitForSelector('[data-artifact="report.md"] .markdown h1, [data-artifact="report.md"] .markdown h2');
   await page.click('[data-step-id="ps-7-review_flags"]');
   await page.waitForSelector('[data-panel-step="ps-7-review_flags"] [data-stage]');
-  await shot("09-report-and-fan-out-step");
+  // The report cites its numbers as trace links: one opens the trace of the total billed.
+  await page.click('[data-artifact="report.md"] a[href="trace:summary.json:/total_billed"]');
+  await page.waitForSelector('[data-testid=trace][data-trace-pointer="/total_billed"] [data-source-row]');
+  await shot("09-report-and-fan-out-step", false);
   await page.click('[data-artifact-tab="summary.json"]');
   await page.click('[data-artifact="summary.json"] [data-pointer="/total_payable"]');
   await page.waitForSelector("[data-testid=trace] [data-source-row]");
