@@ -140,7 +140,10 @@ export function ArtifactView(props: { runId: string; artifact: Artifact; onTrace
       </div>
     );
   }
-  if (k === "site") return <SiteView path={path} manifest={body} name={a.name} head={head} />;
+  if (k === "site") {
+    const pagesPath = `/v1/runs/${enc(props.runId)}/pages/${enc(a.name.replace(/\/$/, ""))}`;
+    return <SiteView pagesPath={pagesPath} manifest={body} name={a.name} head={head} />;
+  }
   return (
     <div data-artifact={a.name}>
       {head}
@@ -149,14 +152,16 @@ export function ArtifactView(props: { runId: string; artifact: Artifact; onTrace
   );
 }
 
-function SiteView(props: { path: string; manifest: string; name: string; head: any }) {
+function SiteView(props: { pagesPath: string; manifest: string; name: string; head: any }) {
   let files: { path: string }[] | null = null;
   try {
     files = JSON.parse(props.manifest).files ?? [];
   } catch {
     files = null;
   }
-  const pages = (files ?? []).filter((f) => /\.html?$/.test(f.path));
+  // The home page first, then the others by path.
+  const pages = (files ?? []).filter((f) => /\.html?$/.test(f.path))
+    .sort((x, y) => Number(y.path === "index.html") - Number(x.path === "index.html") || x.path.localeCompare(y.path));
   const [page, setPage] = useState(pages.find((p) => p.path === "index.html")?.path ?? pages[0]?.path ?? "");
   const [filter, setFilter] = useState("");
   if (files == null) return <pre class="code">{props.manifest.slice(0, 5000)}</pre>;
@@ -169,8 +174,8 @@ function SiteView(props: { path: string; manifest: string; name: string; head: a
           <input type="search" placeholder={`Filter ${pages.length} pages`} value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
           <ul>{shown.map((p) => <li><button class={p.path === page ? "link active" : "link"} onClick={() => setPage(p.path)}>{p.path}</button></li>)}</ul>
         </div>
-        {/* An empty sandbox: the page's scripts do not run and it has no access to the viewer's origin. */}
-        {page && <iframe class="site-frame" sandbox="" title={page} src={`${props.path}?file=${enc(page)}`} />}
+        {/* No scripts, no forms, no top navigation: the page is shown, never run (the API's CSP says the same). */}
+        {page && <iframe class="site-frame" sandbox="allow-same-origin" title={page} src={`${props.pagesPath}/${page.split("/").map(enc).join("/")}`} />}
       </div>
     </div>
   );

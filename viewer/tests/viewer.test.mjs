@@ -34,7 +34,7 @@ let outsider;
 let runId;
 
 async function shot(name, fullPage = true) {
-  await page.evaluate(() => window.scrollTo(0, 0));
+  if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage });
 }
 
@@ -142,6 +142,7 @@ test("the trace of summary.json's total payable goes down to the time entries' r
   // The report cites its numbers as trace links: one opens the trace of the total billed.
   await page.click('[data-artifact="report.md"] a[href="trace:summary.json:/total_billed"]');
   await page.waitForSelector('[data-testid=trace][data-trace-pointer="/total_billed"] [data-source-row]');
+  await page.locator(".run-body").scrollIntoViewIfNeeded();
   await shot("09-report-and-fan-out-step", false);
   await page.click('[data-artifact-tab="summary.json"]');
   await page.click('[data-artifact="summary.json"] [data-pointer="/total_payable"]');

@@ -64,6 +64,7 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
         | ["v1", "runs", _, "plan" | "log" | "events" | "artifacts" | "trace"] => "GET",
         ["v1", "runs", _, "records", _] | ["v1", "runs", _, "code", _] => "GET",
         ["v1", "runs", _, "timing"] => "GET",
+        ["v1", "runs", _, "pages", _, rest @ ..] if !rest.is_empty() => "GET",
         ["v1", "runs", _, "artifacts", rest @ ..] if !rest.is_empty() => "GET",
         ["v1", "runs", _, "steps", _, "approve" | "reject"]
         | ["v1", "runs", _, "cancel" | "seal" | "replay" | "profile"] => "POST",
@@ -113,6 +114,9 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
         (Method::Get, ["runs"]) => runs::list(env, &who).await,
         (Method::Get, ["runs", id, "code", hash]) => viewer::run_code(env, &who, id, hash).await,
         (Method::Get, ["runs", id, "timing"]) => viewer::run_timing(env, &who, id).await,
+        (Method::Get, ["runs", id, "pages", artifact, path @ ..]) => {
+            viewer::run_page(env, &who, id, artifact, path).await
+        }
         (_, ["runs", id, rest @ ..]) => {
             let id = id.to_string();
             let rest: Vec<&str> = rest.to_vec();

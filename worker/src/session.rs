@@ -258,8 +258,9 @@ pub async fn delete(req: &Request, env: &Env) -> ApiResult<Response> {
     Ok(resp)
 }
 
-/// Headers on every API answer: no MIME sniffing, and a sandbox for any document the API serves (a site
-/// artifact's page opened by its URL runs no script with the viewer's session).
+/// Headers on every API answer: no MIME sniffing, and a sandbox for any document the API serves: a site
+/// artifact's page runs no script and submits no form (it keeps its origin only so that its stylesheets
+/// load with the session; without scripts that origin can do nothing).
 pub fn harden(resp: Response) -> Response {
     let headers = worker::Headers::new();
     for (k, v) in resp.headers().entries() {
@@ -267,6 +268,6 @@ pub fn harden(resp: Response) -> Response {
         let _ = headers.append(&k, &v);
     }
     let _ = headers.set("x-content-type-options", "nosniff");
-    let _ = headers.set("content-security-policy", "sandbox");
+    let _ = headers.set("content-security-policy", "sandbox allow-same-origin");
     resp.with_headers(headers)
 }

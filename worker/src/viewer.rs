@@ -195,3 +195,17 @@ pub fn timing(obj: &crate::run_object::RunObject) -> ApiResult<Response> {
         .ok_or_else(|| ApiError::internal("the timing query returned no row"))?;
     json(200, &t)
 }
+
+/// `GET /v1/runs/{id}/pages/{artifact}/{path…}`: one file of a bundle artifact (a site's page, its stylesheet)
+/// at a path of its own, so that the page's relative links and assets resolve inside the viewer's frame.
+pub async fn run_page(
+    env: &Env,
+    who: &Principal,
+    run_id: &str,
+    artifact: &str,
+    path: &[&str],
+) -> ApiResult<Response> {
+    crate::runs::owned(env, who, run_id).await?;
+    who.require("runs:read")?;
+    crate::runs::artifact_bytes(env, who, run_id, artifact, Some(path.join("/"))).await
+}
