@@ -210,7 +210,7 @@ export function RunPage(props: { id: string; who: Principal }) {
               reason={plan.steps.find((s: any) => s.id === selected)?.contract?.gate?.reason} onChanged={(s) => { setStatus(s); refresh(); setStreamGen((g) => g + 1); }} />} />
         )}
         {side === "trace" && trace && (
-          <TracePanel runId={id} {...trace} inputs={inputs} onClose={() => setSide(null)} onStep={select}
+          <TracePanel key={`${trace.artifact}#${trace.pointer}`} runId={id} {...trace} inputs={inputs} onClose={() => setSide(null)} onStep={select}
             onArtifact={(name) => { if (!artifacts.some((a) => a.name === name)) setShowAll(true); setCurrent(name); }} />
         )}
       </div>

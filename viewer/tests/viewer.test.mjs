@@ -146,7 +146,7 @@ test("the trace of summary.json's total payable goes down to the time entries' r
   await shot("09-report-and-fan-out-step", false);
   await page.click('[data-artifact-tab="summary.json"]');
   await page.click('[data-artifact="summary.json"] [data-pointer="/total_payable"]');
-  await page.waitForSelector("[data-testid=trace] [data-source-row]");
+  await page.waitForSelector('[data-testid=trace][data-trace-pointer="/total_payable"] [data-source-row]');
   const sources = await page.locator("[data-testid=trace] [data-source-row]").evaluateAll((els) => els.map((e) => e.getAttribute("data-source-file")));
   assert.ok(sources[0].includes("time_entries"), `the time entries come first: ${sources.slice(0, 3)}`);
   const [file, count] = await page.locator("[data-testid=trace] [data-source-count]").first()
