@@ -89,6 +89,14 @@ export function RunPage(props: { id: string; who: Principal }) {
     };
   }, [id, plan != null, streamGen, status && (ENDED.includes(status.state) || status.state === "awaiting_approval") ? "still" : "moving"]);
 
+  // While the run goes on, its duration counts up (a display clock, not a poll: nothing is fetched).
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!live) return;
+    const t = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [live]);
+
   useEffect(() => {
     if (!status) return;
     listArtifacts(id, showAll).then((a) => {

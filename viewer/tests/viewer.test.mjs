@@ -143,7 +143,12 @@ test("the trace of summary.json's total payable goes down to the time entries' r
   await page.click('[data-artifact="report.md"] a[href="trace:summary.json:/total_billed"]');
   await page.waitForSelector('[data-testid=trace][data-trace-pointer="/total_billed"] [data-source-row]');
   await page.locator(".run-body").scrollIntoViewIfNeeded();
-  await shot("09-report-and-fan-out-step", false);
+  await shot("09-report-cites-its-trace", false);
+  // A fan-out step: its shards, receipts and validation ladder.
+  await page.click('[data-step-id="ps-7-review_flags"]');
+  await page.waitForSelector('[data-panel-step="ps-7-review_flags"] [data-stage]');
+  await page.locator(".run-body").scrollIntoViewIfNeeded();
+  await shot("10-fan-out-step", false);
   await page.click('[data-artifact-tab="summary.json"]');
   await page.click('[data-artifact="summary.json"] [data-pointer="/total_payable"]');
   await page.waitForSelector('[data-testid=trace][data-trace-pointer="/total_payable"] [data-source-row]');
@@ -159,7 +164,7 @@ test("the trace of summary.json's total payable goes down to the time entries' r
   await shot("06-trace-total-payable");
   await page.goto(`${API}/ledger`);
   await page.waitForSelector("[data-ledger-status]");
-  await shot("10-ledger");
+  await shot("11-ledger");
 });
 
 test("another tenant's run is not found; an expired or ended session returns to sign-in with a message; CSRF is refused", async () => {
