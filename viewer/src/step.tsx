@@ -88,6 +88,34 @@ function Code(props: { runId: string; hash: string }) {
   );
 }
 
+/// The governed evaluator's verdicts on this step's items: proof records in the ledger, one per judged item.
+function EvaluatorVerdicts(props: { runId: string; stepId: string }) {
+  const [rows, setRows] = useState<any[] | null>(null);
+  const [err, setErr] = useState("");
+  useEffect(() => {
+    get(`/v1/runs/${enc(props.runId)}/ledger?type=evaluator_verdict`)
+      .then((r) => setRows(r.entries.filter((e: any) => e.event.step === props.stepId)))
+      .catch((e) => setErr(e.detail ?? "unavailable"));
+  }, [props.runId, props.stepId]);
+  if (err) return <p class="muted small">Evaluator verdicts: {err}</p>;
+  if (!rows || rows.length === 0) return null;
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.event.verdict, (counts.get(r.event.verdict) ?? 0) + 1);
+  return (
+    <div data-evaluator-verdicts={rows.length}>
+      <p class="small">{rows.length} items judged by <span class="mono">{rows[0].event.judged_by}</span> against <span class="mono">{rows[0].event.rubric}</span>:
+        {[...counts].map(([v, n]) => <span class="tag">{v}: {n}</span>)}</p>
+      <table class="grid small">
+        <thead><tr><th>Item</th><th>Verdict</th><th>Ledger entry</th></tr></thead>
+        <tbody>{rows.slice(0, 15).map((r) => (
+          <tr><td class="mono">{r.event.item}</td><td>{r.event.verdict}</td><td class="mono muted" title={r.entry_hash}>#{r.seq} {short(r.entry_hash, 10)}</td></tr>
+        ))}</tbody>
+      </table>
+      {rows.length > 15 && <p class="muted small">… and {rows.length - 15} more.</p>}
+    </div>
+  );
+}
+
 export function StepPanel(props: { runId: string; plan: any; status: any; log: any[]; stepId: string; actions: any; onClose: () => void }) {
   const step = props.plan.steps.find((s: any) => s.id === props.stepId);
   const st = props.status?.steps?.find((s: any) => s.id === props.stepId);
@@ -160,6 +188,7 @@ export function StepPanel(props: { runId: string; plan: any; status: any; log: a
       {validated.length === 0 ? <p class="muted small">Not validated yet.</p> : validated.slice(-1).map((v) => <Record runId={props.runId} hash={v.event.report_hash} kind="ladder" />)}
       <h3>Audit and evaluator proofs</h3>
       {audited.length === 0 ? <p class="muted small">Not audited yet.</p> : audited.slice(-3).map((v) => <Record runId={props.runId} hash={v.event.proof_hash} kind="proof" />)}
+      {tools.has("evaluator.judge") && <EvaluatorVerdicts runId={props.runId} stepId={props.stepId} />}
       {decisions.length > 0 && (
         <>
           <h3>Decisions</h3>

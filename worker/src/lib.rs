@@ -63,7 +63,7 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
         ["v1", "runs", _]
         | ["v1", "runs", _, "plan" | "log" | "events" | "artifacts" | "trace"] => "GET",
         ["v1", "runs", _, "records", _] | ["v1", "runs", _, "code", _] => "GET",
-        ["v1", "runs", _, "timing"] => "GET",
+        ["v1", "runs", _, "timing" | "ledger"] => "GET",
         ["v1", "runs", _, "pages", _, rest @ ..] if !rest.is_empty() => "GET",
         ["v1", "runs", _, "artifacts", rest @ ..] if !rest.is_empty() => "GET",
         ["v1", "runs", _, "steps", _, "approve" | "reject"]
@@ -114,6 +114,7 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
         (Method::Get, ["runs"]) => runs::list(env, &who).await,
         (Method::Get, ["runs", id, "code", hash]) => viewer::run_code(env, &who, id, hash).await,
         (Method::Get, ["runs", id, "timing"]) => viewer::run_timing(env, &who, id).await,
+        (Method::Get, ["runs", id, "ledger"]) => viewer::run_ledger(&req, env, &who, id).await,
         (Method::Get, ["runs", id, "pages", artifact, path @ ..]) => {
             viewer::run_page(env, &who, id, artifact, path).await
         }

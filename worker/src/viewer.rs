@@ -209,3 +209,42 @@ pub async fn run_page(
     who.require("runs:read")?;
     crate::runs::artifact_bytes(env, who, run_id, artifact, Some(path.join("/"))).await
 }
+
+/// `GET /v1/runs/{id}/ledger[?type=T]`: the run's ledger entries as written to Postgres (the evaluator's
+/// verdicts, proof records, tool calls …), each with its entry hash.
+pub async fn run_ledger(
+    req: &Request,
+    env: &Env,
+    who: &Principal,
+    run_id: &str,
+) -> ApiResult<Response> {
+    crate::runs::owned(env, who, run_id).await?;
+    who.require("runs:read")?;
+    let kind = crate::http::query_param(req, "type").filter(|t| !t.is_empty());
+    let (tenant, run) = (who.tenant.clone(), run_id.to_string());
+    let entries = with_client(env, move |client| async move {
+        let result = client
+            .query(sql::SELECT_RUN_ENTRIES, &[&tenant, &run, &kind])
+            .await
+            .map_err(|e| DbError::Query(describe(&e)))
+            .and_then(|rows| {
+                rows.iter()
+                    .map(|row| {
+                        let event: String = row.get(2);
+                        let event: serde_json::Value =
+                            serde_json::from_str(&event).map_err(|e| {
+                                DbError::Query(format!("a stored event is not JSON: {e}"))
+                            })?;
+                        Ok(
+                            j!({"seq": row.get::<_, i64>(0), "at": row.get::<_, String>(1),
+                            "event": event, "entry_hash": row.get::<_, String>(3)}),
+                        )
+                    })
+                    .collect::<Result<Vec<_>, DbError>>()
+            });
+        (client, result)
+    })
+    .await
+    .map_err(|e| ApiError::upstream(e.to_string()))?;
+    json(200, &j!({"entries": entries}))
+}
