@@ -166,6 +166,10 @@ fn e2e(s: &stack::Stack) -> Result<()> {
 /// playwright-core; screenshots go to `target/viewer-screens/`.
 fn viewer_tests(s: &stack::Stack) -> Result<()> {
     let screens = root().join("target/viewer-screens");
+    // This run's screenshots only.
+    if screens.exists() {
+        fs::remove_dir_all(&screens)?;
+    }
     fs::create_dir_all(&screens)?;
     run_cmd(
         Command::new("node")
