@@ -207,7 +207,18 @@ pub async fn run_page(
 ) -> ApiResult<Response> {
     crate::runs::owned(env, who, run_id).await?;
     who.require("runs:read")?;
-    crate::runs::artifact_bytes(env, who, run_id, artifact, Some(path.join("/"))).await
+    crate::runs::artifact_bytes(env, who, run_id, artifact, Some(path.join("/")))
+        .await
+        .map_err(|e| {
+            // An artifact that is not a bundle has no pages: for this path it is not there at all.
+            if e.status == 422 {
+                ApiError::not_found(format!(
+                    "{artifact} is not a bundle of files: it has no pages"
+                ))
+            } else {
+                e
+            }
+        })
 }
 
 /// `GET /v1/runs/{id}/ledger[?type=T]`: the run's ledger entries as written to Postgres (the evaluator's
