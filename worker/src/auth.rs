@@ -38,16 +38,14 @@ pub fn hash_token(token: &str) -> String {
 }
 
 pub async fn authenticate(req: &Request, env: &Env) -> ApiResult<Principal> {
-    let header = req
-        .headers()
-        .get("authorization")
-        .ok()
-        .flatten()
-        .ok_or_else(|| {
+    let Some(header) = req.headers().get("authorization").ok().flatten() else {
+        // The viewer's session cookie stands in for the bearer token (see session.rs).
+        return crate::session::principal(req, env).await?.ok_or_else(|| {
             ApiError::unauthorized(
                 "send `Authorization: Bearer <token>`; `writ token create` makes one",
             )
-        })?;
+        });
+    };
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
@@ -56,30 +54,36 @@ pub async fn authenticate(req: &Request, env: &Env) -> ApiResult<Principal> {
         .ok_or_else(|| {
             ApiError::unauthorized("the Authorization header is not `Bearer <token>`")
         })?;
-    if let Some(p) = bootstrap_principal(env, token) {
-        return Ok(p);
+    principal_for_hash(env, &hash_token(token))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))
+}
+
+/// The holder of the token with this hash: the bootstrap administrator or a token of the Registry.
+pub async fn principal_for_hash(env: &Env, hash: &str) -> ApiResult<Option<Principal>> {
+    if let Some(p) = bootstrap_principal(env, hash) {
+        return Ok(Some(p));
     }
     let found = registry::call(
         env,
         &RegistryOp::LookupToken {
-            hash: hash_token(token),
+            hash: hash.to_string(),
         },
     )
     .await?;
-    serde_json::from_value::<Option<Principal>>(found)
+    Ok(serde_json::from_value::<Option<Principal>>(found)
         .ok()
-        .flatten()
-        .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))
+        .flatten())
 }
 
-/// The deployment's own admin token (a Worker secret; `cargo xtask up` sets it locally).
-fn bootstrap_principal(env: &Env, token: &str) -> Option<Principal> {
+/// The deployment's own admin token (a Worker secret; `cargo xtask up` sets it locally), by its hash.
+fn bootstrap_principal(env: &Env, hash: &str) -> Option<Principal> {
     let expected = env
         .secret("WRIT_BOOTSTRAP_TOKEN")
         .map(|s| s.to_string())
         .or_else(|_| env.var("WRIT_BOOTSTRAP_TOKEN").map(|v| v.to_string()))
         .ok()?;
-    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), token.as_bytes()) {
+    if expected.is_empty() || !constant_time_eq(hash_token(&expected).as_bytes(), hash.as_bytes()) {
         return None;
     }
     let tenant = env

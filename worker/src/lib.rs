@@ -26,10 +26,12 @@ mod run_store;
 mod runs;
 mod sandbox;
 mod schedules;
+mod session;
 mod sse;
 mod tokens;
 mod trace;
 mod validate;
+mod viewer;
 
 use error::{ApiError, ApiResult};
 use serde_json::{json, Value};
@@ -46,7 +48,8 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // Every failure becomes problem+json here; nothing below answers with a bare runtime error.
-    Ok(route(req, &env).await.unwrap_or_else(|e| e.response()))
+    let resp = route(req, &env).await.unwrap_or_else(|e| e.response());
+    Ok(session::harden(resp))
 }
 
 /// The methods each route takes; a known path with another method is a 405 with `Allow`, an unknown one a 404.
@@ -56,10 +59,14 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
             "GET"
         }
         ["v1", "bridge"] | ["v1", "inputs"] | ["v1", "plans", "compile"] => "POST",
+        ["v1", "session"] => "GET, POST, DELETE",
+        ["v1", "inputs", _] | ["v1", "ledger", "verify"] | ["v1", "programs"] => "GET",
         ["v1", "tokens"] | ["v1", "runs"] | ["v1", "schedules"] => "GET, POST",
         ["v1", "runs", _]
         | ["v1", "runs", _, "plan" | "log" | "events" | "artifacts" | "trace"] => "GET",
-        ["v1", "runs", _, "records", _] => "GET",
+        ["v1", "runs", _, "records", _] | ["v1", "runs", _, "code", _] => "GET",
+        ["v1", "runs", _, "timing" | "ledger"] => "GET",
+        ["v1", "runs", _, "pages", _, rest @ ..] if !rest.is_empty() => "GET",
         ["v1", "runs", _, "artifacts", rest @ ..] if !rest.is_empty() => "GET",
         ["v1", "runs", _, "steps", _, "approve" | "reject"]
         | ["v1", "runs", _, "cancel" | "seal" | "replay" | "profile"] => "POST",
@@ -94,6 +101,9 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
         ["v1", "schemas"] => return docs::schema_index(),
         ["v1", "schemas", name] => return docs::schema(name),
         ["v1", "bridge"] => return bridge_entry(req, env).await,
+        // Signing in carries its token in the body; signing out needs only the cookie it clears.
+        ["v1", "session"] if method == Method::Post => return session::create(req, env).await,
+        ["v1", "session"] if method == Method::Delete => return session::delete(&req, env).await,
         _ => {}
     }
     let who = auth::authenticate(&req, env).await?;
@@ -116,10 +126,20 @@ pub(crate) async fn dispatch(
     match (method, segments.get(1..).unwrap_or_default()) {
         (Method::Post, ["tokens"]) => tokens::create(req, env, who).await,
         (Method::Get, ["tokens"]) => tokens::list(env, who).await,
+        (Method::Get, ["session"]) => session::show(who),
+        (Method::Get, ["inputs", hash]) => viewer::input(&req, env, who, hash).await,
+        (Method::Get, ["ledger", "verify"]) => viewer::ledger_verify(env, who).await,
+        (Method::Get, ["programs"]) => viewer::programs(env, who).await,
         (Method::Post, ["inputs"]) => inputs::upload(req, env, who).await,
         (Method::Post, ["plans", "compile"]) => runs::compile_endpoint(req, env, who).await,
         (Method::Post, ["runs"]) => runs::create(req, env, who).await,
         (Method::Get, ["runs"]) => runs::list(env, who).await,
+        (Method::Get, ["runs", id, "code", hash]) => viewer::run_code(env, who, id, hash).await,
+        (Method::Get, ["runs", id, "timing"]) => viewer::run_timing(env, who, id).await,
+        (Method::Get, ["runs", id, "ledger"]) => viewer::run_ledger(&req, env, who, id).await,
+        (Method::Get, ["runs", id, "pages", artifact, path @ ..]) => {
+            viewer::run_page(env, who, id, artifact, path).await
+        }
         (_, ["runs", id, rest @ ..]) => {
             let id = id.to_string();
             let rest: Vec<&str> = rest.to_vec();

@@ -95,6 +95,10 @@ pub enum RegistryOp {
     ListMcpServers {
         tenant: String,
     },
+    /// The viewer's browser sessions (session.rs).
+    Session(crate::session::SessionOp),
+    /// Reads for the run viewer (viewer.rs).
+    Viewer(crate::viewer::ViewerOp),
 }
 
 const SCHEMA: &str = "
@@ -122,7 +126,12 @@ pub struct Registry {
 impl DurableObject for Registry {
     fn new(state: State, _env: Env) -> Self {
         let sql = state.storage().sql();
-        for stmt in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        for stmt in SCHEMA
+            .split(';')
+            .chain([crate::session::SCHEMA])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             if let Err(e) = sql.exec(stmt, None) {
                 console_error!("registry schema: {e}");
             }
@@ -267,6 +276,8 @@ impl Registry {
                 )?;
                 json!({"ok": true})
             }
+            Session(op) => crate::session::apply(&self.sql(), op)?,
+            Viewer(op) => crate::viewer::apply(&self.sql(), op)?,
             LatestUploads { tenant, prefix } => {
                 // The newest batch under the prefix: the most recently written sub-prefix, each name's newest file.
                 let newest = self.rows(

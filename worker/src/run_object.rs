@@ -364,6 +364,8 @@ impl RunObject {
                     "no validation report or proof record with that hash in this run",
                 )),
             },
+            (Method::Get, "/code") => crate::viewer::code_source(self, &q("hash")),
+            (Method::Get, "/timing") => crate::viewer::timing(self),
             (Method::Get, "/provenance") => {
                 json_ok(&run_exec::provenance_json(self, &q("name")).await?)
             }

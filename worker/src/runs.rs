@@ -670,7 +670,7 @@ pub fn enc(s: &str) -> String {
         .collect()
 }
 
-async fn artifact_bytes(
+pub(crate) async fn artifact_bytes(
     env: &Env,
     who: &Principal,
     run_id: &str,

@@ -104,8 +104,13 @@ pub fn run() -> Result<()> {
         elapsed.as_secs_f64(),
         s.api
     );
+
     println!(
         "Inspect it: . .writ/env && writ status {run}   |   cargo xtask down stops the stack."
+    );
+    println!(
+        "\nSee it in the viewer: {}/runs/{run}\n(sign in with the local admin token, in .writ/token)",
+        s.api
     );
     Ok(())
 }

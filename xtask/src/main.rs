@@ -18,12 +18,13 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  setup   install whatever is missing (wasm32 target, worker-build, wasm-bindgen-cli, npm packages, PostgreSQL)
+  setup   install whatever is missing (wasm32 target, worker-build, wasm-bindgen-cli, npm packages, PostgreSQL,
+          Python packages, the viewer's build, Chromium)
   up      start the local stack (Postgres, sandbox server, wrangler dev) and write .writ/env
   down    stop exactly the processes `up` started
   status  show whether the stack is running
   restart-worker | pg-stop | pg-start   fault injection for the resilience tests
-  test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end tests against the stack
+  test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end and browser tests against the stack
   demo    the demo command: bring the stack up and run the canonical job
   bench billing [N]   wall time of the canonical run and of its sealed re-run (median of N)
   bench ledger [N]    batched ledger appends and chain verification against the stack's Postgres";

@@ -14,9 +14,11 @@ pub fn run() -> Result<()> {
     rustfmt()?;
     cargo_tool("worker-build", WORKER_BUILD_VERSION, true)?;
     cargo_tool("wasm-bindgen-cli", &locked_version("wasm-bindgen")?, false)?;
-    npm_packages()?;
+    npm_packages(&root())?;
     postgres()?;
     python_packages()?;
+    viewer()?;
+    chromium()?;
     Ok(())
 }
 
@@ -74,8 +76,8 @@ fn cargo_tool(krate: &str, version: &str, locked: bool) -> Result<()> {
     run_cmd(&mut cmd)
 }
 
-fn npm_packages() -> Result<()> {
-    let root = root();
+/// `npm ci` in `root` when its package-lock.json is newer than the last install.
+fn npm_packages(root: &std::path::Path) -> Result<()> {
     let lock = root.join("package-lock.json");
     let marker = root.join("node_modules/.package-lock.json");
     let fresh = match (fs::metadata(&lock), fs::metadata(&marker)) {
@@ -85,11 +87,11 @@ fn npm_packages() -> Result<()> {
     if fresh {
         return Ok(());
     }
-    eprintln!("setup: installing npm packages from package-lock.json");
+    eprintln!("setup: installing npm packages from {}", lock.display());
     run_cmd(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&root),
+            .current_dir(root),
     )?;
     // npm ci rewrites node_modules; touch the marker so a later check compares against this install.
     let now = fs::File::open(&marker)?;
@@ -116,6 +118,15 @@ fn postgres() -> Result<()> {
         return Ok(());
     }
     eprintln!("setup: installing PostgreSQL from Debian's packages");
+    apt_install(&["postgresql"])?;
+    if pg_bin_dir().is_none() {
+        bail!("PostgreSQL installed but no initdb under /usr/lib/postgresql/*/bin");
+    }
+    Ok(())
+}
+
+/// Install Debian packages (as root, or through sudo).
+fn apt_install(packages: &[&str]) -> Result<()> {
     let sudo = if unsafe { libc::geteuid() } == 0 {
         vec![]
     } else {
@@ -130,11 +141,70 @@ fn postgres() -> Result<()> {
         run_cmd(&mut cmd)
     };
     apt(&["update"])?;
-    apt(&["install", "-y", "--no-install-recommends", "postgresql"])?;
-    if pg_bin_dir().is_none() {
-        bail!("PostgreSQL installed but no initdb under /usr/lib/postgresql/*/bin");
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend_from_slice(packages);
+    apt(&install)
+}
+
+/// Debian's Chromium, which the viewer's browser tests drive through playwright-core.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium() -> Result<()> {
+    if std::path::Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    eprintln!("setup: installing Chromium from Debian's packages (for the viewer's browser tests)");
+    apt_install(&["chromium"])?;
+    if !std::path::Path::new(CHROMIUM).exists() {
+        bail!("chromium installed but {CHROMIUM} is missing");
     }
     Ok(())
+}
+
+/// The run viewer (`viewer/`): its npm packages, then its build into `viewer/dist` (the Worker's static
+/// assets), skipped when nothing under it is newer than the last build.
+fn viewer() -> Result<()> {
+    let dir = root().join("viewer");
+    npm_packages(&dir)?;
+    let built = dir.join("dist/index.html");
+    let stamp = fs::metadata(&built).and_then(|m| m.modified()).ok();
+    let sources = [
+        "src",
+        "public",
+        "index.html",
+        "vite.config.ts",
+        "tsconfig.json",
+        "package-lock.json",
+    ];
+    let stale = match stamp {
+        None => true,
+        Some(at) => sources
+            .iter()
+            .any(|s| newer_than(&dir.join(s), at).unwrap_or(true)),
+    };
+    if !stale {
+        return Ok(());
+    }
+    eprintln!("setup: building the viewer (viewer/dist)");
+    run_cmd(
+        Command::new("npm")
+            .args(["run", "--silent", "build"])
+            .current_dir(&dir),
+    )
+}
+
+/// Whether `path` (a file, or any file under a folder) was modified after `at`.
+fn newer_than(path: &std::path::Path, at: std::time::SystemTime) -> Result<bool> {
+    let meta = fs::metadata(path)?;
+    if meta.is_dir() {
+        for e in fs::read_dir(path)? {
+            if newer_than(&e?.path(), at)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
+    Ok(meta.modified()? > at)
 }
 
 /// Python packages: what step programs may use (container/requirements.txt) and what the tests use

@@ -1,8 +1,8 @@
 //! `cargo xtask test`: the project's test command, what `.ci/run` calls.
 //!
 //! The formatting check and the native tests first (fast feedback), then the pure crates for wasm32, the
-//! Python tests (the runtime and every pack), the deploy dry run, and last the end-to-end tests against a
-//! running stack.
+//! Python tests (the runtime and every pack), the deploy dry run, and last, against a running stack, the
+//! end-to-end tests and the run viewer's tests in a real browser.
 
 use crate::paths::{app_database_url, root};
 use crate::proc::run as run_cmd;
@@ -46,7 +46,12 @@ pub fn run(args: &[String]) -> Result<()> {
         )
     })?;
     if !quick {
-        phase("end-to-end tests against the local stack", e2e)?;
+        with_stack(|s| {
+            phase("end-to-end tests against the local stack", || e2e(s))?;
+            phase("the run viewer in a real browser (Chromium)", || {
+                viewer_tests(s)
+            })
+        })?;
     }
     println!("test: all passed in {:.0?}", t0.elapsed());
     Ok(())
@@ -132,10 +137,19 @@ fn wasm_build() -> Result<()> {
     run_cmd(&mut cmd)
 }
 
-fn e2e() -> Result<()> {
+/// Run `f` against the local stack: a stack the developer started is left running, one started here stopped.
+fn with_stack(f: impl FnOnce(&stack::Stack) -> Result<()>) -> Result<()> {
     let was_running = stack::health(&stack::api_url()).is_ok();
     let s = stack::up()?;
-    let result = run_cmd(
+    let result = f(&s);
+    if !was_running {
+        stack::down()?;
+    }
+    result
+}
+
+fn e2e(s: &stack::Stack) -> Result<()> {
+    run_cmd(
         Command::new("cargo")
             .args(["test", "-p", "writ-e2e", "--", "--test-threads=1"])
             .env("WRIT_API", &s.api)
@@ -145,10 +159,26 @@ fn e2e() -> Result<()> {
             .env("WRIT_PG_SOCKET", crate::pg::socket_dir())
             .env("WRIT_PG_PORT", crate::paths::pg_port().to_string())
             .current_dir(root()),
-    );
-    // Leave a stack the developer started running; stop the one this command started.
-    if !was_running {
-        stack::down()?;
+    )
+}
+
+/// The viewer's browser tests (`viewer/tests/`): Node's test runner driving Debian's Chromium through
+/// playwright-core; screenshots go to `target/viewer-screens/`.
+fn viewer_tests(s: &stack::Stack) -> Result<()> {
+    let screens = root().join("target/viewer-screens");
+    // This run's screenshots only.
+    if screens.exists() {
+        fs::remove_dir_all(&screens)?;
     }
-    result
+    fs::create_dir_all(&screens)?;
+    run_cmd(
+        Command::new("node")
+            .args(["--test", "--test-reporter=spec", "tests/"])
+            .env("WRIT_API", &s.api)
+            .env("WRIT_TOKEN", &s.token)
+            .env("WRIT_CHROMIUM", crate::setup::CHROMIUM)
+            .env("WRIT_SCREENS", &screens)
+            .env("WRIT_DATA", root().join("../shared/data/billing-audit"))
+            .current_dir(root().join("viewer")),
+    )
 }

@@ -53,3 +53,8 @@ pub const SELECT_HEAD: &str = "SELECT next_pos, head_hash FROM ledger_heads WHER
 pub const SELECT_CHAIN: &str =
     "SELECT tenant, chain_pos, run_id, seq, at, event, prev_hash, entry_hash \
      FROM ledger_entries WHERE tenant = $1 ORDER BY chain_pos";
+
+/// One run's entries in seq order, optionally of one event type (the viewer's proof records). `$1 text`
+/// tenant, `$2 text` run id, `$3 text NULL` event type → `seq bigint, at text, event text, entry_hash text`.
+pub const SELECT_RUN_ENTRIES: &str = "SELECT seq, at, event, entry_hash FROM ledger_entries \
+     WHERE tenant = $1 AND run_id = $2 AND ($3::text IS NULL OR event_type = $3) ORDER BY seq LIMIT 10000";
