@@ -157,6 +157,22 @@ export function TracePanel(props: {
               </p>
             </>
           )}
+          {(trace.judgements ?? []).length > 0 && (
+            <>
+              <h3>Judged by the governed evaluator</h3>
+              {(trace.judgements ?? []).map((j: any) => (
+                <div class="judgement" data-judgement={j.proof}>
+                  <p>
+                    <span class={`state state-${j.verdict === "clear" || j.verdict === "eligible" || j.verdict === "pass" ? "succeeded" : "awaiting_approval"}`}>{j.verdict}</span>
+                    <span class="mono"> {j.item}</span>
+                    <span class="muted"> · {j.rubric} · by {j.judged_by} · in {j.step}</span>
+                  </p>
+                  <ul class="small">{(j.reasons ?? []).slice(0, 5).map((r: string) => <li>{r}</li>)}</ul>
+                  <p class="small mono muted">proof {short(j.proof)} (its ledger entry's hash)</p>
+                </div>
+              ))}
+            </>
+          )}
           <h3>Sources <span class="muted">({trace.sources.length})</span></h3>
           <p class="small">{sourceFiles(trace.sources).map(([f, n]) => <span class="tag" data-source-count={n}>{byHash[f] ?? f}: {n}</span>)}</p>
           {trace.sources.length === 0 ? <p class="muted">No uploaded rows: the value is a constant or computed from the run's parameters.</p> : (
