@@ -64,6 +64,15 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         record(obj, &call.step, &tool, &args, &payload, false)?;
         return json_ok(&payload);
     }
+    // An evaluator call names its rubric and item (and brings evidence) whoever serves it: the proof record
+    // is about that item, never an unnamed one.
+    if tool == writ_packs::EVALUATOR_TOOL {
+        if let Err(e) = writ_models::task::JudgeTask::from_args(&call.step, &args) {
+            let payload = json!({"ok": false, "error": {"code": "tool.args.invalid", "message": e.to_string()}});
+            record(obj, &call.step, &tool, &args, &payload, false)?;
+            return json_ok(&payload);
+        }
+    }
     // Who serves the call: a tenant's MCP server; for the evaluator, as the machine decided, the auditor
     // phase's model or the pack's code; otherwise the pack's code.
     let mut result = match mcp.as_ref().and_then(Option::as_ref) {
@@ -83,11 +92,25 @@ pub async fn tool_call(obj: &RunObject, body: Value) -> ApiResult<Response> {
         None => writ_packs::call_builtin(&tool, &args)
             .map_err(|e| (e.code().to_string(), e.to_string())),
     };
-    if let (true, Ok(verdict)) = (tool == writ_packs::EVALUATOR_TOOL, &mut result) {
+    if tool == writ_packs::EVALUATOR_TOOL {
+        // An answer without a verdict is no judgement: the call fails, and no proof is written for it.
+        if let Ok(v) = &result {
+            if v.get("verdict")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                result = Err((
+                    "tool.failed".to_string(),
+                    format!("the evaluator's answer has no verdict: {v}"),
+                ));
+            }
+        }
         // The proof record of the judged item goes to the ledger, and its hash back with the verdict, so
         // the rows the verdict decides cite it and a trace reaches it.
-        let proof = proof_record(obj, &call.step, &args, verdict)?;
-        verdict["proof"] = json!(proof.to_string());
+        if let Ok(verdict) = &mut result {
+            let proof = proof_record(obj, &call.step, &args, verdict)?;
+            verdict["proof"] = json!(proof.to_string());
+        }
     }
     let (ok, payload) = match &result {
         Ok(v) => (true, json!({"ok": true, "result": v})),
@@ -109,6 +132,7 @@ fn proof_record(
     args: &Value,
     verdict: &Value,
 ) -> ApiResult<writ_canon::ContentHash> {
+    // Checked before the call (rubric, item) and after it (verdict); `judged_by` is set by whoever served it.
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let hash = |v: &Value| writ_canon::hash_of(v).map_err(|e| ApiError::internal(e.to_string()));
     let event = writ_ledger::LedgerEvent::EvaluatorVerdict {
