@@ -28,10 +28,11 @@ fi
 
 rm -f worker/build/.writ-build-*
 # The stamp is the time the build started: a file edited while it compiles is newer, so the next start rebuilds.
-started=worker/build/.writ-build-started
+started=worker/.build-started
 touch "$started"
 # wasm-opt adds ~45 s for a smaller bundle; deployments opt in with WRIT_WASM_OPT=1.
 opt=(--no-opt)
 if [ "${WRIT_WASM_OPT:-0}" = "1" ]; then opt=(); fi
 (cd worker && worker-build --profile "$profile" "${opt[@]}")
+mkdir -p worker/build
 mv "$started" "$stamp"
