@@ -101,6 +101,24 @@ function sortSources(sources: any[]): any[] {
   return [...sources].sort((a, b) => rank.get(fileOf(a))! - rank.get(fileOf(b))! || n(a) - n(b));
 }
 
+/// A total traces to every item judged on the way; a few are shown until asked for all.
+const JUDGEMENTS_SHOWN = 5;
+
+/// Verdicts that found nothing to report, by the packs' rubrics.
+const QUIET = new Set(["clear", "pass", "eligible", "conforms"]);
+
+/// Items with a finding first, then by item.
+function orderJudgements(js: any[]): any[] {
+  return [...js].sort((a, b) => Number(QUIET.has(a.verdict)) - Number(QUIET.has(b.verdict)) || String(a.item).localeCompare(String(b.item)));
+}
+
+/// "714 items judged: 700 clear, 14 flagged".
+function judgementSummary(js: any[]): string {
+  const counts = new Map<string, number>();
+  for (const j of js) counts.set(j.verdict, (counts.get(j.verdict) ?? 0) + 1);
+  return `${js.length} items judged: ` + [...counts].map(([v, n]) => `${n} ${v}`).join(", ");
+}
+
 export function TracePanel(props: {
   runId: string;
   artifact: string;
@@ -114,10 +132,12 @@ export function TracePanel(props: {
   const [trace, setTrace] = useState<any>(null);
   const [error, setError] = useState<Problem | null>(null);
   const [limit, setLimit] = useState(50);
+  const [allJudgements, setAllJudgements] = useState(false);
   useEffect(() => {
     setTrace(null);
     setError(null);
     setLimit(50);
+    setAllJudgements(false);
     get(`/v1/runs/${enc(props.runId)}/trace?artifact=${enc(props.artifact)}&pointer=${enc(props.pointer)}`).then(setTrace).catch(setError);
   }, [props.artifact, props.pointer]);
   const byHash: Record<string, string> = {};
@@ -159,11 +179,17 @@ export function TracePanel(props: {
           )}
           {(trace.judgements ?? []).length > 0 && (
             <>
-              <h3>Judged by the governed evaluator</h3>
-              {(trace.judgements ?? []).map((j: any) => (
+              <h3>Judged by the governed evaluator <span class="muted">({trace.judgements.length})</span></h3>
+              {trace.judgements.length > JUDGEMENTS_SHOWN && !allJudgements && (
+                <p class="small muted">
+                  {judgementSummary(trace.judgements)}; the first {JUDGEMENTS_SHOWN} are shown, items with a finding first.{" "}
+                  <button class="link" onClick={() => setAllJudgements(true)}>Show all {trace.judgements.length}</button>
+                </p>
+              )}
+              {orderJudgements(trace.judgements).slice(0, allJudgements ? undefined : JUDGEMENTS_SHOWN).map((j: any) => (
                 <div class="judgement" data-judgement={j.proof}>
                   <p>
-                    <span class={`state state-${j.verdict === "clear" || j.verdict === "eligible" || j.verdict === "pass" ? "succeeded" : "awaiting_approval"}`}>{j.verdict}</span>
+                    <span class={`state state-${QUIET.has(j.verdict) ? "succeeded" : "awaiting_approval"}`}>{j.verdict}</span>
                     <span class="mono"> {j.item}</span>
                     <span class="muted"> · {j.rubric} · by {j.judged_by} · in {j.step}</span>
                   </p>

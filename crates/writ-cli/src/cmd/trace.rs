@@ -76,7 +76,27 @@ fn render(t: &Value) {
             proof.get("hash").and_then(Value::as_str).unwrap_or("")
         );
     }
-    for j in t["judgements"].as_array().into_iter().flatten() {
+    // A total traces to every item judged on the way: a summary, then the items with a finding first.
+    const SHOWN: usize = 5;
+    let quiet = |j: &Value| matches!(j["verdict"].as_str(), Some("clear" | "pass" | "eligible"));
+    let mut judgements: Vec<&Value> = t["judgements"].as_array().into_iter().flatten().collect();
+    judgements.sort_by_key(|j| (quiet(j), j["item"].as_str().unwrap_or("").to_string()));
+    if judgements.len() > SHOWN {
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for j in &judgements {
+            *counts
+                .entry(j["verdict"].as_str().unwrap_or("?"))
+                .or_default() += 1;
+        }
+        let counts: Vec<String> = counts.iter().map(|(v, n)| format!("{n} {v}")).collect();
+        let _ = writeln!(
+            out,
+            "  {} items judged by the governed evaluator ({}); the first {SHOWN}, findings first (--json for all):",
+            judgements.len(),
+            counts.join(", ")
+        );
+    }
+    for j in judgements.into_iter().take(SHOWN) {
         let _ = writeln!(
             out,
             "  judged in {} by the evaluator {}: {} is {} under {} (proof {})",
