@@ -34,7 +34,11 @@ pub fn judge(args: &Value) -> Result<Value, ToolError> {
         pointer: &p,
         value: description,
     })?;
-    let hours = &evidence["hours"];
+    // Hours as the entry states them, without JSON quotes around a string.
+    let hours = match &evidence["hours"] {
+        Value::String(h) => h.clone(),
+        other => other.to_string(),
+    };
     let criteria: Vec<Value> = found["flags"]
         .as_array()
         .into_iter()
