@@ -28,6 +28,12 @@ fn corrections_at_3_4_5_replay_to_the_final_value() -> anyhow::Result<()> {
     }
     assert_eq!(outcome(&report, Stage::Schema), Outcome::Pass);
 
+    // What a writer of the corrected table needs: the one field renamed, by the rows it was renamed in.
+    assert_eq!(
+        report.renamed_fields(),
+        [("hrs".to_string(), "hours".to_string())]
+    );
+
     let mut replayed = original;
     for record in &report.corrections {
         replayed = patch::apply(&replayed, &record.patch)?;
