@@ -248,6 +248,21 @@ fn contract_batch(name: &str, n: usize) -> Result<(std::path::PathBuf, Vec<Strin
     Ok((dir, ids))
 }
 
+/// `writ run` of the contract review on the `model-audited` profile, its auditor served from `url`.
+fn model_judged_run<'a>(profile_override: &'a str, url: &'a str) -> [&'a str; 10] {
+    [
+        "run",
+        "--workflow",
+        "contract-review",
+        "--profile",
+        "model-audited",
+        "--profile-override",
+        profile_override,
+        "--model-base-url",
+        url,
+    ]
+}
+
 #[test]
 fn contract_review_judged_by_a_model_evaluator() -> Result<()> {
     // The governed evaluator is the auditor phase's model: here a stand-in over the OpenAI wire format that
@@ -263,17 +278,7 @@ fn contract_review_judged_by_a_model_evaluator() -> Result<()> {
     )?;
     let (batch, ids) = contract_batch("contract-review/model-judged", 12)?;
     let out = scratch("contract-review/model-judged-export");
-    let start = [
-        "run",
-        "--workflow",
-        "contract-review",
-        "--profile",
-        "model-audited",
-        "--profile-override",
-        &profile,
-        "--model-base-url",
-        &server.url,
-    ];
+    let start = model_judged_run(&profile, &server.url);
     let run = run_through_gate(&admin, &reviewer, &start, &batch, &out)?;
     println!(
         "{}",
@@ -331,17 +336,7 @@ fn contract_review_judged_by_a_model_evaluator() -> Result<()> {
         &["--hang-item", &hang],
     )?;
     let out = scratch("contract-review/model-timeout-export");
-    let start = [
-        "run",
-        "--workflow",
-        "contract-review",
-        "--profile",
-        "model-audited",
-        "--profile-override",
-        &profile,
-        "--model-base-url",
-        &server.url,
-    ];
+    let start = model_judged_run(&profile, &server.url);
     run_through_gate(&admin, &reviewer, &start, &batch, &out)?;
     let exceptions = std::fs::read_to_string(out.join("exceptions.csv"))?;
     let row = exceptions

@@ -892,22 +892,12 @@ pub async fn judge(
         Ok(t) => t,
         Err(e) => return Ok((Err(e.to_string()), Vec::new())),
     };
-    tables(obj);
-    let profile = obj.with_run(|r| r.profile.clone())?;
-    let by = judged_by(&profile.phases.auditor, Some(&task.rubric));
-    let recording: Option<Recording> = obj.store().get_meta("models_replay")?;
-    let mut caller = Caller::new(obj.env(), profile, recording);
-    let answer = caller
-        .converse(Phase::Auditor, Task::Judge(task), Some(step))
-        .await;
-    record(obj, &caller.exchanges)?;
-    let events = meter(obj, caller.calls)?;
-    let verdict = answer
-        .map(|mut v| {
-            v["judged_by"] = json!(by);
-            v
-        })
-        .map_err(|f| f.message);
+    let by = obj.with_run(|r| judged_by(&r.profile.phases.auditor, Some(&task.rubric)))?;
+    let (answer, events) = ask_auditor(obj, step, Task::Judge(task)).await?;
+    let verdict = answer.map(|mut v| {
+        v["judged_by"] = json!(by);
+        v
+    });
     Ok((verdict, events))
 }
 
@@ -918,13 +908,21 @@ pub async fn audit(
     step: &str,
     task: writ_models::task::AuditTask,
 ) -> ApiResult<(Result<Value, String>, Vec<Event>)> {
+    ask_auditor(obj, step, Task::Audit(task)).await
+}
+
+/// One conversation with the auditor phase's model about `step`: recorded for replay (or answered from the
+/// run's recording) and metered; the answer, or why there is none, and the machine's events for the calls.
+async fn ask_auditor(
+    obj: &RunObject,
+    step: &str,
+    task: Task,
+) -> ApiResult<(Result<Value, String>, Vec<Event>)> {
     tables(obj);
     let profile = obj.with_run(|r| r.profile.clone())?;
     let recording: Option<Recording> = obj.store().get_meta("models_replay")?;
     let mut caller = Caller::new(obj.env(), profile, recording);
-    let answer = caller
-        .converse(Phase::Auditor, Task::Audit(task), Some(step))
-        .await;
+    let answer = caller.converse(Phase::Auditor, task, Some(step)).await;
     record(obj, &caller.exchanges)?;
     let events = meter(obj, caller.calls)?;
     Ok((answer.map_err(|f| f.message), events))
