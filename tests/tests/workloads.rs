@@ -249,7 +249,7 @@ fn contract_batch(name: &str, n: usize) -> Result<(std::path::PathBuf, Vec<Strin
 }
 
 /// `writ run` of the contract review on the `model-audited` profile, its auditor served from `url`.
-fn model_judged_run<'a>(profile_override: &'a str, url: &'a str) -> [&'a str; 10] {
+fn model_judged_run<'a>(profile_override: &'a str, url: &'a str) -> [&'a str; 9] {
     [
         "run",
         "--workflow",
