@@ -146,6 +146,7 @@ pub fn to_event(record: &LedgerRecord, plan: &FrozenPlan) -> LedgerEvent {
             outcome: match state {
                 RunState::Succeeded => RunOutcome::Succeeded,
                 RunState::Cancelled => RunOutcome::Cancelled,
+                RunState::Expired => RunOutcome::Expired,
                 _ => RunOutcome::Failed,
             },
         },

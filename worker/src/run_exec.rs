@@ -348,7 +348,16 @@ pub async fn run_due_work(obj: &RunObject) -> ApiResult<Vec<Event>> {
                 )?;
                 continue;
             }
-            Err(e) => failed_event(id, &e.detail),
+            // No receipt at all (unreachable, restarted mid-attempt, not a receipt): the machine waits it
+            // out; the program did nothing wrong.
+            Err(e) => {
+                store.exec(
+                    "UPDATE tasks SET state = 'waiting' WHERE attempt_id = ?",
+                    vec![id.clone().into()],
+                )?;
+                events.push(unavailable_event(id, &e.detail));
+                continue;
+            }
         };
         store.exec(
             "UPDATE tasks SET state = 'done' WHERE attempt_id = ?",
@@ -361,6 +370,15 @@ pub async fn run_due_work(obj: &RunObject) -> ApiResult<Vec<Event>> {
 
 /// A shard whose answer has not come back in this long is sent to the queue again (idempotent on its id).
 const SHARD_REDELIVERY_MS: f64 = 120_000.0;
+
+/// The sandbox gave no receipt for an attempt; the backoff's jitter is drawn here and recorded in the event.
+fn unavailable_event(attempt_id: &str, why: &str) -> Event {
+    Event::SandboxUnavailable {
+        attempt_id: attempt_id.to_string(),
+        reason: why.to_string(),
+        jitter_permille: (js_sys::Math::random() * 1000.0) as u16,
+    }
+}
 
 fn failed_event(attempt_id: &str, why: &str) -> Event {
     Event::SandboxReturned {
@@ -654,13 +672,22 @@ pub async fn shard_result(obj: &RunObject, body: Value) -> ApiResult<Response> {
             .put_meta("duplicate_results_ignored", &(n + 1))?;
         return json_ok(&json!({"applied": false}));
     }
-    obj.store().exec(
-        "UPDATE tasks SET state = 'done' WHERE attempt_id = ?",
-        vec![attempt_id.clone().into()],
-    )?;
+    // A consumer that got no receipt reports why; the attempt waits for the machine to send it again.
     let event = match body.get("error").and_then(Value::as_str) {
-        Some(err) => failed_event(&attempt_id, err),
-        None => receipt_event(obj, &attempt_id, &body["receipt"]).await?,
+        Some(err) => {
+            obj.store().exec(
+                "UPDATE tasks SET state = 'waiting' WHERE attempt_id = ?",
+                vec![attempt_id.clone().into()],
+            )?;
+            unavailable_event(&attempt_id, err)
+        }
+        None => {
+            obj.store().exec(
+                "UPDATE tasks SET state = 'done' WHERE attempt_id = ?",
+                vec![attempt_id.clone().into()],
+            )?;
+            receipt_event(obj, &attempt_id, &body["receipt"]).await?
+        }
     };
     let effects = obj.apply(event)?;
     obj.pump(effects).await?;
@@ -917,7 +944,47 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
         .filter(|s| s.state.is_active())
         .map(|s| s.id.as_str())
         .collect();
-    let message = if !pending.is_empty() {
+    // What the run waits for that is not its own work, and since when (budgets do not count it).
+    let waiting_for_infrastructure: Vec<Value> = run
+        .infra
+        .iter()
+        .map(|(attempt, w)| {
+            json!({
+                "step": w.step,
+                "attempt_id": attempt,
+                "failures": w.failures,
+                "since_ms": w.since_ms,
+                "retry_at_ms": w.retry_at_ms,
+                "paused": w.paused(),
+                "reason": w.reason,
+            })
+        })
+        .collect();
+    let gates: Vec<Value> = run
+        .steps
+        .iter()
+        .filter(|s| s.state == StepState::AwaitingApproval)
+        .filter_map(|s| {
+            s.gate_since_ms.map(|since| {
+                json!({
+                    "step": s.id,
+                    "waiting_since_ms": since,
+                    "expires_at_ms": since.saturating_add(
+                        run.profile
+                            .gate_expiry_seconds
+                            .unwrap_or(writ_run::infra::DEFAULT_GATE_EXPIRY_SECONDS)
+                            .saturating_mul(1000),
+                    ),
+                })
+            })
+        })
+        .collect();
+    let message = if let Some(w) = run.infra.values().find(|w| w.paused()) {
+        format!(
+            "awaiting infrastructure: step {} got no answer from the sandbox {} times ({}); retrying",
+            w.step, w.failures, w.reason
+        )
+    } else if !pending.is_empty() {
         format!("awaiting approval: {}", pending.join(", "))
     } else if !running.is_empty() {
         running.join(", ")
@@ -943,6 +1010,11 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
         "error": run.failure.as_ref().map(|f| format!("{}: {}", f.code, f.reason))
             .or_else(|| run.steps.iter().find_map(|s| s.failure.as_ref().map(|f| format!("{}: {}", s.id, f.evidence.reason)))),
         "refusals": run.refusals.iter().rev().take(20).collect::<Vec<_>>(),
+        "started_ms": run.started_ms,
+        "waited_ms": run.waited_ms(run.clock_ms),
+        "working_ms": run.working_ms(run.clock_ms),
+        "gates": gates,
+        "waiting_for_infrastructure": waiting_for_infrastructure,
     })
 }
 

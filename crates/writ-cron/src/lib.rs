@@ -35,7 +35,86 @@ impl Cron {
     pub fn matches_ms(&self, ms: u64) -> bool {
         let minutes = ms / 60_000;
         let (minute, hour) = ((minutes % 60) as usize, ((minutes / 60) % 24) as usize);
-        let days = (minutes / 1440) as i64;
+        self.fields[0][minute] && self.fields[1][hour] && self.day_matches(minutes / 1440)
+    }
+}
+
+/// How far ahead [`Cron::next_after`] looks: a leap day on a given weekday can be 28 years away, but an
+/// expression that is not due within eight years is refused as never due.
+pub const LOOKAHEAD_DAYS: u64 = 8 * 366;
+
+/// What a schedule should do at a tick: the due minutes to run now (oldest first), and those left for a
+/// later tick because one tick runs at most `per_tick`, and those too old to run any more.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CatchUp {
+    pub run: Vec<u64>,
+    /// Due minutes older than the catch-up window: recorded as missed, never run.
+    pub expired: Vec<u64>,
+    /// Due minutes still to run at a later tick (beyond `per_tick`).
+    pub deferred: u64,
+}
+
+impl Cron {
+    /// The first due minute strictly after `after_ms` (Unix milliseconds), if one comes within
+    /// [`LOOKAHEAD_DAYS`].
+    pub fn next_after(&self, after_ms: u64) -> Option<u64> {
+        let start = after_ms / 60_000 + 1;
+        let end = start.saturating_add(LOOKAHEAD_DAYS * 1440);
+        let mut m = start;
+        while m < end {
+            // Whole days and hours that cannot match are skipped at once.
+            if !self.day_matches(m / 1440) {
+                m = (m / 1440 + 1) * 1440;
+                continue;
+            }
+            if !self.fields[1][((m / 60) % 24) as usize] {
+                m = (m / 60 + 1) * 60;
+                continue;
+            }
+            if self.fields[0][(m % 60) as usize] {
+                return Some(m * 60_000);
+            }
+            m += 1;
+        }
+        None
+    }
+
+    /// Every due minute in `(after_ms, until_ms]`, oldest first, at most `limit` of them.
+    pub fn due_between(&self, after_ms: u64, until_ms: u64, limit: usize) -> Vec<u64> {
+        let mut due = Vec::new();
+        let mut t = after_ms;
+        while due.len() < limit {
+            match self.next_after(t) {
+                Some(next) if next <= until_ms => {
+                    due.push(next);
+                    t = next;
+                }
+                _ => break,
+            }
+        }
+        due
+    }
+
+    /// The catch-up decision at a tick at `now_ms` for a schedule last handled at `last_ms` (the last due
+    /// minute run, or its creation): every due minute since runs once, oldest first, at most `per_tick`
+    /// per tick (the rest at the next ticks); due minutes older than `window_ms` are missed for good.
+    pub fn catch_up(&self, last_ms: u64, now_ms: u64, per_tick: usize, window_ms: u64) -> CatchUp {
+        let oldest = now_ms.saturating_sub(window_ms);
+        let mut out = CatchUp::default();
+        let mut t = last_ms;
+        // Missed for good: recorded, but at most a bounded number of them are listed one by one.
+        if t < oldest {
+            out.expired = self.due_between(t, oldest, per_tick.max(1) * 100);
+            t = oldest.max(t);
+        }
+        let due = self.due_between(t, now_ms, per_tick.saturating_add(1));
+        out.deferred = u64::from(due.len() > per_tick);
+        out.run = due.into_iter().take(per_tick).collect();
+        out
+    }
+
+    fn day_matches(&self, days: u64) -> bool {
+        let days = days as i64;
         let (_, month, day) = civil_from_days(days);
         let weekday = ((days + 4).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
         let dom = self.fields[2][day as usize];
@@ -46,7 +125,7 @@ impl Cron {
             (true, false) => dow,
             (false, false) => dom || dow,
         };
-        self.fields[0][minute] && self.fields[1][hour] && self.fields[3][month as usize] && day_ok
+        self.fields[3][month as usize] && day_ok
     }
 }
 
@@ -177,6 +256,47 @@ mod tests {
                 "{expr} at {y}-{mo}-{d} {h}:{mi}"
             );
         }
+    }
+
+    #[test]
+    fn next_due_minute() {
+        let cases: &[(&str, (i64, i64, i64, u64, u64), Option<(i64, i64, i64, u64, u64)>)] = &[
+            ("7 9 * * 5", (2026, 11, 27, 9, 7), Some((2026, 12, 4, 9, 7))),
+            ("7 9 * * 5", (2026, 11, 27, 9, 6), Some((2026, 11, 27, 9, 7))),
+            ("* * * * *", (2026, 12, 31, 23, 59), Some((2027, 1, 1, 0, 0))),
+            ("0 0 29 2 *", (2026, 3, 1, 0, 0), Some((2028, 2, 29, 0, 0))),
+            ("0 0 31 2 *", (2026, 3, 1, 0, 0), None),
+        ];
+        for (expr, (y, mo, d, h, mi), want) in cases {
+            let cron = Cron::parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            let got = cron.next_after(at(*y, *mo, *d, *h, *mi));
+            let want = want.map(|(y, mo, d, h, mi)| at(y, mo, d, h, mi));
+            assert_eq!(got, want, "{expr}");
+        }
+    }
+
+    #[test]
+    fn every_missed_minute_runs_once_oldest_first_bounded_per_tick() {
+        let cron = Cron::parse("7 * * * *").expect("parses");
+        let last = at(2026, 12, 3, 10, 7);
+        // Down from 10:08 to 13:30: 11:07, 12:07 and 13:07 were missed.
+        let plan = cron.catch_up(last, at(2026, 12, 3, 13, 30), 10, 7 * 86_400_000);
+        assert_eq!(
+            plan.run,
+            [at(2026, 12, 3, 11, 7), at(2026, 12, 3, 12, 7), at(2026, 12, 3, 13, 7)]
+        );
+        assert_eq!((plan.expired.len(), plan.deferred), (0, 0));
+        // At most two per tick: the third waits for the next tick.
+        let plan = cron.catch_up(last, at(2026, 12, 3, 13, 30), 2, 7 * 86_400_000);
+        assert_eq!(plan.run.len(), 2);
+        assert_eq!(plan.deferred, 1);
+        // Nothing due since the last: nothing runs, twice in the same minute included.
+        let plan = cron.catch_up(at(2026, 12, 3, 13, 7), at(2026, 12, 3, 13, 7), 10, 86_400_000);
+        assert_eq!(plan, super::CatchUp::default());
+        // Older than the window: missed for good, listed, never run.
+        let plan = cron.catch_up(last, at(2026, 12, 3, 13, 30), 10, 90 * 60_000);
+        assert_eq!(plan.expired, [at(2026, 12, 3, 11, 7)]);
+        assert_eq!(plan.run, [at(2026, 12, 3, 12, 7), at(2026, 12, 3, 13, 7)]);
     }
 
     #[test]

@@ -166,6 +166,8 @@ pub enum RunOutcome {
     Failed,
     Cancelled,
     BudgetStopped,
+    /// A gate was not decided before its expiry.
+    Expired,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,9 @@ pub struct ExecutionProfile {
     /// Whether the person who started a run may approve its gates.
     #[serde(default)]
     pub allow_self_approval: bool,
+    /// How long a gate waits for a decision before the run ends `expired` (default: 14 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_expiry_seconds: Option<u64>,
 }
 
 /// One provider/model per phase of the pipeline.

@@ -53,6 +53,7 @@ writ_diag::codes! {
     EVALUATOR_IS_EXECUTOR = Runtime 41, "the governed evaluator would be served by the executor's own model";
     UNKNOWN_CORRECTION = Runtime 42, "the validation ladder corrected an output the attempt did not produce";
     TOOL_CHANGED = Runtime 43, "the tool's schemas changed since the plan was compiled, or its server no longer lists it";
+    GATE_EXPIRED = Runtime 44, "a gate waited past its expiry without a decision; the run ended `expired`";
 }
 
 #[cfg(test)]
@@ -62,6 +63,6 @@ mod tests {
     #[test]
     fn code_registry_is_sound() {
         writ_diag::assert_registry_sound(super::REGISTRY);
-        assert_eq!(super::REGISTRY.len(), 43);
+        assert_eq!(super::REGISTRY.len(), 44);
     }
 }

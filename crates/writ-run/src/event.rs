@@ -42,6 +42,15 @@ pub enum Event {
         attempt_id: String,
         receipt: Receipt,
     },
+    /// The shell got no receipt for an attempt (the sandbox unreachable, restarted mid-attempt, an answer
+    /// that is not a receipt): not the program's failure. `jitter_permille` (0..=1000) is the jitter the
+    /// shell drew for the backoff, recorded so that replay decides the same.
+    SandboxUnavailable {
+        attempt_id: String,
+        reason: String,
+        #[serde(default)]
+        jitter_permille: u16,
+    },
     /// Answer to `MergeShards`: the merged outputs as the platform measured them.
     Merged {
         attempt_id: String,
@@ -129,6 +138,7 @@ impl Event {
             Event::InputsUnreadable { .. } => "inputs_unreadable",
             Event::MergeFailed { .. } => "merge_failed",
             Event::SandboxReturned { .. } => "sandbox_returned",
+            Event::SandboxUnavailable { .. } => "sandbox_unavailable",
             Event::Merged { .. } => "merged",
             Event::Validated { .. } => "validated",
             Event::Audited { .. } => "audited",

@@ -17,7 +17,7 @@ use writ_canon::ContentHash;
 use writ_plan::{StepContract, StepKind};
 
 /// Where an in-flight sandbox attempt lives.
-enum Slot {
+pub(crate) enum Slot {
     Current,
     Shard(usize),
 }
@@ -109,10 +109,14 @@ impl Run {
         let Some(frozen) = self.frozen(i) else {
             return;
         };
+        let waited = self.waited_ms(now);
         let Some(step) = self.steps.get_mut(i) else {
             return;
         };
-        step.started_ms.get_or_insert(now);
+        if step.started_ms.is_none() {
+            step.started_ms = Some(now);
+            step.waited_base_ms = waited;
+        }
         step.state = StepState::Running;
         out.ledger(LedgerRecord::StepStarted {
             step: step.id.clone(),
@@ -253,7 +257,7 @@ impl Run {
     }
 
     /// The step and place of a sandbox attempt that is running.
-    fn find_running(&self, attempt_id: &str) -> Option<(usize, Slot)> {
+    pub(crate) fn find_running(&self, attempt_id: &str) -> Option<(usize, Slot)> {
         self.steps.iter().enumerate().find_map(|(i, step)| {
             if step.state != StepState::Running {
                 return None;
@@ -299,6 +303,7 @@ impl Run {
             self.refuse(out, codes::UNKNOWN_ATTEMPT, "sandbox_returned", reason);
             return;
         };
+        self.infrastructure_answered(attempt_id);
         let Some(frozen) = self.frozen(i) else {
             return;
         };

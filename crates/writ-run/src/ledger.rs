@@ -110,6 +110,21 @@ pub enum LedgerRecord {
         patch_hash: ContentHash,
         invalidated: Vec<String>,
     },
+    /// An attempt got no receipt from the sandbox; it is re-issued after `retry_in_ms` (`paused`: the run
+    /// waits for the infrastructure).
+    InfrastructureWait {
+        step: String,
+        attempt_id: String,
+        failures: u32,
+        retry_in_ms: u64,
+        paused: bool,
+        reason: String,
+    },
+    /// A gate waited past its expiry; the run ends `expired`.
+    GateExpired {
+        step: String,
+        waited_ms: u64,
+    },
     Refused {
         code: Code,
         event: String,

@@ -41,6 +41,7 @@ pub mod event;
 mod execute;
 mod govern;
 pub mod ids;
+pub mod infra;
 pub mod ledger;
 pub mod limits;
 pub mod provenance;
@@ -59,6 +60,7 @@ pub use event::{
     Event, ExternalTool, ModelUsage, OutputMeasure, Patch, Receipt, ReceiptStatus, RunMode,
     StartRun,
 };
+pub use infra::InfraWait;
 pub use ledger::LedgerRecord;
 pub use provenance::{Provenance, ReceiptDigest};
 pub use replay::{effects_hash, LogEntry, ReplayDivergence};

@@ -6,6 +6,9 @@
 //! | running            | every step published                                      | succeeded         | `RunFinished` |
 //! | running            | nothing in flight, a gated step waits                     | awaiting_approval | — |
 //! | awaiting_approval  | a gate opens                                              | running           | `ResolveInputs` |
+//! | awaiting_approval  | a gate waits past its expiry (`infra.rs`)                 | expired           | `RunFinished` |
+//! | running            | an attempt got no answer more often than the quick retries allow (`infra.rs`) | awaiting_infrastructure | ledger `infrastructure_wait` |
+//! | awaiting_infrastructure | the waiting attempt answers                          | running           | — |
 //! | running, awaiting  | a step failed and nothing is in flight any more           | failed            | `RunFinished` (unstarted steps → skipped) |
 //! | running, awaiting  | a run budget crossed / a model call in a sealed run       | failed            | `StopAttempt` for all in flight, ledger `budget_stop`, `RunFinished` |
 //! | running, awaiting  | `Cancel`                                                  | cancelled         | `StopAttempt` for all in flight, `RunFinished` |
@@ -15,7 +18,8 @@
 //! | any live           | `Resume`                                                  | (same)            | every in-flight effect re-issued with its original ids |
 //!
 //! Once a step has failed, no new step starts (fail closed); work already in flight finishes, then the run
-//! fails unless a repair arrives first. Time only moves forward: an event stamped earlier than the last one
+//! fails unless a repair arrives first. Budgets count working time: waiting at a gate or for the
+//! infrastructure does not (`infra.rs`). Time only moves forward: an event stamped earlier than the last one
 //! is handled at the last one's time.
 
 use crate::budget::{BudgetExceeded, Caps, Usage};
@@ -36,34 +40,43 @@ use writ_plan::{ExecutionProfile, FrozenPlan, FrozenStep, RUN_SCOPE};
 pub enum RunState {
     Running,
     AwaitingApproval,
+    /// An attempt got no answer from the sandbox more often than the quick retries allow; it is retried
+    /// at a slow pace and the run resumes by itself when the sandbox answers.
+    AwaitingInfrastructure,
     Succeeded,
     Failed,
     Cancelled,
+    /// A gate was not decided before its expiry.
+    Expired,
 }
 
 impl RunState {
-    pub const ALL: [RunState; 5] = [
+    pub const ALL: [RunState; 7] = [
         RunState::Running,
         RunState::AwaitingApproval,
+        RunState::AwaitingInfrastructure,
         RunState::Succeeded,
         RunState::Failed,
         RunState::Cancelled,
+        RunState::Expired,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             RunState::Running => "running",
             RunState::AwaitingApproval => "awaiting_approval",
+            RunState::AwaitingInfrastructure => "awaiting_infrastructure",
             RunState::Succeeded => "succeeded",
             RunState::Failed => "failed",
             RunState::Cancelled => "cancelled",
+            RunState::Expired => "expired",
         }
     }
 
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            RunState::Succeeded | RunState::Failed | RunState::Cancelled
+            RunState::Succeeded | RunState::Failed | RunState::Cancelled | RunState::Expired
         )
     }
 }
@@ -147,6 +160,16 @@ pub struct Run {
     pub profile_frozen: bool,
     pub usage: Usage,
     pub started_ms: u64,
+    /// Time spent waiting (for a person at a gate, for the infrastructure) in closed periods; budgets
+    /// count working time only.
+    #[serde(default)]
+    pub waited_ms: u64,
+    /// Since when the run has been waiting, while it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since_ms: Option<u64>,
+    /// Attempts waiting for the infrastructure, by attempt id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub infra: BTreeMap<String, crate::infra::InfraWait>,
     /// The latest time the machine has seen.
     pub clock_ms: u64,
     /// Events handled, `Start` included.
@@ -242,6 +265,9 @@ impl Run {
             profile_frozen: false,
             usage: Usage::default(),
             started_ms: now_ms,
+            waited_ms: 0,
+            waiting_since_ms: None,
+            infra: BTreeMap::new(),
             clock_ms: now_ms,
             seq: 1,
             alarm_ms: None,
@@ -315,6 +341,11 @@ impl Run {
                 attempt_id,
                 receipt,
             } => self.on_sandbox_returned(&attempt_id, receipt, now, out),
+            Event::SandboxUnavailable {
+                attempt_id,
+                reason,
+                jitter_permille,
+            } => self.on_sandbox_unavailable(&attempt_id, reason, jitter_permille, now, out),
             Event::Merged {
                 attempt_id,
                 outputs,
@@ -481,6 +512,11 @@ impl Run {
 
     /// Fails the run itself: everything in flight stops, nothing can reopen it.
     pub(crate) fn fail_run(&mut self, failure: RunFailure, out: &mut Out) {
+        self.fail_run_as(failure, RunState::Failed, out);
+    }
+
+    /// Ends the run in `state` (failed or expired) for a reason of the run's own.
+    pub(crate) fn fail_run_as(&mut self, failure: RunFailure, state: RunState, out: &mut Out) {
         if let Some(budget) = failure.budget {
             out.ledger(LedgerRecord::BudgetStop {
                 step: None,
@@ -489,7 +525,7 @@ impl Run {
         }
         self.stop_in_flight(&failure.reason, out);
         self.failure = Some(failure);
-        self.finish(RunState::Failed, out);
+        self.finish(state, out);
     }
 
     /// Stops every active step (they fail with R0036, without a repair request).
@@ -536,6 +572,7 @@ impl Run {
         }
         self.state = state;
         self.alarm_ms = None;
+        self.infra.clear();
         out.ledger(LedgerRecord::RunFinished {
             state,
             usage: self.usage,
@@ -574,6 +611,15 @@ impl Run {
             }
         }
         self.settle(out);
+        self.forget_finished_waits();
+        if !self.state.is_terminal() && self.state != RunState::AwaitingApproval {
+            self.state = if self.infrastructure_paused() {
+                RunState::AwaitingInfrastructure
+            } else {
+                RunState::Running
+            };
+        }
+        self.track_waiting(now);
         self.update_alarm(out);
     }
 
@@ -624,6 +670,7 @@ impl Run {
         match (&frozen.contract.gate, &step.approval) {
             (Some(gate), None) => {
                 step.state = StepState::AwaitingApproval;
+                step.gate_since_ms = Some(now);
                 out.push(Effect::AwaitApproval {
                     step: step.id.clone(),
                     gate: gate.clone(),
@@ -683,15 +730,30 @@ impl Run {
         }
         let mut next: Option<u64> = None;
         let mut consider = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
-        if let Some(wall) = self.run_caps().wall_ms {
-            consider(self.started_ms.saturating_add(wall));
+        // Waiting time does not count: while the run waits, its wall clock stands still.
+        if let (Some(wall), false) = (self.run_caps().wall_ms, self.is_waiting()) {
+            consider(
+                self.started_ms
+                    .saturating_add(self.waited_ms)
+                    .saturating_add(wall),
+            );
         }
+        if let Some(t) = self.next_gate_expiry() {
+            consider(t);
+        }
+        if let Some(t) = self.next_retry() {
+            consider(t);
+        }
+        let paused = self.state == RunState::AwaitingInfrastructure;
         for (i, step) in self.steps.iter().enumerate() {
             if !step.state.is_active() {
                 continue;
             }
-            if let (Some(start), Some(wall)) = (step.started_ms, self.step_caps(i).wall_ms) {
-                consider(start.saturating_add(wall));
+            if let (Some(start), Some(wall), false) =
+                (step.started_ms, self.step_caps(i).wall_ms, paused)
+            {
+                let waited_since = self.waited_ms.saturating_sub(step.waited_base_ms);
+                consider(start.saturating_add(waited_since).saturating_add(wall));
             }
             if step.state != StepState::Running {
                 continue;
@@ -723,7 +785,15 @@ impl Run {
         if self.state.is_terminal() {
             return;
         }
-        if let Some(exceeded) = self.run_caps().wall_crossed(self.started_ms, now) {
+        self.check_gate_expiry(now, out);
+        if self.state.is_terminal() {
+            return;
+        }
+        let waited = self.waited_ms(now);
+        if let Some(exceeded) = self
+            .run_caps()
+            .wall_crossed(self.started_ms.saturating_add(waited), now)
+        {
             let failure = RunFailure {
                 code: codes::BUDGET_EXCEEDED,
                 reason: format!(
@@ -742,15 +812,18 @@ impl Run {
             if !step.state.is_active() {
                 continue;
             }
-            let crossed = step
-                .started_ms
-                .and_then(|start| self.step_caps(i).wall_crossed(start, now));
+            let since = waited.saturating_sub(step.waited_base_ms);
+            let crossed = step.started_ms.and_then(|start| {
+                self.step_caps(i)
+                    .wall_crossed(start.saturating_add(since), now)
+            });
             if let Some(exceeded) = crossed {
                 self.stop_step_for_budget(i, exceeded, out);
                 continue;
             }
             self.check_timeouts(i, now, out);
         }
+        self.retry_due_attempts(now, out);
     }
 
     /// A step crossed one of its own caps: it stops, with the reason recorded.
@@ -868,9 +941,11 @@ mod tests {
             [
                 "running",
                 "awaiting_approval",
+                "awaiting_infrastructure",
                 "succeeded",
                 "failed",
-                "cancelled"
+                "cancelled",
+                "expired"
             ]
         );
         for s in RunState::ALL {

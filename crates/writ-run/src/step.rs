@@ -150,6 +150,13 @@ pub struct Step {
     pub usage: Usage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_ms: Option<u64>,
+    /// The run's waiting time when the step started: the step's wall clock does not count what the run
+    /// waited for afterwards.
+    #[serde(default)]
+    pub waited_base_ms: u64,
+    /// Since when its gate has waited for a decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_since_ms: Option<u64>,
     /// Outputs of the attempt (or merge) climbing the ladder.
     pub outputs: BTreeMap<String, OutputMeasure>,
     pub receipts: Vec<ReceiptDigest>,
@@ -178,6 +185,8 @@ impl Step {
             approval: None,
             usage: Usage::default(),
             started_ms: None,
+            waited_base_ms: 0,
+            gate_since_ms: None,
             outputs: BTreeMap::new(),
             receipts: Vec::new(),
             report_hash: None,

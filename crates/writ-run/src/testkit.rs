@@ -43,6 +43,7 @@ pub fn builtin_profile() -> ExecutionProfile {
         validation: ValidationModes::default(),
         policy: "strict".into(),
         allow_self_approval: false,
+        gate_expiry_seconds: None,
     }
 }
 

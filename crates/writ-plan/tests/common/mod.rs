@@ -25,6 +25,7 @@ pub fn profile() -> ExecutionProfile {
         validation: ValidationModes::default(),
         policy: "strict".into(),
         allow_self_approval: false,
+        gate_expiry_seconds: None,
     }
 }
 
