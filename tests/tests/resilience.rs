@@ -167,3 +167,110 @@ fn resilience_scenarios() -> anyhow::Result<()> {
     assert_eq!(deliverable_hashes(&admin, &run)?, reference);
     Ok(())
 }
+
+/// A small generator for the fault moments; the seed is printed so a failure can be replayed with
+/// `WRIT_FAULT_SEED`.
+struct Moments(u64);
+
+impl Moments {
+    fn from_env() -> Moments {
+        let seed = std::env::var("WRIT_FAULT_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(7)
+            });
+        println!("fault moments: WRIT_FAULT_SEED={seed}");
+        Moments(seed)
+    }
+
+    /// Milliseconds in `lo..hi`.
+    fn next_ms(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        lo + (self.0 >> 33) % (hi - lo).max(1)
+    }
+}
+
+#[test]
+fn the_sandbox_killed_three_times_mid_run_changes_nothing() -> anyhow::Result<()> {
+    let admin = Writ::admin();
+    let reviewer = reviewer("e2e-sandbox-kill")?;
+    let calm = run_to_gate(&admin, &billing_data())?;
+    approve_and_finish(&admin, &reviewer, &calm)?;
+    let reference = deliverable_hashes(&admin, &calm)?;
+
+    let mut moments = Moments::from_env();
+    let run = admin.ok(&[
+        "run",
+        "--workflow",
+        "billing-audit",
+        "--inputs",
+        &billing_data().to_string_lossy(),
+    ])?;
+    // Killed at random moments while the run works (a container restarted or moved), at least three times.
+    let mut kills = 0;
+    while kills < 3 {
+        std::thread::sleep(std::time::Duration::from_millis(moments.next_ms(300, 2500)));
+        let state = admin.status(&run)?["state"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if kills > 0 && state != "running" && state != "awaiting_infrastructure" {
+            break;
+        }
+        xtask("restart-sandbox")?;
+        kills += 1;
+    }
+    let state = admin.wait(&run)?;
+    let status = admin.status(&run)?;
+    assert_eq!(state, "awaiting_approval", "{status}");
+    approve_and_finish(&admin, &reviewer, &run)?;
+    assert_eq!(
+        deliverable_hashes(&admin, &run)?,
+        reference,
+        "a run whose sandbox was killed {kills} times ends with the undisturbed artifacts"
+    );
+    // The faults reached the run as infrastructure waits, never as failed attempts of a program.
+    let (s, _, log) = call(
+        http(
+            "GET",
+            &format!("/v1/runs/{run}/log"),
+            Some(&env("WRIT_TOKEN")),
+        )
+        .call(),
+    );
+    assert_eq!(s, 200);
+    let events: Vec<&serde_json::Value> = log["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| &e["event"])
+        .collect();
+    let waits = events
+        .iter()
+        .filter(|e| e["type"] == "sandbox_unavailable")
+        .count();
+    let failed = events
+        .iter()
+        .filter(|e| e["type"] == "sandbox_returned" && e["receipt"]["status"] != "ok")
+        .count();
+    println!(
+        "sandbox killed {kills} times: {waits} infrastructure waits, {failed} failed attempts"
+    );
+    assert_eq!(failed, 0, "no attempt blamed on its program");
+    let recorded = admin.status(&run)?["shell"]["ledger_recorded"]
+        .as_u64()
+        .unwrap_or(0);
+    eventually("the outbox to drain", 60, || {
+        Ok(admin.status(&run)?["shell"]["ledger_pending"] == 0)
+    })?;
+    assert!(ledger_rows(&run)? >= recorded);
+    admin.ok(&["ledger", "verify"])?;
+    Ok(())
+}

@@ -16,14 +16,30 @@ fn runs_of(program: &str) -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
-fn fire_cron() -> anyhow::Result<()> {
-    let (s, _, b) = call(http("GET", "/__scheduled?cron=*%2F5+*+*+*+*", None).call());
+/// Fires the cron trigger as if it were `at_ms` (wrangler's test endpoint passes the time through).
+fn fire_cron(at_ms: u64) -> anyhow::Result<()> {
+    let (s, _, b) = call(
+        http(
+            "GET",
+            &format!("/__scheduled?cron=*+*+*+*+*&time={at_ms}"),
+            None,
+        )
+        .call(),
+    );
     anyhow::ensure!(s == 200, "the test-scheduled endpoint answered {s}: {b}");
     Ok(())
 }
 
+/// Runs of `program` started since `before`.
+fn new_runs(program: &str, before: &[String]) -> anyhow::Result<Vec<String>> {
+    Ok(runs_of(program)?
+        .into_iter()
+        .filter(|r| !before.contains(r))
+        .collect())
+}
+
 #[test]
-fn a_schedule_runs_its_program_once_per_due_time() -> anyhow::Result<()> {
+fn a_schedule_runs_every_due_time_once_and_catches_up_after_an_outage() -> anyhow::Result<()> {
     let admin = Writ::admin();
     let reviewer = reviewer("e2e-schedule")?;
     let run = run_to_gate(&admin, &billing_data())?;
@@ -52,50 +68,86 @@ fn a_schedule_runs_its_program_once_per_due_time() -> anyhow::Result<()> {
     }
     let prefix = format!("e2e/{program}/2026-12");
     admin.ok(&["upload", &month.to_string_lossy(), "--prefix", &prefix])?;
+    // Hourly at minute 7: never due at the trigger's old five-minute steps.
     let id = admin.ok(&[
         "schedule",
         "create",
         &program,
         "--cron",
-        "* * * * *",
+        "7 * * * *",
         "--prefix",
         &format!("e2e/{program}/"),
     ])?;
     assert!(id.starts_with("sch_"), "{id}");
 
-    // Fired twice within one minute, the schedule starts exactly one run.
-    let started = loop {
-        let before = runs_of(&program)?;
-        let minute = chrono_minute();
-        fire_cron()?;
-        fire_cron()?;
-        if chrono_minute() == minute {
-            break runs_of(&program)?
-                .into_iter()
-                .filter(|r| !before.contains(r))
-                .collect::<Vec<_>>();
+    // The trigger is driven from here: minute 7 of an hour after the schedule was made.
+    let hour = 3_600_000;
+    let base = (now_ms() / hour + 2) * hour;
+    let minute7 = base + 7 * 60_000;
+    let before = runs_of(&program)?;
+    fire_cron(minute7 - 60_000)?; // minute 6: not due
+    assert_eq!(new_runs(&program, &before)?.len(), 0);
+    fire_cron(minute7)?;
+    fire_cron(minute7)?; // the same minute again: claimed once
+    let first = new_runs(&program, &before)?;
+    assert_eq!(first.len(), 1, "one run at minute 7: {first:?}");
+
+    // An outage: no tick from 8 past until half past, three hours later. Each missed minute 7 runs once.
+    fire_cron(minute7 + 3 * hour + 23 * 60_000)?;
+    let after = new_runs(&program, &before)?;
+    assert_eq!(
+        after.len(),
+        4,
+        "minute 7 and the three missed ones: {after:?}"
+    );
+    fire_cron(minute7 + 3 * hour + 24 * 60_000)?;
+    assert_eq!(new_runs(&program, &before)?.len(), 4, "nothing twice");
+
+    // The schedule shows what it did and when it is due next.
+    let (_, _, list) = call(http("GET", "/v1/schedules", Some(&env("WRIT_TOKEN"))).call());
+    let me = list["schedules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["id"] == id.as_str())
+        .cloned()
+        .unwrap_or_default();
+    let fires = me["fires"].as_array().cloned().unwrap_or_default();
+    assert_eq!(fires.len(), 4, "{me}");
+    let caught_up = fires
+        .iter()
+        .filter(|f| {
+            f["outcome"]
+                .as_str()
+                .is_some_and(|o| o.contains("caught up"))
+        })
+        .count();
+    assert_eq!(caught_up, 3, "{me}");
+    assert!(
+        me["next_due"]
+            .as_str()
+            .is_some_and(|t| t.contains(":07:00")),
+        "{me}"
+    );
+    assert!(
+        me["last_due"]
+            .as_str()
+            .is_some_and(|t| t.contains(":07:00")),
+        "{me}"
+    );
+
+    for run2 in &after {
+        let st = admin.wait(run2)?;
+        if st == "awaiting_approval" {
+            approve_and_finish(&admin, &reviewer, run2)?;
         }
-        // The minute turned between the two firings; both may legitimately have started a run. Try again.
-        std::thread::sleep(std::time::Duration::from_secs(2));
-        for r in runs_of(&program)?
-            .into_iter()
-            .filter(|r| !before.contains(r))
-        {
-            let _ = admin.try_run(&["cancel", &r]);
-        }
-    };
-    assert_eq!(started.len(), 1, "one run per due time: {started:?}");
-    let run2 = &started[0];
-    let st = admin.wait(run2)?;
-    if st == "awaiting_approval" {
-        approve_and_finish(&admin, &reviewer, run2)?;
+        let status = admin.status(run2)?;
+        assert_eq!(status["state"], "succeeded", "{status}");
+        assert_eq!(status["mode"], "sealed");
     }
-    let status = admin.status(run2)?;
-    assert_eq!(status["state"], "succeeded", "{status}");
-    assert_eq!(status["mode"], "sealed");
     let out = scratch("schedule/run");
     let expect = scratch("schedule/oracle");
-    admin.export(run2, &out)?;
+    admin.export(&first[0], &out)?;
     oracle(&month, &expect)?;
     assert_same_file(&out.join("findings.csv"), &expect.join("findings.csv"));
     let (s, _, b) = call(
@@ -107,14 +159,29 @@ fn a_schedule_runs_its_program_once_per_due_time() -> anyhow::Result<()> {
         .call(),
     );
     assert_eq!(s, 200, "{b}");
-    let _ = json!({});
     Ok(())
 }
 
-/// The current UTC minute since the epoch.
-fn chrono_minute() -> u64 {
+#[test]
+fn a_schedule_that_is_never_due_is_refused() {
+    let (s, _, b) = call(
+        http("POST", "/v1/schedules", Some(&env("WRIT_TOKEN"))).send_json(json!({
+            "program_id": "prog_none", "cron": "0 0 31 2 *", "prefix": "x/"
+        })),
+    );
+    // Checked before the program is looked up: the cron itself is the problem.
+    assert_eq!(s, 422, "{b}");
+    assert!(
+        b["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("never due")),
+        "{b}"
+    );
+}
+
+fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() / 60)
+        .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }

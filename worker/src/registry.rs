@@ -60,6 +60,8 @@ pub enum RegistryOp {
         cron: String,
         prefix: String,
         at: String,
+        /// The minute the schedule starts counting due times after (its creation).
+        since_ms: u64,
     },
     ListSchedules {
         tenant: Option<String>,
@@ -68,10 +70,24 @@ pub enum RegistryOp {
         tenant: String,
         id: String,
     },
-    /// Claim a schedule's due time once: true only for the first claimant of (schedule, due).
+    /// Claim a schedule's due time once: true only for the first claimant of (schedule, due); the
+    /// schedule's last handled due time moves up to it.
     ClaimDue {
         id: String,
         due: String,
+    },
+    /// What became of a claimed due time: a run, or why none (no uploads, missed for good).
+    RecordFire {
+        id: String,
+        due_ms: u64,
+        outcome: String,
+        run_id: Option<String>,
+        at: String,
+    },
+    /// A schedule's latest fires, newest first.
+    ListFires {
+        tenant: String,
+        id: String,
     },
     PutUpload {
         tenant: String,
@@ -112,6 +128,9 @@ CREATE TABLE IF NOT EXISTS programs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS schedules (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, program_id TEXT NOT NULL,
   cron TEXT NOT NULL, prefix TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS schedule_claims (schedule_id TEXT NOT NULL, due TEXT NOT NULL, PRIMARY KEY (schedule_id, due));
+CREATE TABLE IF NOT EXISTS schedule_marks (schedule_id TEXT PRIMARY KEY, last_due INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS schedule_fires (schedule_id TEXT NOT NULL, due INTEGER NOT NULL, outcome TEXT NOT NULL,
+  run_id TEXT, at TEXT NOT NULL, PRIMARY KEY (schedule_id, due));
 CREATE TABLE IF NOT EXISTS uploads (tenant TEXT NOT NULL, prefix TEXT NOT NULL, name TEXT NOT NULL,
   hash TEXT NOT NULL, size INTEGER NOT NULL, at TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT);
 CREATE TABLE IF NOT EXISTS mcp_servers (tenant TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL,
@@ -247,16 +266,20 @@ impl Registry {
                 .into_iter()
                 .next()
                 .unwrap_or(Value::Null),
-            PutSchedule { id, tenant, program_id, cron, prefix, at } => {
+            PutSchedule { id, tenant, program_id, cron, prefix, at, since_ms } => {
                 self.sql().exec(
                     "INSERT INTO schedules (id, tenant, program_id, cron, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     Some(vec![id.clone().into(), tenant.into(), program_id.into(), cron.into(), prefix.into(), at.into()]),
                 )?;
+                self.sql().exec(
+                    "INSERT OR REPLACE INTO schedule_marks (schedule_id, last_due) VALUES (?, ?)",
+                    Some(vec![id.clone().into(), (since_ms as f64).into()]),
+                )?;
                 json!({"id": id})
             }
             ListSchedules { tenant } => Value::Array(match tenant {
-                Some(t) => self.rows("SELECT id, tenant, program_id, cron, prefix, created_at FROM schedules WHERE tenant = ? ORDER BY created_at", vec![t.into()])?,
-                None => self.rows("SELECT id, tenant, program_id, cron, prefix, created_at FROM schedules ORDER BY created_at", vec![])?,
+                Some(t) => self.rows("SELECT s.id, s.tenant, s.program_id, s.cron, s.prefix, s.created_at, m.last_due FROM schedules s LEFT JOIN schedule_marks m ON m.schedule_id = s.id WHERE s.tenant = ? ORDER BY s.created_at", vec![t.into()])?,
+                None => self.rows("SELECT s.id, s.tenant, s.program_id, s.cron, s.prefix, s.created_at, m.last_due FROM schedules s LEFT JOIN schedule_marks m ON m.schedule_id = s.id ORDER BY s.created_at", vec![])?,
             }),
             DeleteSchedule { tenant, id } => {
                 let cur = self.sql().exec("DELETE FROM schedules WHERE tenant = ? AND id = ?", Some(vec![tenant.into(), id.into()]))?;
@@ -265,10 +288,27 @@ impl Registry {
             ClaimDue { id, due } => {
                 let cur = self.sql().exec(
                     "INSERT OR IGNORE INTO schedule_claims (schedule_id, due) VALUES (?, ?)",
-                    Some(vec![id.into(), due.into()]),
+                    Some(vec![id.clone().into(), due.clone().into()]),
                 )?;
+                if let Ok(due_ms) = due.parse::<f64>() {
+                    self.sql().exec(
+                        "INSERT INTO schedule_marks (schedule_id, last_due) VALUES (?, ?) ON CONFLICT(schedule_id) DO UPDATE SET last_due = max(last_due, excluded.last_due)",
+                        Some(vec![id.into(), due_ms.into()]),
+                    )?;
+                }
                 json!({"claimed": cur.rows_written() > 0})
             }
+            RecordFire { id, due_ms, outcome, run_id, at } => {
+                self.sql().exec(
+                    "INSERT OR REPLACE INTO schedule_fires (schedule_id, due, outcome, run_id, at) VALUES (?, ?, ?, ?, ?)",
+                    Some(vec![id.into(), (due_ms as f64).into(), outcome.into(), run_id.map_or(SqlStorageValue::Null, Into::into), at.into()]),
+                )?;
+                json!({"ok": true})
+            }
+            ListFires { tenant, id } => Value::Array(self.rows(
+                "SELECT f.due, f.outcome, f.run_id, f.at FROM schedule_fires f JOIN schedules s ON s.id = f.schedule_id WHERE s.tenant = ? AND f.schedule_id = ? ORDER BY f.due DESC LIMIT 20",
+                vec![tenant.into(), id.into()],
+            )?),
             PutUpload { tenant, prefix, name, hash, size, at } => {
                 self.sql().exec(
                     "INSERT INTO uploads (tenant, prefix, name, hash, size, at) VALUES (?, ?, ?, ?, ?, ?)",

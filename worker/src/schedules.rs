@@ -1,5 +1,7 @@
 //! Schedules of sealed programs and the cron handler that starts them: once per due time (claimed in the
-//! Registry), over the newest upload batch under the schedule's prefix.
+//! Registry), over the newest upload batch under the schedule's prefix. The trigger fires every minute; at
+//! each tick `writ_cron::Cron::catch_up` decides which due times since the schedule's last one run now
+//! (every missed one after an outage, oldest first, bounded per tick), and each fire is recorded.
 
 use crate::auth::{random_hex, Principal};
 use crate::clock::{now_ms, now_rfc3339};
@@ -22,7 +24,18 @@ struct CreateSchedule {
 pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<Response> {
     who.require("runs:write")?;
     let body: CreateSchedule = read_json(&mut req).await?;
-    Cron::parse(&body.cron).map_err(|e| ApiError::invalid_field("/cron", e))?;
+    let cron = Cron::parse(&body.cron).map_err(|e| ApiError::invalid_field("/cron", e))?;
+    let now = now_ms();
+    if cron.next_after(now).is_none() {
+        return Err(ApiError::invalid_field(
+            "/cron",
+            format!(
+                "`{}` is never due (no matching minute in the next {} days)",
+                body.cron,
+                writ_cron::LOOKAHEAD_DAYS
+            ),
+        ));
+    }
     if !crate::inputs::valid_name(&body.prefix) {
         return Err(ApiError::invalid_field(
             "/prefix",
@@ -53,10 +66,14 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
             cron: body.cron,
             prefix: body.prefix,
             at: now_rfc3339(),
+            since_ms: now / 60_000 * 60_000,
         },
     )
     .await?;
-    json(201, &j!({"id": id}))
+    json(
+        201,
+        &j!({"id": id, "next_due": cron.next_after(now).map(rfc3339)}),
+    )
 }
 
 pub async fn list(env: &Env, who: &Principal) -> ApiResult<Response> {
@@ -68,7 +85,41 @@ pub async fn list(env: &Env, who: &Principal) -> ApiResult<Response> {
         },
     )
     .await?;
-    json(200, &j!({"schedules": rows}))
+    let now = now_ms();
+    let mut out = Vec::new();
+    for mut row in rows.as_array().cloned().unwrap_or_default() {
+        let next = Cron::parse(row["cron"].as_str().unwrap_or_default())
+            .ok()
+            .and_then(|c| c.next_after(now));
+        row["next_due"] = j!(next.map(rfc3339));
+        row["last_due"] = j!(row["last_due"].as_f64().map(|ms| rfc3339(ms as u64)));
+        let fires = registry::call(
+            env,
+            &RegistryOp::ListFires {
+                tenant: who.tenant.clone(),
+                id: row["id"].as_str().unwrap_or_default().to_string(),
+            },
+        )
+        .await?;
+        row["fires"] = j!(fires
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| j!({
+                "due": f["due"].as_f64().map(|ms| rfc3339(ms as u64)),
+                "outcome": f["outcome"],
+                "run_id": f["run_id"],
+                "at": f["at"],
+            }))
+            .collect::<Vec<_>>());
+        out.push(row);
+    }
+    json(200, &j!({"schedules": out}))
+}
+
+/// Unix milliseconds as RFC 3339 UTC.
+fn rfc3339(ms: u64) -> String {
+    String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).to_iso_string())
 }
 
 pub async fn delete(env: &Env, who: &Principal, id: &str) -> ApiResult<Response> {
@@ -87,10 +138,14 @@ pub async fn delete(env: &Env, who: &Principal, id: &str) -> ApiResult<Response>
     json(200, &j!({"deleted": id}))
 }
 
-/// The scheduled handler: start every schedule whose cron matches the current minute, once per minute.
-pub async fn tick(env: &Env) -> ApiResult<Vec<String>> {
-    let minute_ms = now_ms() / 60_000 * 60_000;
-    let due_key = minute_ms.to_string();
+/// Due times run per schedule at one tick; the rest of a long catch-up runs at the next ticks.
+const CATCH_UP_PER_TICK: usize = 10;
+/// Due times older than this when the trigger comes back are recorded as missed, never run.
+const CATCH_UP_WINDOW_MS: u64 = 7 * 86_400_000;
+
+/// The scheduled handler at the trigger's time `now` (ms): every schedule runs each due time since its last
+/// one exactly once (claimed in the Registry), and records what became of it.
+pub async fn tick(env: &Env, now: u64) -> ApiResult<Vec<String>> {
     let schedules = registry::call(env, &RegistryOp::ListSchedules { tenant: None }).await?;
     let origin = env
         .var("WRIT_PUBLIC_URL")
@@ -98,49 +153,121 @@ pub async fn tick(env: &Env) -> ApiResult<Vec<String>> {
         .unwrap_or_else(|_| "http://127.0.0.1:8917".into());
     let mut started = Vec::new();
     for s in schedules.as_array().into_iter().flatten() {
-        let Ok(cron) = Cron::parse(s["cron"].as_str().unwrap_or_default()) else {
-            continue;
-        };
-        if !cron.matches_ms(minute_ms) {
-            continue;
-        }
         let id = s["id"].as_str().unwrap_or_default().to_string();
-        let claim = registry::call(
-            env,
-            &RegistryOp::ClaimDue {
-                id: id.clone(),
-                due: due_key.clone(),
-            },
-        )
-        .await?;
-        if claim["claimed"] != true {
-            continue;
+        let cron = match Cron::parse(s["cron"].as_str().unwrap_or_default()) {
+            Ok(c) => c,
+            Err(e) => {
+                worker::console_error!("schedule {id}: its cron no longer parses: {e}");
+                continue;
+            }
+        };
+        // A schedule from before marks were kept counts from the minute before this tick.
+        let last = s["last_due"]
+            .as_f64()
+            .map_or(now / 60_000 * 60_000 - 1, |ms| ms as u64);
+        let plan = cron.catch_up(last, now, CATCH_UP_PER_TICK, CATCH_UP_WINDOW_MS);
+        for due in &plan.expired {
+            if claim(env, &id, *due).await? {
+                record(
+                    env,
+                    &id,
+                    *due,
+                    "missed: older than the 7-day catch-up window",
+                    None,
+                )
+                .await?;
+            }
         }
-        let tenant = s["tenant"].as_str().unwrap_or_default();
-        let batch = registry::call(
-            env,
-            &RegistryOp::LatestUploads {
-                tenant: tenant.to_string(),
-                prefix: s["prefix"].as_str().unwrap_or_default().to_string(),
-            },
-        )
-        .await?;
-        let files = batch["files"].as_array().cloned().unwrap_or_default();
-        if files.is_empty() {
-            worker::console_log!("schedule {id}: no uploads under its prefix yet");
-            continue;
-        }
-        let mut resp = crate::runs::run_program_for_schedule(
-            env,
-            tenant,
-            s["program_id"].as_str().unwrap_or_default(),
-            &files,
-            &origin,
-        )
-        .await?;
-        if let Ok(v) = resp.json::<serde_json::Value>().await {
-            started.push(v["id"].as_str().unwrap_or_default().to_string());
+        for due in plan.run {
+            if !claim(env, &id, due).await? {
+                continue;
+            }
+            let tenant = s["tenant"].as_str().unwrap_or_default();
+            let batch = registry::call(
+                env,
+                &RegistryOp::LatestUploads {
+                    tenant: tenant.to_string(),
+                    prefix: s["prefix"].as_str().unwrap_or_default().to_string(),
+                },
+            )
+            .await?;
+            let files = batch["files"].as_array().cloned().unwrap_or_default();
+            if files.is_empty() {
+                record(
+                    env,
+                    &id,
+                    due,
+                    "skipped: no uploads under the prefix yet",
+                    None,
+                )
+                .await?;
+                continue;
+            }
+            let result = crate::runs::run_program_for_schedule(
+                env,
+                tenant,
+                s["program_id"].as_str().unwrap_or_default(),
+                &files,
+                &origin,
+            )
+            .await;
+            let mut resp = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    record(
+                        env,
+                        &id,
+                        due,
+                        &format!("failed to start: {}", e.detail),
+                        None,
+                    )
+                    .await?;
+                    continue;
+                }
+            };
+            let body: serde_json::Value = resp.json().await.unwrap_or_default();
+            let run_id = body["id"].as_str().map(String::from);
+            let outcome = match (&run_id, due / 60_000 < now / 60_000) {
+                (Some(_), true) => "started (caught up after a missed tick)".to_string(),
+                (Some(_), false) => "started".to_string(),
+                (None, _) => format!("failed to start: {body}"),
+            };
+            record(env, &id, due, &outcome, run_id.clone()).await?;
+            started.extend(run_id);
         }
     }
     Ok(started)
+}
+
+async fn claim(env: &Env, id: &str, due: u64) -> ApiResult<bool> {
+    let r = registry::call(
+        env,
+        &RegistryOp::ClaimDue {
+            id: id.to_string(),
+            due: due.to_string(),
+        },
+    )
+    .await?;
+    Ok(r["claimed"] == true)
+}
+
+async fn record(
+    env: &Env,
+    id: &str,
+    due_ms: u64,
+    outcome: &str,
+    run_id: Option<String>,
+) -> ApiResult<()> {
+    registry::call(
+        env,
+        &RegistryOp::RecordFire {
+            id: id.to_string(),
+            due_ms,
+            outcome: outcome.to_string(),
+            run_id,
+            at: now_rfc3339(),
+        },
+    )
+    .await?;
+    Ok(())
 }

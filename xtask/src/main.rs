@@ -23,7 +23,7 @@ commands:
   up      start the local stack (Postgres, sandbox server, wrangler dev) and write .writ/env
   down    stop exactly the processes `up` started
   status  show whether the stack is running
-  restart-worker | pg-stop | pg-start   fault injection for the resilience tests
+  restart-worker | restart-sandbox | pg-stop | pg-start   fault injection for the resilience tests
   test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end and browser tests against the stack
   demo    the demo command: bring the stack up and run the canonical job
   bench billing [N]   wall time of the canonical run and of its sealed re-run (median of N)
@@ -53,6 +53,7 @@ fn run(args: &[String]) -> Result<()> {
         "status" => stack::status(),
         // For resilience tests: crash and restart wrangler dev; stop and start Postgres alone.
         "restart-worker" => stack::restart_worker(),
+        "restart-sandbox" => stack::restart_sandbox(),
         "pg-stop" => stack::pg_stop(),
         "pg-start" => stack::pg_start(),
         "test" => {

@@ -75,22 +75,7 @@ pub fn up() -> Result<Stack> {
         .stdout(Stdio::null()))
     .context("applying migrations")?;
 
-    let sandbox = spawn_logged(
-        "sandbox",
-        Command::new(bin_dir().join("writ-sandbox"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{}", sandbox_port()),
-                "--slots",
-                "8",
-                "--uid-base",
-                &(61000 + 100 * u32::from(crate::paths::port_offset())).to_string(),
-            ])
-            .arg("--runtime")
-            .arg(root().join("container/runtime"))
-            .arg("--work-root")
-            .arg(state().join("sandbox")),
-    )?;
+    let sandbox = start_sandbox()?;
     record_pid(&pid_file(), "sandbox", sandbox)?;
 
     let gate = spawn_logged(
@@ -159,6 +144,55 @@ fn start_wrangler(token: &str) -> Result<serde_json::Value> {
         }
         health(&api_url())
     })
+}
+
+/// The sandbox server as the stack runs it.
+fn start_sandbox() -> Result<u32> {
+    spawn_logged(
+        "sandbox",
+        Command::new(bin_dir().join("writ-sandbox"))
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{}", sandbox_port()),
+                "--slots",
+                "8",
+                "--uid-base",
+                &(61000 + 100 * u32::from(crate::paths::port_offset())).to_string(),
+            ])
+            .arg("--runtime")
+            .arg(root().join("container/runtime"))
+            .arg("--work-root")
+            .arg(state().join("sandbox")),
+    )
+}
+
+/// Kill the sandbox server (as a container restart would) and start it again; for the fault tests.
+pub fn restart_sandbox() -> Result<()> {
+    if let Some((_, pid)) = read_pids(&pid_file())
+        .into_iter()
+        .find(|(n, _)| n == "sandbox")
+    {
+        // SAFETY: signalling the process group `up` created for the sandbox server.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        let _ = wait_for("the sandbox to exit", Duration::from_secs(10), || {
+            if crate::proc::group_alive(pid) {
+                bail!("still running")
+            } else {
+                Ok(())
+            }
+        });
+    }
+    let pid = start_sandbox()?;
+    replace_pid("sandbox", pid)?;
+    wait_for("the sandbox", Duration::from_secs(30), || {
+        ureq::get(&format!("http://127.0.0.1:{}/health", sandbox_port()))
+            .timeout(Duration::from_secs(2))
+            .call()
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    })?;
+    println!("restart-sandbox: sandbox server restarted (pid {pid})");
+    Ok(())
 }
 
 /// Record a service's pid, replacing an earlier one of the same name.

@@ -260,10 +260,22 @@ mod tests {
 
     #[test]
     fn next_due_minute() {
-        let cases: &[(&str, (i64, i64, i64, u64, u64), Option<(i64, i64, i64, u64, u64)>)] = &[
+        let cases: &[(
+            &str,
+            (i64, i64, i64, u64, u64),
+            Option<(i64, i64, i64, u64, u64)>,
+        )] = &[
             ("7 9 * * 5", (2026, 11, 27, 9, 7), Some((2026, 12, 4, 9, 7))),
-            ("7 9 * * 5", (2026, 11, 27, 9, 6), Some((2026, 11, 27, 9, 7))),
-            ("* * * * *", (2026, 12, 31, 23, 59), Some((2027, 1, 1, 0, 0))),
+            (
+                "7 9 * * 5",
+                (2026, 11, 27, 9, 6),
+                Some((2026, 11, 27, 9, 7)),
+            ),
+            (
+                "* * * * *",
+                (2026, 12, 31, 23, 59),
+                Some((2027, 1, 1, 0, 0)),
+            ),
             ("0 0 29 2 *", (2026, 3, 1, 0, 0), Some((2028, 2, 29, 0, 0))),
             ("0 0 31 2 *", (2026, 3, 1, 0, 0), None),
         ];
@@ -283,7 +295,11 @@ mod tests {
         let plan = cron.catch_up(last, at(2026, 12, 3, 13, 30), 10, 7 * 86_400_000);
         assert_eq!(
             plan.run,
-            [at(2026, 12, 3, 11, 7), at(2026, 12, 3, 12, 7), at(2026, 12, 3, 13, 7)]
+            [
+                at(2026, 12, 3, 11, 7),
+                at(2026, 12, 3, 12, 7),
+                at(2026, 12, 3, 13, 7)
+            ]
         );
         assert_eq!((plan.expired.len(), plan.deferred), (0, 0));
         // At most two per tick: the third waits for the next tick.
@@ -291,7 +307,12 @@ mod tests {
         assert_eq!(plan.run.len(), 2);
         assert_eq!(plan.deferred, 1);
         // Nothing due since the last: nothing runs, twice in the same minute included.
-        let plan = cron.catch_up(at(2026, 12, 3, 13, 7), at(2026, 12, 3, 13, 7), 10, 86_400_000);
+        let plan = cron.catch_up(
+            at(2026, 12, 3, 13, 7),
+            at(2026, 12, 3, 13, 7),
+            10,
+            86_400_000,
+        );
         assert_eq!(plan, super::CatchUp::default());
         // Older than the window: missed for good, listed, never run.
         let plan = cron.catch_up(last, at(2026, 12, 3, 13, 30), 10, 90 * 60_000);

@@ -65,7 +65,9 @@ pub fn backoff_ms(failures: u32, jitter_permille: u16) -> u64 {
         PAUSED_RETRY_MS
     } else {
         let shift = failures.saturating_sub(1).min(16);
-        BASE_RETRY_MS.saturating_mul(1u64 << shift).min(MAX_RETRY_MS)
+        BASE_RETRY_MS
+            .saturating_mul(1u64 << shift)
+            .min(MAX_RETRY_MS)
     };
     let jitter = u64::from(jitter_permille.min(1000));
     base.saturating_add(base.saturating_mul(jitter) / 2000)

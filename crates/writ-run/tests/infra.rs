@@ -117,7 +117,12 @@ fn a_long_outage_pauses_the_run_and_it_resumes_by_itself_without_its_wall_budget
     }
     assert_eq!(shell.run.state(), RunState::Running);
     shell.run_to_end();
-    assert_eq!(shell.run.state(), RunState::Succeeded, "{:?}", shell.run.failure);
+    assert_eq!(
+        shell.run.state(),
+        RunState::Succeeded,
+        "{:?}",
+        shell.run.failure
+    );
     assert!(shell.run.infra.is_empty());
     assert_eq!(shell.replay().ok(), Some(shell.run.clone()));
 }
@@ -134,8 +139,11 @@ fn only_the_unreachable_shard_is_sent_again() {
     let mut shell = Shell::start(fan_out(0), "alice").expect("starts");
     shell.item_counts.insert("map".into(), 30);
     let map = shell.id_of("map");
-    let shard = run_until(&mut shell, |e| matches!(e, Effect::DispatchShard(c) if c.step == map))
-        .expect("a shard");
+    let shard = run_until(
+        &mut shell,
+        |e| matches!(e, Effect::DispatchShard(c) if c.step == map),
+    )
+    .expect("a shard");
     let attempt = call_id(&shard).expect("id");
     shell.feed(unavailable(&attempt));
     let at = shell.run.alarm_ms.expect("alarm");
@@ -161,7 +169,12 @@ fn a_gate_approved_after_the_wall_budget_would_have_passed_completes_the_run() {
         scopes: vec!["approve".into()],
     });
     shell.run_to_end();
-    assert_eq!(shell.run.state(), RunState::Succeeded, "{:?}", shell.run.failure);
+    assert_eq!(
+        shell.run.state(),
+        RunState::Succeeded,
+        "{:?}",
+        shell.run.failure
+    );
     assert!(shell.run.waited_ms >= 3_600_000);
     assert_eq!(shell.replay().ok(), Some(shell.run.clone()));
 }

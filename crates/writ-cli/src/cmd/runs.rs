@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-pub const TERMINAL: &[&str] = &["succeeded", "failed", "cancelled"];
+pub const TERMINAL: &[&str] = &["succeeded", "failed", "cancelled", "expired"];
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -295,14 +295,22 @@ pub fn wait(args: WaitArgs) -> Result<ExitCode> {
         let state = run["state"].as_str().unwrap_or("").to_string();
         if TERMINAL.contains(&state.as_str()) || state == "awaiting_approval" {
             println!("{state}");
-            return Ok(if state == "failed" || state == "cancelled" {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            });
+            return Ok(
+                if state == "failed" || state == "cancelled" || state == "expired" {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                },
+            );
         }
         if Instant::now() >= deadline {
             bail!("run {} still {state} after {}s", args.run, args.timeout);
+        }
+        if state == "awaiting_infrastructure" {
+            // Not an end: the run resumes by itself when the sandbox answers; say why it is slow.
+            eprintln!("wait: {}", run["message"].as_str().unwrap_or(&state));
+            std::thread::sleep(Duration::from_secs(2));
+            continue;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
