@@ -77,6 +77,11 @@ fn malformed_requests_get_precise_problems() {
     );
     let (s, c, b) = call(http("DELETE", "/v1/health", None).call());
     problem(s, &c, &b, 405, "method-not-allowed");
+    // A method the runtime does not know is not read as GET.
+    for method in ["QUERY", "PROPFIND"] {
+        let (s, c, b) = call(http(method, "/v1/health", None).call());
+        problem(s, &c, &b, 405, "method-not-allowed");
+    }
 }
 
 #[test]

@@ -87,7 +87,8 @@ async fn route(req: Request, env: &Env) -> ApiResult<Response> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let allow =
         allowed(&segments).ok_or_else(|| ApiError::not_found(format!("no route for {path}")))?;
-    let verb = method.to_string().to_uppercase();
+    // The raw method: workers-rs reads any method it does not know (QUERY, PROPFIND …) as GET.
+    let verb = req.inner().method().to_uppercase();
     if !allow.split(", ").any(|m| m == verb) {
         return Err(ApiError::method_not_allowed(
             allow,

@@ -57,6 +57,9 @@ pub struct ProfileOverride {
     pub policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_self_approval: Option<bool>,
+    /// How long a gate waits for a decision before the run ends `expired`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_expiry_seconds: Option<u64>,
 }
 
 /// One level of the cascade.
@@ -164,6 +167,9 @@ fn apply(profile: &mut ExecutionProfile, o: &ProfileOverride) -> Result<(), Prof
     }
     if let Some(p) = &o.policy {
         profile.policy = p.clone();
+    }
+    if let Some(seconds) = o.gate_expiry_seconds {
+        profile.gate_expiry_seconds = Some(seconds);
     }
     if let Some(a) = o.allow_self_approval {
         profile.allow_self_approval = a;
