@@ -274,3 +274,71 @@ fn the_sandbox_killed_three_times_mid_run_changes_nothing() -> anyhow::Result<()
     admin.ok(&["ledger", "verify"])?;
     Ok(())
 }
+
+/// A billing run with this profile override, taken to its gate; (run id, seconds it took).
+fn to_gate_with(admin: &Writ, profile_override: &str) -> anyhow::Result<(String, f64)> {
+    let started = std::time::Instant::now();
+    let run = admin.ok(&[
+        "run",
+        "--workflow",
+        "billing-audit",
+        "--profile-override",
+        profile_override,
+        "--inputs",
+        &billing_data().to_string_lossy(),
+    ])?;
+    let state = admin.wait(&run)?;
+    anyhow::ensure!(
+        state == "awaiting_approval",
+        "{run} is {state}: {}",
+        admin.status(&run)?
+    );
+    Ok((run, started.elapsed().as_secs_f64()))
+}
+
+#[test]
+fn waiting_for_a_person_is_not_working_time_and_a_gate_expires() -> anyhow::Result<()> {
+    let admin = Writ::admin();
+    let reviewer = reviewer("e2e-slow-reviewer")?;
+    // A wall budget of 60 s: the run works far less than that, and the reviewer takes longer.
+    let (run, took) = to_gate_with(&admin, r#"{"budgets": {"wall_seconds": 60}}"#)?;
+    assert!(
+        took < 55.0,
+        "the run reached its gate in {took:.1} s, too close to its budget to test"
+    );
+    std::thread::sleep(std::time::Duration::from_secs_f64(62.0 - took));
+    let status = admin.status(&run)?;
+    assert_eq!(status["state"], "awaiting_approval", "{status}");
+    assert!(status["waited_ms"].as_u64().unwrap_or(0) > 0, "{status}");
+    assert!(
+        status["gates"][0]["expires_at_ms"].as_u64().is_some(),
+        "the gate says when it expires: {status}"
+    );
+    approve_and_finish(&admin, &reviewer, &run)?;
+
+    // A gate nobody decides ends the run `expired`, with the reason, once its expiry has passed.
+    let run = admin.ok(&[
+        "run",
+        "--workflow",
+        "billing-audit",
+        "--profile-override",
+        r#"{"gate_expiry_seconds": 2}"#,
+        "--inputs",
+        &billing_data().to_string_lossy(),
+    ])?;
+    eventually("the gate to expire", 90, || {
+        Ok(admin.status(&run)?["state"] == "expired")
+    })?;
+    let status = admin.status(&run)?;
+    assert!(
+        status["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("R0044")),
+        "{status}"
+    );
+    let (ok, _, err) =
+        Writ::with(&reviewer).try_run(&["approve", &run, "--step", "ps-9-report"])?;
+    assert!(!ok, "a late approval changes nothing: {err}");
+    assert_eq!(admin.status(&run)?["state"], "expired");
+    Ok(())
+}

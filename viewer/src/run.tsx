@@ -10,7 +10,7 @@ import { ProblemCard } from "./runs";
 import { StepPanel, stepOf } from "./step";
 import { TracePanel } from "./trace";
 
-const ENDED = ["succeeded", "failed", "cancelled"];
+const ENDED = ["succeeded", "failed", "cancelled", "expired"];
 
 export function RunPage(props: { id: string; who: Principal }) {
   const id = props.id;
@@ -260,6 +260,10 @@ function GateActions(props: { id: string; status: any; stepId: string; reason?: 
   return (
     <div class="gate-actions" data-testid="gate-actions">
       <p class="small"><b>Gate:</b> {props.reason ?? "this step waits for a reviewer's decision"}.</p>
+      {(() => {
+        const g = props.status.gates?.find((g: any) => g.step === props.stepId);
+        return g ? <p class="small muted" data-testid="gate-expiry">Waiting since {new Date(g.waiting_since_ms).toLocaleString()}; expires {new Date(g.expires_at_ms).toLocaleString()} (waiting time does not count against the run's budget).</p> : null;
+      })()}
       {own && <p class="notice small">You started this run: another principal must decide its gates.</p>}
       <textarea placeholder="Comment (required to reject: it is recorded as the reason)" value={comment} data-testid="decision-comment"
         onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)} disabled={own || busy} />

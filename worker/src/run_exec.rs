@@ -878,6 +878,7 @@ pub fn shell_json(obj: &RunObject) -> ApiResult<Value> {
         "duplicate_results_ignored": obj.store().get_meta::<u64>("duplicate_results_ignored")?.unwrap_or(0),
         "late_redeliveries": obj.store().get_meta::<u64>("late_redeliveries")?.unwrap_or(0),
         "events": obj.store().log_len()?,
+        "last_interruption": obj.store().get_meta::<Value>("last_interruption")?,
     }))
 }
 

@@ -32,6 +32,11 @@ pub struct RunObject {
     shards_out: RefCell<Vec<crate::ShardMessage>>,
     /// The earliest time the machine asked to be woken (`SetAlarm`) during this pump.
     alarm_at: std::cell::Cell<Option<u64>>,
+    /// A pump failed part-way (its remaining effects were not carried out): the next alarm sends `Resume`,
+    /// which re-issues whatever is in flight, so nothing the machine asked for is lost.
+    needs_resume: std::cell::Cell<bool>,
+    /// Consecutive failed alarms, for their backoff.
+    failures: std::cell::Cell<u32>,
 }
 
 impl DurableObject for RunObject {
@@ -45,21 +50,30 @@ impl DurableObject for RunObject {
             ledger_seq: std::cell::Cell::new(None),
             shards_out: RefCell::new(Vec::new()),
             alarm_at: std::cell::Cell::new(None),
+            needs_resume: std::cell::Cell::new(false),
+            failures: std::cell::Cell::new(0),
         }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        // A shard's result is marked applied before its effects run: if they fail part-way, the consumer's
+        // redelivery is absorbed as a duplicate, so the object itself must resume what was left.
+        let resumes = req.path() == "/shard-result";
         match self.route(req).await {
             Ok(resp) => Ok(resp),
-            Err(e) => Ok(e.response()),
+            Err(e) => {
+                if resumes && e.status >= 500 {
+                    self.interrupted(&e.detail).await;
+                }
+                Ok(e.response())
+            }
         }
     }
 
     async fn alarm(&self) -> Result<Response> {
-        if let Err(e) = self.on_alarm().await {
-            console_error!("run alarm: {}", e.detail);
-            // Try again soon: the alarm is the run's heartbeat while work is in flight.
-            let _ = self.state.storage().set_alarm(1000).await;
+        match self.on_alarm().await {
+            Ok(()) => self.failures.set(0),
+            Err(e) => self.interrupted(&e.detail).await,
         }
         Response::ok("alarm")
     }
@@ -280,8 +294,29 @@ impl RunObject {
         Ok(status)
     }
 
+    /// Something failed on the way (storage, R2, a queue): the run resumes at the next alarm, backing off.
+    async fn interrupted(&self, why: &str) {
+        console_error!("run object: {why}; resuming at the next alarm");
+        self.needs_resume.set(true);
+        let n = self.failures.get().saturating_add(1);
+        self.failures.set(n);
+        let _ = self.store().put_meta(
+            "last_interruption",
+            &json!({"at": now_rfc3339(), "why": why, "in_a_row": n}),
+        );
+        let delay = 1000u64.saturating_mul(1 << n.min(6)).min(60_000);
+        let _ = self.state.storage().set_alarm(delay as i64).await;
+    }
+
     async fn on_alarm(&self) -> ApiResult<()> {
         self.ensure_loaded().await?;
+        if self.needs_resume.replace(false) {
+            let active = self.with_run(|r| !r.state.is_terminal())?;
+            if active {
+                let effects = self.apply(Event::Resume)?;
+                self.pump(effects).await?;
+            }
+        }
         let events = run_exec::run_due_work(self).await?;
         for event in events {
             let effects = self.apply(event)?;

@@ -297,6 +297,10 @@ impl Run {
         let mut out = Out::new(&self.id, self.seq);
         let reopens = matches!(event, Event::RepairPatch { .. }) && self.state == RunState::Failed;
         if matches!(event, Event::Resume) {
+            // Resume re-issues every attempt in flight, waiting ones too: their pending retries are moot.
+            for wait in self.infra.values_mut() {
+                wait.retry_at_ms = None;
+            }
             self.resume(&mut out);
             return out.effects;
         }

@@ -259,3 +259,19 @@ fn the_default_gate_expiry_is_fourteen_days() {
     shell.fire_alarm_at(shell.now_ms + 24 * 3_600_000);
     assert_eq!(shell.run.state(), RunState::Expired);
 }
+
+#[test]
+fn a_restart_re_issues_a_waiting_attempt_once() {
+    let mut shell = Shell::start(capped(false), "alice").expect("starts");
+    let load = shell.id_of("load");
+    let first = run_until(&mut shell, is_call_for(&load)).expect("load is called");
+    let attempt = call_id(&first).expect("an attempt id");
+    shell.feed(unavailable(&attempt));
+    let retry_at = shell.run.alarm_ms.expect("a retry is due later");
+    let resumed = shell.feed(Event::Resume);
+    let again: Vec<String> = resumed.iter().filter_map(call_id).collect();
+    assert_eq!(again, [attempt.clone()]);
+    let later = shell.fire_alarm_at(retry_at);
+    assert!(!later.iter().any(|e| call_id(e).is_some()), "{later:?}");
+    assert_eq!(shell.replay().ok(), Some(shell.run.clone()));
+}
