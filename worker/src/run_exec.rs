@@ -1012,8 +1012,9 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
             .or_else(|| run.steps.iter().find_map(|s| s.failure.as_ref().map(|f| format!("{}: {}", s.id, f.evidence.reason)))),
         "refusals": run.refusals.iter().rev().take(20).collect::<Vec<_>>(),
         "started_ms": run.started_ms,
-        "waited_ms": run.waited_ms(run.clock_ms),
-        "working_ms": run.working_ms(run.clock_ms),
+        // Read now, not at the machine's last event: a run at a gate has no events while it waits.
+        "waited_ms": run.waited_ms(now_ms().max(run.clock_ms)),
+        "working_ms": run.working_ms(now_ms().max(run.clock_ms)),
         "gates": gates,
         "waiting_for_infrastructure": waiting_for_infrastructure,
     })

@@ -164,7 +164,7 @@ pub async fn tick(env: &Env, now: u64) -> ApiResult<Vec<String>> {
         // A schedule from before marks were kept counts from the minute before this tick.
         let last = s["last_due"]
             .as_f64()
-            .map_or(now / 60_000 * 60_000 - 1, |ms| ms as u64);
+            .map_or((now / 60_000 * 60_000).saturating_sub(1), |ms| ms as u64);
         let plan = cron.catch_up(last, now, CATCH_UP_PER_TICK, CATCH_UP_WINDOW_MS);
         for due in &plan.expired {
             if claim(env, &id, *due).await? {
