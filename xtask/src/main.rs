@@ -4,6 +4,7 @@
 
 mod bench;
 mod demo;
+mod doctor;
 mod paths;
 mod pg;
 mod pg_gate;
@@ -24,7 +25,13 @@ commands:
   down    stop exactly the processes `up` started
   status  show whether the stack is running
   restart-worker | pg-stop | pg-start   fault injection for the resilience tests
+  sandbox-mode full|unprivileged|unprivileged-tolerated   restart the sandbox (and the worker) for the
+          isolation test: every layer, or as an unprivileged user with the worker refusing or tolerating it
   test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end and browser tests against the stack
+  doctor [--env NAME]   check that a deployment's configuration declares every binding the worker uses and
+          no placeholder is left (each missing piece is reported with what to fill in)
+  deploy [FLAGS]   `doctor --env production`, then `wrangler deploy --env production [FLAGS]`; stops while
+          anything is missing
   demo    the demo command: bring the stack up and run the canonical job
   bench billing [N]   wall time of the canonical run and of its sealed re-run (median of N)
   bench ledger [N]    batched ledger appends and chain verification against the stack's Postgres";
@@ -55,6 +62,10 @@ fn run(args: &[String]) -> Result<()> {
         "restart-worker" => stack::restart_worker(),
         "pg-stop" => stack::pg_stop(),
         "pg-start" => stack::pg_start(),
+        "sandbox-mode" => match rest {
+            [mode] => stack::sandbox_mode(mode),
+            _ => bail!("usage: cargo xtask sandbox-mode full|unprivileged|unprivileged-tolerated"),
+        },
         "test" => {
             setup::run()?;
             test::run(rest)
@@ -63,6 +74,8 @@ fn run(args: &[String]) -> Result<()> {
             setup::run()?;
             bench::run(rest)
         }
+        "doctor" => doctor::doctor(rest),
+        "deploy" => doctor::deploy(rest),
         "demo" => {
             setup::run()?;
             demo::run()
