@@ -313,6 +313,12 @@ pub fn check(config: &Value, env: Option<&str>, used: &Used) -> Vec<Finding> {
             format!("declare it in [{}]: \"\" requires every isolation layer; a list (e.g. \"netns,fs_jail,uid_drop,nproc\") runs without those layers, recorded in every receipt (container/README.md)", key("vars")),
         ));
     }
+    if var("WRIT_BOOTSTRAP_TENANT").is_none_or(str::is_empty) {
+        out.push(finding(
+            format!("{where_}: WRIT_BOOTSTRAP_TENANT is not set: the bootstrap token would belong to tenant \"local\""),
+            format!("set [{}] WRIT_BOOTSTRAP_TENANT = \"<your tenant>\"", key("vars")),
+        ));
+    }
     let containers = array(table, "containers");
     let sandbox_class = dos
         .iter()
@@ -390,8 +396,9 @@ fn report(env: Option<&str>) -> Result<Vec<Finding>> {
 pub fn doctor(args: &[String]) -> Result<()> {
     let env = match args {
         [] => None,
+        [flag] if flag == "--guide" => return check_guide().map(|_| ()),
         [flag, name] if flag == "--env" => Some(name.as_str()),
-        _ => bail!("usage: cargo xtask doctor [--env NAME]"),
+        _ => bail!("usage: cargo xtask doctor [--env NAME | --guide]"),
     };
     let findings = report(env)?;
     if !findings.is_empty() {
@@ -416,6 +423,170 @@ pub fn deploy(extra: &[String]) -> Result<()> {
             .args(extra)
             .current_dir(root()),
     )
+}
+
+/// Splits a shell line into words, honouring single and double quotes (enough for the guide's lines).
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn help_of(program: &Path, args: &[String]) -> Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .arg("--help")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .current_dir(root())
+        .output()
+        .with_context(|| format!("running {}", program.display()))?;
+    Ok(format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
+fn flags_missing(line_words: &[String], help: &str) -> Vec<String> {
+    line_words
+        .iter()
+        .filter(|w| w.starts_with("--"))
+        .map(|w| w.split('=').next().unwrap_or(w).to_string())
+        .filter(|flag| {
+            !help
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
+                .any(|tok| tok == flag)
+        })
+        .collect()
+}
+
+/// Checks every `npx wrangler …`, `writ …` and `cargo xtask …` line of the README's deploy guide against the
+/// real commands' `--help`: the command exists and knows every flag the guide passes. Answers the lines
+/// checked, or the problems.
+pub fn check_guide() -> Result<usize> {
+    let readme = std::fs::read_to_string(root().join("README.md"))?;
+    let start = readme
+        .find("## Deploying to your own Cloudflare account")
+        .context("README has no deploy guide")?;
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let wrangler = root().join("node_modules/.bin/wrangler");
+    crate::proc::run(
+        Command::new("cargo")
+            .args(["build", "-q", "-p", "writ-cli"])
+            .current_dir(root()),
+    )?;
+    let writ = root().join("target/debug/writ");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    let mut in_code = false;
+    for line in section.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if !in_code {
+            continue;
+        }
+        let ws = words(line.split(" # ").next().unwrap_or(line));
+        let pos = |w: &str| ws.iter().position(|x| x == w);
+        if let Some(i) = pos("wrangler").filter(|&i| i > 0 && ws[i - 1] == "npx") {
+            let args: Vec<String> = ws[i + 1..].to_vec();
+            let candidates: Vec<String> = args
+                .iter()
+                .take_while(|w| !w.starts_with('-'))
+                .cloned()
+                .collect();
+            let help = help_of(&wrangler, &candidates)?;
+            // The usage line names the command wrangler recognised: `wrangler r2 bucket create <name>`.
+            let usage: Vec<&str> = help
+                .lines()
+                .find(|l| l.starts_with("wrangler "))
+                .unwrap_or("")
+                .split_whitespace()
+                .skip(1)
+                .take_while(|w| !w.starts_with('<') && !w.starts_with('['))
+                .collect();
+            if usage.is_empty()
+                || !candidates
+                    .iter()
+                    .map(String::as_str)
+                    .take(usage.len())
+                    .eq(usage.iter().copied())
+            {
+                problems.push(format!(
+                    "`{line}`: wrangler has no command {candidates:?} (its help: {:?})",
+                    usage
+                ));
+            }
+            for flag in flags_missing(&args, &help) {
+                problems.push(format!(
+                    "`{line}`: wrangler {} has no {flag}",
+                    usage.join(" ")
+                ));
+            }
+            checked += 1;
+        } else if ws.first().is_some_and(|w| w == "writ") {
+            let sub: Vec<String> = ws[1..]
+                .iter()
+                .take_while(|w| !w.starts_with('-'))
+                .cloned()
+                .collect();
+            let help = help_of(&writ, &sub)?;
+            if help.contains("error:") || help.contains("unrecognized subcommand") {
+                problems.push(format!(
+                    "`{line}`: writ {} is not a command: {help}",
+                    sub.join(" ")
+                ));
+            }
+            for flag in flags_missing(&ws[1..], &help) {
+                problems.push(format!("`{line}`: writ {} has no {flag}", sub.join(" ")));
+            }
+            checked += 1;
+        } else if let Some(i) = pos("xtask").filter(|&i| i > 0 && ws[i - 1] == "cargo") {
+            let cmd = ws.get(i + 1).map(String::as_str).unwrap_or("");
+            if !crate::USAGE
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{cmd} ")))
+            {
+                problems.push(format!("`{line}`: cargo xtask has no command `{cmd}`"));
+            }
+            for flag in flags_missing(&ws[i + 1..], crate::USAGE) {
+                problems.push(format!("`{line}`: cargo xtask {cmd} has no {flag}"));
+            }
+            checked += 1;
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the deploy guide does not match the commands:\n{}",
+            problems.join("\n")
+        );
+    }
+    println!("deploy guide: {checked} command lines match wrangler's, writ's and xtask's --help");
+    Ok(checked)
 }
 
 #[cfg(test)]
@@ -512,6 +683,30 @@ mod tests {
                 "{expected} not reported: {text:#?}"
             );
         }
+    }
+
+    #[test]
+    fn guide_lines_split_like_a_shell() {
+        assert_eq!(
+            words(
+                r#"npx wrangler hyperdrive create writ-ledger --connection-string="postgresql://u:p@h/db?x=1""#
+            ),
+            [
+                "npx",
+                "wrangler",
+                "hyperdrive",
+                "create",
+                "writ-ledger",
+                "--connection-string=postgresql://u:p@h/db?x=1"
+            ]
+        );
+        assert_eq!(
+            flags_missing(
+                &words("db migrate --database-url x --nope"),
+                "  --database-url <URL>  the db"
+            ),
+            ["--nope"]
+        );
     }
 
     #[test]

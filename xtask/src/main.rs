@@ -16,7 +16,7 @@ mod test;
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <command>
+pub const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup   install whatever is missing (wasm32 target, worker-build, wasm-bindgen-cli, npm packages, PostgreSQL,
@@ -29,7 +29,8 @@ commands:
           isolation test: every layer, or as an unprivileged user with the worker refusing or tolerating it
   test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end and browser tests against the stack
   doctor [--env NAME]   check that a deployment's configuration declares every binding the worker uses and
-          no placeholder is left (each missing piece is reported with what to fill in)
+          no placeholder is left (each missing piece is reported with what to fill in); `doctor --guide`
+          checks the README's deploy guide against wrangler's, writ's and xtask's --help
   deploy [FLAGS]   `doctor --env production`, then `wrangler deploy --env production [FLAGS]`; stops while
           anything is missing
   demo    the demo command: bring the stack up and run the canonical job

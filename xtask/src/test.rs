@@ -83,7 +83,8 @@ fn production_dry_run() -> Result<()> {
         Command::new("cargo")
             .args(["test", "-q", "-p", "xtask", "doctor::"])
             .current_dir(root()),
-    )
+    )?;
+    crate::doctor::check_guide().map(|_| ())
 }
 
 fn phase(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {

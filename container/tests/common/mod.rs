@@ -33,9 +33,17 @@ fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// The server binary under test: this build's, or `WRIT_SANDBOX_BIN` (the image's own server, when the
+/// suites run inside the image: container/verify-image.sh).
+pub fn server_bin() -> PathBuf {
+    std::env::var_os("WRIT_SANDBOX_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_writ-sandbox")))
+}
+
 /// The command for the server binary, run as `uid` (and its gid, no groups) when one is given.
 pub fn command(as_uid: Option<u32>) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_writ-sandbox"));
+    let mut command = Command::new(server_bin());
     if let Some(uid) = as_uid {
         use std::os::unix::process::CommandExt;
         // SAFETY: only raw syscalls between fork and exec.
