@@ -86,7 +86,7 @@ for line in sys.stdin:
 for t in "${tests[@]}"; do
   name=$(basename "$t")
   set +e
-  "${run[@]}" --cap-add SYS_ADMIN -v "$root:$root:ro" -e WRIT_SANDBOX_BIN=/usr/local/bin/writ-sandbox \
+  "${run[@]}" --cap-add SYS_ADMIN -v "$root:$root:ro" -e WRIT_SANDBOX_BIN=/opt/writ/bin/writ-sandbox \
     -e RUST_BACKTRACE=0 --entrypoint "$t" localhost/writ-sandbox --test-threads=1 --nocapture \
     >"$work/$name.log" 2>&1
   code=$?

@@ -186,6 +186,19 @@ fn main() -> Result<()> {
         }
     }
     reaper::start().context("starting the reaper")?;
+    // As a container's PID 1 the server gets SIGTERM when the instance stops, and PID 1 ignores signals it
+    // has no handler for: exit at once (every step dies with the server through PDEATHSIG).
+    extern "C" fn on_term(_: libc::c_int) {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(0) }
+    }
+    // SAFETY: installing a handler that only calls _exit.
+    unsafe {
+        libc::signal(
+            libc::SIGTERM,
+            on_term as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        )
+    };
 
     let candidates = [
         probed,

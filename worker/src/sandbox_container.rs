@@ -35,26 +35,57 @@ pub const SANDBOX_DEGRADED: &str = "sandbox-degraded";
 /// The instance name a local stack's receipts record: one sandbox process, reached by `SANDBOX_URL`.
 pub const LOCAL_INSTANCE: &str = "local";
 
+/// An idle container is stopped after this long (longer than any attempt may run: the wall cap is 600 s).
+const SLEEP_AFTER_MS: i64 = 15 * 60 * 1000;
+
 #[durable_object]
 pub struct SandboxContainer {
     state: State,
     env: Env,
+    /// The container answered `/health` since it was last started: requests that arrive while it starts
+    /// (the object interleaves them at each await) wait for it too.
+    ready: std::cell::Cell<bool>,
 }
 
 impl DurableObject for SandboxContainer {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            ready: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Idle for SLEEP_AFTER_MS (every request pushes the alarm back): the container is stopped; the next
+    /// request starts a fresh one.
+    async fn alarm(&self) -> Result<Response> {
+        if let Some(container) = self.state.container() {
+            if container.running() {
+                container.destroy(Some("idle")).await?;
+            }
+        }
+        self.ready.set(false);
+        Response::ok("stopped")
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        self.state.storage().set_alarm(SLEEP_AFTER_MS).await?;
+        let resp = self.forward(req).await;
+        self.state.storage().set_alarm(SLEEP_AFTER_MS).await?;
+        resp
+    }
+}
+
+impl SandboxContainer {
+    async fn forward(&self, req: Request) -> Result<Response> {
         let Some(container) = self.state.container() else {
             return Response::error(
                 "this SandboxContainer has no container: the deployment's [[containers]] entry must name class SandboxContainer",
                 500,
             );
         };
-        let fresh = !container.running();
-        if fresh {
+        if !container.running() {
+            self.ready.set(false);
             let mut options = ContainerStartupOptions::new();
             // The server's tool bridge calls the worker's public origin; the steps themselves get no
             // network from the server's own layers (seccomp, and netns where the host allows it).
@@ -69,11 +100,14 @@ impl DurableObject for SandboxContainer {
             container.start(Some(options))?;
         }
         let port = container.get_tcp_port(PORT)?;
-        if fresh {
+        if !self.ready.get() {
             let mut waited = Duration::ZERO;
             loop {
                 match port.fetch("http://sandbox/health", None).await {
-                    Ok(resp) if resp.status_code() == 200 => break,
+                    Ok(resp) if resp.status_code() == 200 => {
+                        self.ready.set(true);
+                        break;
+                    }
                     _ if !container.running() => {
                         return Response::error(
                             "the sandbox container exited at start-up: the server refuses to start without its isolation layers unless WRIT_ALLOW_DEGRADED_SANDBOX names exactly the missing ones (see the container's logs)",
