@@ -43,6 +43,9 @@ RUST
     -f "$work/Containerfile.rust" "$work"
 fi
 
+# `--bases`: only the base images (for container/podman-docker.sh, which wrangler runs as its docker).
+[ "${1:-}" = "--bases" ] && exit 0
+
 # ---- the image itself, from the repository's Dockerfile, unchanged ----
 "${engine[@]}" build --network host --pull=never "${limits[@]}" \
   -v "$toolchain:/opt/rust:ro" -v "$HOME/.cargo/registry:/usr/local/cargo/registry" \

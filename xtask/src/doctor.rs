@@ -277,7 +277,7 @@ pub fn check(config: &Value, env: Option<&str>, used: &Used) -> Vec<Finding> {
         if is_placeholder_id(id) {
             out.push(finding(
                 format!("{where_}: Hyperdrive `{}` has the placeholder id `{id}`", str_of(h, "binding").unwrap_or("?")),
-                "create it: `npx wrangler hyperdrive create writ-ledger --connection-string=\"<Neon URL of writ_app>\"` and put the printed id here",
+                "create it: `npx wrangler hyperdrive create writ-ledger --connection-string=\"<Neon URL of the writ_worker role>\"` and put the printed id here",
             ));
         }
     }
@@ -301,9 +301,16 @@ pub fn check(config: &Value, env: Option<&str>, used: &Used) -> Vec<Finding> {
         ));
     }
     match var("WRIT_PUBLIC_URL") {
-        Some(u) if u.starts_with("https://") && !u.contains("<") => {}
+        Some(u) if u.starts_with("https://") && !u.contains('<') => {}
         other => out.push(finding(
-            format!("{where_}: WRIT_PUBLIC_URL is {other:?}: the sandbox's tool bridge and the schedules call the worker there"),
+            format!(
+                "{where_}: WRIT_PUBLIC_URL {}: the sandbox's tool bridge and the schedules call the worker there",
+                match other {
+                    None => "is not set".to_string(),
+                    Some(u) if u.contains('<') => format!("is the placeholder `{u}`"),
+                    Some(u) => format!("`{u}` is not an https:// origin"),
+                }
+            ),
             format!("set [{}] WRIT_PUBLIC_URL = \"https://writ.<your subdomain>.workers.dev\" (or your custom domain)", key("vars")),
         )),
     }
@@ -636,7 +643,7 @@ mod tests {
             whats,
             vec![
                 "[env.production]: Hyperdrive `LEDGER_DB` has the placeholder id `00000000000000000000000000000000`",
-                "[env.production]: WRIT_PUBLIC_URL is Some(\"https://writ.<your subdomain>.workers.dev\"): the sandbox's tool bridge and the schedules call the worker there",
+                "[env.production]: WRIT_PUBLIC_URL is the placeholder `https://writ.<your subdomain>.workers.dev`: the sandbox's tool bridge and the schedules call the worker there",
             ],
             "{findings:#?}"
         );

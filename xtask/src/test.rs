@@ -66,8 +66,43 @@ pub fn run(args: &[String]) -> Result<()> {
 /// what it may still miss are the operator's own values (the Hyperdrive id, the public URL), which
 /// `cargo xtask deploy` refuses to deploy without.
 fn production_dry_run() -> Result<()> {
+    let mut wrangler = Command::new(root().join("node_modules/.bin/wrangler"));
+    // The production environment's container is built by the dry run: with Docker where an engine runs,
+    // else with podman over Debian-made base images (container/podman-docker.sh), installed if missing.
+    let docker_runs = Command::new("docker")
+        .arg("info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !docker_runs {
+        let have = |bin: &str| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {bin}")])
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !(have("podman") && have("runc") && have("debootstrap")) {
+            run_cmd(Command::new("apt-get").args([
+                "install",
+                "-y",
+                "-q",
+                "podman",
+                "runc",
+                "debootstrap",
+            ]))
+            .map_err(|e| {
+                anyhow::anyhow!("no Docker engine runs and podman could not be installed: {e}")
+            })?;
+        }
+        wrangler.env(
+            "WRANGLER_DOCKER_BIN",
+            root().join("container/podman-docker.sh"),
+        );
+    }
     run_cmd(
-        Command::new(root().join("node_modules/.bin/wrangler"))
+        wrangler
             .args([
                 "deploy",
                 "--dry-run",
