@@ -47,9 +47,8 @@ fi
 [ "${1:-}" = "--bases" ] && exit 0
 
 # ---- the image itself, from the repository's Dockerfile, unchanged ----
-"${engine[@]}" build --network host --pull=never "${limits[@]}" \
-  -v "$toolchain:/opt/rust:ro" -v "$HOME/.cargo/registry:/usr/local/cargo/registry" \
-  -t localhost/writ-sandbox -f "$root/container/Dockerfile" "$root"
+# Through the same wrapper wrangler's production dry run uses, so both share the layer and target caches.
+bash "$root/container/podman-docker.sh" build -t localhost/writ-sandbox -f "$root/container/Dockerfile" "$root"
 echo "verify-image: built localhost/writ-sandbox ($("${engine[@]}" image inspect localhost/writ-sandbox --format '{{.Size}}') bytes)"
 
 run=("${engine[@]}" run --rm --network host "${limits[@]}")

@@ -49,6 +49,21 @@ pub fn run(args: &[String]) -> Result<()> {
         "production deploy dry run and configuration check",
         production_dry_run,
     )?;
+    phase(
+        "the sandbox image run, and attacked from inside (container/verify-image.sh)",
+        || {
+            // SAFETY: geteuid has no preconditions.
+            if unsafe { libc::geteuid() } != 0 {
+                println!("skipped: running the image needs root (podman, debootstrap)");
+                return Ok(());
+            }
+            run_cmd(
+                Command::new("bash")
+                    .arg(root().join("container/verify-image.sh"))
+                    .current_dir(root()),
+            )
+        },
+    )?;
     if !quick {
         with_stack(|s| {
             phase("end-to-end tests against the local stack", || e2e(s))?;
