@@ -99,6 +99,8 @@ pub struct Receipt {
     pub tool_calls: Vec<ToolCall>,
     /// The limits in force for this attempt (defaults filled in), so the receipt is self-describing.
     pub limits: crate::limits::Limits,
+    /// The isolation layers in force for this attempt and those the server runs without.
+    pub isolation: writ_sandbox_policy::Isolation,
 }
 
 #[derive(Debug, Serialize)]

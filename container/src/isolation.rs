@@ -28,6 +28,24 @@ pub struct Isolation {
     pub nproc: bool,
 }
 
+impl Isolation {
+    /// The layers in force, by their shared names.
+    pub fn layers(&self) -> writ_sandbox_policy::Layers {
+        use writ_sandbox_policy::Layer;
+        [
+            (Layer::Netns, self.netns),
+            (Layer::FsJail, self.fs_jail),
+            (Layer::UidDrop, self.uid_drop),
+            (Layer::Seccomp, self.seccomp),
+            (Layer::Rlimits, self.rlimits),
+            (Layer::Nproc, self.nproc),
+        ]
+        .into_iter()
+        .filter_map(|(layer, on)| on.then_some(layer))
+        .collect()
+    }
+}
+
 /// A mount the child makes inside its own mount namespace.
 struct Mount {
     source: CString,

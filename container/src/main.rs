@@ -28,12 +28,17 @@ use crate::runner::{Config, Runner};
 const USAGE: &str =
     "usage: writ-sandbox [--listen ADDR:PORT] [--runtime DIR] [--work-root DIR] [--python PATH]
                     [--uid-base UID] [--slots N] [--max-body-mb N] [--keep-work]
+                    [--allow-degraded LAYERS] [--probe]
   --listen     default 127.0.0.1:8080 (loopback only unless told otherwise)
   --runtime    default $WRIT_SANDBOX_RUNTIME, else the workspace's container/runtime
   --work-root  default a fresh directory under the system temp dir
   --python     default $WRIT_SANDBOX_PYTHON, else /usr/bin/python3
   --uid-base   first of the per-slot uids steps run as when the server is root (default 61000)
-  --slots      attempts that may run at once (default 4)";
+  --slots      attempts that may run at once (default 4)
+  --allow-degraded  the isolation layers this server may run without, comma-separated, exactly those the
+               host lacks (netns, fs_jail, uid_drop, seccomp, rlimits, nproc); without it, a missing layer
+               stops the server at start-up (also read from $WRIT_SANDBOX_ALLOW_DEGRADED)
+  --probe      print the layers this host gives the server as JSON ({\"in_force\", \"missing\"}) and exit";
 
 struct Args {
     listen: String,
@@ -44,6 +49,8 @@ struct Args {
     slots: usize,
     max_body_mb: u64,
     keep_work: bool,
+    allow_degraded: writ_sandbox_policy::Layers,
+    probe: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -56,6 +63,8 @@ fn parse_args() -> Result<Args> {
         slots: 4,
         max_body_mb: 64,
         keep_work: false,
+        allow_degraded: Default::default(),
+        probe: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -72,11 +81,24 @@ fn parse_args() -> Result<Args> {
             "--slots" => args.slots = value()?.parse().context("--slots")?,
             "--max-body-mb" => args.max_body_mb = value()?.parse().context("--max-body-mb")?,
             "--keep-work" => args.keep_work = true,
+            "--allow-degraded" => {
+                args.allow_degraded = writ_sandbox_policy::parse_layers(&value()?)
+                    .map_err(|e| anyhow::anyhow!("--allow-degraded: {e}"))?
+            }
+            "--probe" => args.probe = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other}\n{USAGE}"),
+        }
+    }
+    // The container image's entrypoint cannot take flags from the Durable Object that starts it: the
+    // same allowance arrives as an environment variable (the flag wins).
+    if args.allow_degraded.is_empty() {
+        if let Some(text) = std::env::var_os("WRIT_SANDBOX_ALLOW_DEGRADED") {
+            args.allow_degraded = writ_sandbox_policy::parse_layers(&text.to_string_lossy())
+                .map_err(|e| anyhow::anyhow!("WRIT_SANDBOX_ALLOW_DEGRADED: {e}"))?;
         }
     }
     if args.slots == 0 || args.slots > 256 {
@@ -164,6 +186,19 @@ fn main() -> Result<()> {
         }
     }
     reaper::start().context("starting the reaper")?;
+    // As a container's PID 1 the server gets SIGTERM when the instance stops, and PID 1 ignores signals it
+    // has no handler for: exit at once (every step dies with the server through PDEATHSIG).
+    extern "C" fn on_term(_: libc::c_int) {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(0) }
+    }
+    // SAFETY: installing a handler that only calls _exit.
+    unsafe {
+        libc::signal(
+            libc::SIGTERM,
+            on_term as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        )
+    };
 
     let candidates = [
         probed,
@@ -199,15 +234,28 @@ fn main() -> Result<()> {
         }
     }
     let runner = chosen.context("no isolation setting lets a trivial program run")?;
+    let in_force = runner.config.isolation.layers();
+    if args.probe {
+        println!(
+            "{}",
+            serde_json::to_string(&writ_sandbox_policy::Isolation::of(in_force))?
+        );
+        return Ok(());
+    }
+    // Isolation is asserted, not hoped for: a layer the host refuses stops the server unless the operator
+    // named it (and only it) in --allow-degraded; receipts and /health then say what is missing.
+    let isolation = writ_sandbox_policy::startup(&in_force, &args.allow_degraded)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     let http = tiny_http::Server::http(&args.listen)
         .map_err(|e| anyhow::anyhow!("binding {}: {e}", args.listen))?;
     eprintln!(
-        "writ-sandbox: listening on {} (python {version}, runtime {}, work root {}, isolation {:?})",
+        "writ-sandbox: listening on {} (python {version}, runtime {}, work root {}, isolation in force {}, missing {})",
         args.listen,
         runtime.display(),
         work_root.display(),
-        runner.config.isolation
+        writ_sandbox_policy::list(&isolation.in_force),
+        writ_sandbox_policy::list(&isolation.missing),
     );
     let workers = args.slots + 2;
     server::serve(

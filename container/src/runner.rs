@@ -303,6 +303,7 @@ impl Runner {
             outputs,
             tool_calls,
             limits,
+            isolation: writ_sandbox_policy::Isolation::of(cfg.isolation.layers()),
         })
     }
 }

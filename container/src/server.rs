@@ -43,7 +43,7 @@ impl Server {
         json!({
             "status": "ok",
             "python": cfg.python_version,
-            "isolation": cfg.isolation,
+            "isolation": writ_sandbox_policy::Isolation::of(cfg.isolation.layers()),
             "limits": {"defaults": DEFAULTS, "caps": CAPS},
         })
     }

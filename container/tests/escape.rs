@@ -26,7 +26,7 @@ struct Attack {
 fn attacks(sandbox: &Sandbox) -> Vec<Attack> {
     let port = sandbox.port.to_string();
     let work_root = sandbox.work_root.display().to_string();
-    let bin = env!("CARGO_BIN_EXE_writ-sandbox").to_string();
+    let bin = common::server_bin().display().to_string();
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src/main.rs").to_string();
     let fill = |p: &str| {
         p.replace("{PORT}", &port)

@@ -284,12 +284,17 @@ pub fn eventually(what: &str, secs: u64, mut f: impl FnMut() -> Result<bool>) ->
 
 /// `cargo xtask <cmd>` through the already-built xtask binary (fault injection for resilience tests).
 pub fn xtask(cmd: &str) -> Result<()> {
+    xtask_with(&[cmd])
+}
+
+/// `cargo xtask <args…>` through the already-built xtask binary.
+pub fn xtask_with(args: &[&str]) -> Result<()> {
     let status = Command::new(root().join("target/debug/xtask"))
-        .arg(cmd)
+        .args(args)
         .status()
         .context("running xtask")?;
     if !status.success() {
-        bail!("xtask {cmd} failed");
+        bail!("xtask {} failed", args.join(" "));
     }
     Ok(())
 }

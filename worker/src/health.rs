@@ -2,7 +2,7 @@
 
 use crate::{ledger_db, sandbox};
 use serde_json::{json, Map, Value};
-use worker::{Env, Method, Response, Result};
+use worker::{Env, Response, Result};
 
 pub async fn handle(env: &Env) -> Result<Response> {
     let mut components = Map::new();
@@ -82,14 +82,9 @@ async fn queue(env: &Env) -> std::result::Result<(), String> {
 }
 
 async fn sandbox_health(env: &Env) -> std::result::Result<(), String> {
-    let mut resp = sandbox::fetch(env, "/health", Method::Get, None)
+    // Up, and with the isolation layers this deployment requires (or tolerates missing).
+    crate::sandbox_container::admitted(env, sandbox::HEALTH_INSTANCE)
         .await
-        .map_err(|e| e.to_string())?;
-    match resp.status_code() {
-        200 => Ok(()),
-        code => Err(format!(
-            "sandbox answered {code}: {}",
-            resp.text().await.unwrap_or_default()
-        )),
-    }
+        .map(|_| ())
+        .map_err(|e| e.detail.clone())
 }

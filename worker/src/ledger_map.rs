@@ -32,6 +32,7 @@ pub fn to_event(record: &LedgerRecord, plan: &FrozenPlan) -> LedgerEvent {
             status,
             duration_ms,
             receipt_hash,
+            sandbox,
         } => LedgerEvent::AttemptFinished {
             step: step.clone(),
             attempt: attempt_number(attempt_id),
@@ -43,6 +44,7 @@ pub fn to_event(record: &LedgerRecord, plan: &FrozenPlan) -> LedgerEvent {
                 output_bytes: 0,
                 receipt_hash: receipt_hash
                     .unwrap_or_else(|| ContentHash::of_bytes(attempt_id.as_bytes())),
+                sandbox: sandbox.clone(),
             },
         },
         LedgerRecord::Validation {

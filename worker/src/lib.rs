@@ -25,6 +25,7 @@ mod run_object;
 mod run_store;
 mod runs;
 mod sandbox;
+mod sandbox_container;
 mod schedules;
 mod session;
 mod sse;
@@ -39,6 +40,7 @@ use worker::*;
 
 pub use registry::Registry;
 pub use run_object::RunObject;
+pub use sandbox_container::SandboxContainer;
 
 #[event(start)]
 fn start() {
@@ -273,27 +275,11 @@ async fn shard(env: &Env, msg: ShardMessage) -> ApiResult<()> {
         }
     }
     let request: Value = task.json().await?;
-    let report = match sandbox::fetch(env, "/v1/execute", Method::Post, Some(request.to_string()))
-        .await
-    {
-        Ok(mut resp) if resp.status_code() == 200 => {
-            json!({"attempt_id": msg.attempt_id, "receipt": resp.json::<Value>().await?})
-        }
+    let report = match sandbox_container::dispatch(env, request).await {
+        Ok(receipt) => json!({"attempt_id": msg.attempt_id, "receipt": receipt}),
         // Every slot busy: back-pressure; the message is retried rather than the shard failed.
-        Ok(resp) if resp.status_code() == 503 => {
-            return Err(ApiError::new(
-                503,
-                run_exec::SANDBOX_BUSY,
-                "Sandbox busy",
-                "retry",
-            ))
-        }
-        Ok(mut resp) => {
-            json!({"attempt_id": msg.attempt_id, "error": format!("sandbox answered {}: {}", resp.status_code(), resp.text().await.unwrap_or_default())})
-        }
-        Err(e) => {
-            json!({"attempt_id": msg.attempt_id, "error": format!("sandbox unreachable: {e}")})
-        }
+        Err(e) if e.slug == run_exec::SANDBOX_BUSY => return Err(e),
+        Err(e) => json!({"attempt_id": msg.attempt_id, "error": e.detail, "slug": e.slug}),
     };
     let resp = runs::call_run(
         env,

@@ -1034,6 +1034,7 @@ pub async fn ensure_code(
                     tool_calls: 0,
                     model_usage: Default::default(),
                     claimed: None,
+                    sandbox: None,
                 },
             });
             Ok((None, events))

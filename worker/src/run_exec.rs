@@ -8,7 +8,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use worker::{Method, Response};
+use worker::Response;
 use writ_canon::ContentHash;
 use writ_run::{Effect, Event, OutputMeasure, Receipt, ReceiptStatus, Run, SandboxCall, StepState};
 
@@ -348,6 +348,8 @@ pub async fn run_due_work(obj: &RunObject) -> ApiResult<Vec<Event>> {
                 )?;
                 continue;
             }
+            // The deployment refuses this sandbox (degraded, misconfigured): waiting would not mend it.
+            Err(e) if refuses(&e.slug) => failed_event(id, &e.detail),
             // No receipt at all (unreachable, restarted mid-attempt, not a receipt): the machine waits it
             // out; the program did nothing wrong.
             Err(e) => {
@@ -393,33 +395,22 @@ fn failed_event(attempt_id: &str, why: &str) -> Event {
             tool_calls: 0,
             model_usage: Default::default(),
             claimed: None,
+            sandbox: None,
         },
     }
 }
 
 pub const SANDBOX_BUSY: &str = "sandbox-busy";
 
+/// A sandbox the deployment refuses (degraded without leave, a configuration error) fails the attempt at
+/// once, naming the refusal: unlike an outage, waiting would not mend it.
+pub fn refuses(slug: &str) -> bool {
+    slug == crate::sandbox_container::SANDBOX_DEGRADED || slug == "bad-configuration"
+}
+
 async fn execute(obj: &RunObject, attempt_id: &str) -> ApiResult<Value> {
     let body = sandbox_request(obj, attempt_id).await?;
-    let mut resp = crate::sandbox::fetch(
-        obj.env(),
-        "/v1/execute",
-        Method::Post,
-        Some(body.to_string()),
-    )
-    .await?;
-    let text = resp.text().await?;
-    if resp.status_code() == 503 {
-        return Err(ApiError::new(503, SANDBOX_BUSY, "Sandbox busy", text));
-    }
-    if resp.status_code() != 200 {
-        return Err(ApiError::upstream(format!(
-            "sandbox answered {}: {text}",
-            resp.status_code()
-        )));
-    }
-    serde_json::from_str(&text)
-        .map_err(|e| ApiError::upstream(format!("sandbox receipt is not JSON: {e}")))
+    crate::sandbox_container::dispatch(obj.env(), body).await
 }
 
 /// The sandbox's execute request for an attempt: the program, only the contracted inputs (the fan-out
@@ -517,7 +508,15 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
     if let Some(t) = call.limits.timeout_seconds {
         limits["wall_seconds"] = json!(t);
     }
+    // The tenant's pool, spread by run and step plus the shard: never another tenant's sandbox.
+    let instance = crate::sandbox_container::instance_for(
+        obj.env(),
+        &meta.tenant,
+        &format!("{}/{}", meta.run_id, call.step),
+        call.shard.as_ref().map(|s| s.index).unwrap_or(0),
+    )?;
     Ok(json!({
+        crate::sandbox_container::ROUTE_MEMBER: instance,
         "attempt_id": attempt_id,
         "program": program,
         "inputs": inputs,
@@ -531,6 +530,10 @@ pub async fn sandbox_request(obj: &RunObject, attempt_id: &str) -> ApiResult<Val
 /// Store what the sandbox produced (re-hashing every byte: receipts are the platform's) and turn its
 /// receipt into the machine's event.
 pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -> ApiResult<Event> {
+    let placement = match crate::sandbox_container::placement(receipt) {
+        Ok(p) => p,
+        Err(why) => return Ok(failed_event(attempt_id, &why)),
+    };
     let store = obj.store();
     let (_, call) = task(obj, attempt_id)?;
     let mut outputs = BTreeMap::new();
@@ -643,6 +646,7 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
                 .unwrap_or(0),
             model_usage: Default::default(),
             claimed: None,
+            sandbox: Some(placement),
         },
     })
 }
@@ -672,8 +676,20 @@ pub async fn shard_result(obj: &RunObject, body: Value) -> ApiResult<Response> {
             .put_meta("duplicate_results_ignored", &(n + 1))?;
         return json_ok(&json!({"applied": false}));
     }
-    // A consumer that got no receipt reports why; the attempt waits for the machine to send it again.
+    // A consumer that got no receipt reports why; the attempt waits for the machine to send it again,
+    // unless the deployment refuses the sandbox outright.
+    let refused = body
+        .get("slug")
+        .and_then(Value::as_str)
+        .is_some_and(refuses);
     let event = match body.get("error").and_then(Value::as_str) {
+        Some(err) if refused => {
+            obj.store().exec(
+                "UPDATE tasks SET state = 'done' WHERE attempt_id = ?",
+                vec![attempt_id.clone().into()],
+            )?;
+            failed_event(&attempt_id, err)
+        }
         Some(err) => {
             obj.store().exec(
                 "UPDATE tasks SET state = 'waiting' WHERE attempt_id = ?",

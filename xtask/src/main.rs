@@ -4,6 +4,7 @@
 
 mod bench;
 mod demo;
+mod doctor;
 mod paths;
 mod pg;
 mod pg_gate;
@@ -15,7 +16,7 @@ mod test;
 use anyhow::{bail, Result};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <command>
+pub const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup   install whatever is missing (wasm32 target, worker-build, wasm-bindgen-cli, npm packages, PostgreSQL,
@@ -24,7 +25,14 @@ commands:
   down    stop exactly the processes `up` started
   status  show whether the stack is running
   restart-worker | restart-sandbox | pg-stop | pg-start   fault injection for the resilience tests
+  sandbox-mode full|unprivileged|unprivileged-tolerated   restart the sandbox (and the worker) for the
+          isolation test: every layer, or as an unprivileged user with the worker refusing or tolerating it
   test    the test command: unit tests, wasm32 build, deploy dry run, end-to-end and browser tests against the stack
+  doctor [--env NAME]   check that a deployment's configuration declares every binding the worker uses and
+          no placeholder is left (each missing piece is reported with what to fill in); `doctor --guide`
+          checks the README's deploy guide against wrangler's, writ's and xtask's --help
+  deploy [FLAGS]   `doctor --env production`, then `wrangler deploy --env production [FLAGS]`; stops while
+          anything is missing
   demo    the demo command: bring the stack up and run the canonical job
   bench billing [N]   wall time of the canonical run and of its sealed re-run (median of N)
   bench ledger [N]    batched ledger appends and chain verification against the stack's Postgres";
@@ -56,6 +64,10 @@ fn run(args: &[String]) -> Result<()> {
         "restart-sandbox" => stack::restart_sandbox(),
         "pg-stop" => stack::pg_stop(),
         "pg-start" => stack::pg_start(),
+        "sandbox-mode" => match rest {
+            [mode] => stack::sandbox_mode(mode),
+            _ => bail!("usage: cargo xtask sandbox-mode full|unprivileged|unprivileged-tolerated"),
+        },
         "test" => {
             setup::run()?;
             test::run(rest)
@@ -64,6 +76,8 @@ fn run(args: &[String]) -> Result<()> {
             setup::run()?;
             bench::run(rest)
         }
+        "doctor" => doctor::doctor(rest),
+        "deploy" => doctor::deploy(rest),
         "demo" => {
             setup::run()?;
             demo::run()

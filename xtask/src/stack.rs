@@ -75,8 +75,7 @@ pub fn up() -> Result<Stack> {
         .stdout(Stdio::null()))
     .context("applying migrations")?;
 
-    let sandbox = start_sandbox()?;
-    record_pid(&pid_file(), "sandbox", sandbox)?;
+    start_sandbox(None, true)?;
 
     let gate = spawn_logged(
         "pg-gate",
@@ -92,7 +91,7 @@ pub fn up() -> Result<Stack> {
     run(Command::new("bash")
         .arg("worker/build.sh")
         .current_dir(root()))?;
-    let report = start_wrangler(&token)?;
+    let report = start_wrangler(&token, false)?;
     write_env(&token)?;
     println!("up: the stack is running at {}", api_url());
     println!("{}", serde_json::to_string_pretty(&report)?);
@@ -105,7 +104,146 @@ pub fn up() -> Result<Stack> {
     })
 }
 
-fn start_wrangler(token: &str) -> Result<serde_json::Value> {
+/// The user the sandbox runs as for `sandbox-mode unprivileged*` when the stack runs as root.
+const NOBODY: u32 = 65534;
+
+fn sandbox_command(as_uid: Option<u32>) -> Command {
+    let mut cmd = Command::new(bin_dir().join("writ-sandbox"));
+    if let Some(uid) = as_uid {
+        // std drops the supplementary groups when root sets a uid.
+        cmd.uid(uid).gid(uid);
+    }
+    cmd
+}
+
+/// Starts the stack's sandbox server (as `as_uid`, else this user) with exactly the `--allow-degraded`
+/// its probe finds it needs, and records what the worker must tolerate: those layers when `tolerate`,
+/// none otherwise (then the worker refuses to dispatch to it). Answers the missing layers.
+fn start_sandbox(as_uid: Option<u32>, tolerate: bool) -> Result<String> {
+    let uid_base = (61000 + 100 * u32::from(crate::paths::port_offset())).to_string();
+    let work_root = state().join("sandbox");
+    fs::create_dir_all(&work_root)?;
+    let owner = as_uid.unwrap_or_else(|| unsafe { libc::geteuid() });
+    std::os::unix::fs::chown(&work_root, Some(owner), Some(owner))?;
+    let degraded = sandbox_missing_layers(as_uid, &uid_base)?;
+    fs::write(
+        degraded_file(),
+        if tolerate { degraded.as_str() } else { "" },
+    )?;
+    let mut cmd = sandbox_command(as_uid);
+    cmd.args([
+        "--listen",
+        &format!("127.0.0.1:{}", sandbox_port()),
+        "--slots",
+        "8",
+        "--uid-base",
+        &uid_base,
+    ])
+    .arg("--runtime")
+    .arg(root().join("container/runtime"))
+    .arg("--work-root")
+    .arg(&work_root);
+    if !degraded.is_empty() {
+        eprintln!(
+            "up: the sandbox cannot have the isolation layers {degraded} as this user; it runs without them and every receipt says so"
+        );
+        cmd.args(["--allow-degraded", &degraded]);
+    }
+    let pid = spawn_logged("sandbox", &mut cmd)?;
+    replace_pid("sandbox", pid)?;
+    wait_for("the sandbox", Duration::from_secs(60), || {
+        if !is_alive(pid as i32) {
+            bail!(
+                "the sandbox server exited; see {}",
+                logs().join("sandbox.log").display()
+            );
+        }
+        let url = format!("http://127.0.0.1:{}/health", sandbox_port());
+        ureq::get(&url)
+            .timeout(Duration::from_secs(2))
+            .call()
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    })?;
+    Ok(degraded)
+}
+
+/// `cargo xtask sandbox-mode full | unprivileged | unprivileged-tolerated`: restarts the stack's sandbox
+/// with all the layers this user can give it, or (when the stack runs as root) as an unprivileged user,
+/// then `wrangler dev` tolerating none or exactly the missing layers. For the isolation e2e test.
+pub fn sandbox_mode(mode: &str) -> Result<()> {
+    let unprivileged = (unsafe { libc::geteuid() } == 0).then_some(NOBODY);
+    let (as_uid, tolerate) = match mode {
+        "full" => (None, true),
+        "unprivileged" => (unprivileged, false),
+        "unprivileged-tolerated" => (unprivileged, true),
+        other => bail!(
+            "sandbox-mode: unknown mode `{other}` (full, unprivileged, unprivileged-tolerated)"
+        ),
+    };
+    if let Some((_, pid)) = read_pids(&pid_file())
+        .into_iter()
+        .find(|(n, _)| n == "sandbox")
+    {
+        stop_group(pid, Duration::from_secs(5));
+    }
+    let missing = start_sandbox(as_uid, tolerate)?;
+    restart_worker_with(!tolerate && !missing.is_empty())?;
+    println!(
+        "sandbox-mode {mode}: layers missing: {}; the worker tolerates: {}",
+        if missing.is_empty() { "none" } else { &missing },
+        if tolerate && !missing.is_empty() {
+            &missing
+        } else {
+            "none"
+        }
+    );
+    Ok(())
+}
+
+/// The isolation layers the sandbox server lacks as `as_uid` (`writ-sandbox --probe`), comma-separated,
+/// empty when it has them all.
+fn sandbox_missing_layers(as_uid: Option<u32>, uid_base: &str) -> Result<String> {
+    let out = sandbox_command(as_uid)
+        .args(["--probe", "--uid-base", uid_base])
+        .arg("--runtime")
+        .arg(root().join("container/runtime"))
+        .arg("--work-root")
+        .arg(state().join("sandbox"))
+        .output()
+        .context("running writ-sandbox --probe")?;
+    if !out.status.success() {
+        bail!(
+            "writ-sandbox --probe failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let probed: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("writ-sandbox --probe printed no JSON")?;
+    let missing: Vec<&str> = probed["missing"]
+        .as_array()
+        .context("writ-sandbox --probe: no `missing` list")?
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    Ok(missing.join(","))
+}
+
+fn degraded_file() -> std::path::PathBuf {
+    state().join("sandbox-degraded")
+}
+
+fn start_wrangler(token: &str, sandbox_refused: bool) -> Result<serde_json::Value> {
+    // What the local sandbox lacks, the local worker tolerates: exactly that, nothing more.
+    // A missing file tolerates nothing: the worker then refuses a degraded sandbox, failing closed.
+    let degraded = fs::read_to_string(degraded_file()).unwrap_or_default();
+    let allow_degraded: Vec<String> = match degraded.trim() {
+        "" => vec![],
+        list => vec![
+            "--var".into(),
+            format!("WRIT_ALLOW_DEGRADED_SANDBOX:{list}"),
+        ],
+    };
     let wrangler = spawn_logged(
         "wrangler",
         Command::new(root().join("node_modules/.bin/wrangler"))
@@ -127,6 +265,7 @@ fn start_wrangler(token: &str) -> Result<serde_json::Value> {
                 &format!("SANDBOX_URL:http://127.0.0.1:{}", sandbox_port()),
             ])
             .args(["--var", &format!("WRIT_PUBLIC_URL:{}", api_url())])
+            .args(allow_degraded.iter())
             .env("WRANGLER_SEND_METRICS", "false")
             .env(
                 "CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEDGER_DB",
@@ -142,28 +281,27 @@ fn start_wrangler(token: &str) -> Result<serde_json::Value> {
                 logs().join("wrangler.log").display()
             );
         }
-        health(&api_url())
+        if !sandbox_refused {
+            return health(&api_url());
+        }
+        // A sandbox this worker is told to refuse (`sandbox-mode unprivileged`) shows in /v1/health as
+        // the refusal; every other component must be up.
+        let resp = ureq::get(&format!("{}/v1/health", api_url()))
+            .timeout(Duration::from_secs(10))
+            .call();
+        let body: serde_json::Value = match resp {
+            Ok(r) => r.into_json()?,
+            Err(ureq::Error::Status(_, r)) => r.into_json()?,
+            Err(e) => bail!("{e}"),
+        };
+        let others_ok = body["components"]
+            .as_object()
+            .is_some_and(|c| c.iter().all(|(k, v)| k == "sandbox" || v == "ok"));
+        if !others_ok {
+            bail!("not healthy yet: {body}");
+        }
+        Ok(body)
     })
-}
-
-/// The sandbox server as the stack runs it.
-fn start_sandbox() -> Result<u32> {
-    spawn_logged(
-        "sandbox",
-        Command::new(bin_dir().join("writ-sandbox"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{}", sandbox_port()),
-                "--slots",
-                "8",
-                "--uid-base",
-                &(61000 + 100 * u32::from(crate::paths::port_offset())).to_string(),
-            ])
-            .arg("--runtime")
-            .arg(root().join("container/runtime"))
-            .arg("--work-root")
-            .arg(state().join("sandbox")),
-    )
 }
 
 /// Kill the sandbox server (as a container restart would) and start it again; for the fault tests.
@@ -182,16 +320,8 @@ pub fn restart_sandbox() -> Result<()> {
             }
         });
     }
-    let pid = start_sandbox()?;
-    replace_pid("sandbox", pid)?;
-    wait_for("the sandbox", Duration::from_secs(30), || {
-        ureq::get(&format!("http://127.0.0.1:{}/health", sandbox_port()))
-            .timeout(Duration::from_secs(2))
-            .call()
-            .map(|_| ())
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    })?;
-    println!("restart-sandbox: sandbox server restarted (pid {pid})");
+    start_sandbox(None, true)?;
+    println!("restart-sandbox: sandbox server restarted");
     Ok(())
 }
 
@@ -210,6 +340,11 @@ fn replace_pid(name: &str, pid: u32) -> Result<()> {
 
 /// Kill `wrangler dev` (as a crash would) and start it again on the same state; for resilience tests.
 pub fn restart_worker() -> Result<()> {
+    restart_worker_with(false)
+}
+
+/// `sandbox_refused`: the worker is expected to refuse the sandbox, so /v1/health cannot be all `ok`.
+fn restart_worker_with(sandbox_refused: bool) -> Result<()> {
     let token = admin_token()?;
     if let Some((_, pid)) = read_pids(&pid_file())
         .into_iter()
@@ -225,7 +360,7 @@ pub fn restart_worker() -> Result<()> {
             }
         });
     }
-    start_wrangler(&token)?;
+    start_wrangler(&token, sandbox_refused)?;
     println!("restart-worker: wrangler dev restarted");
     Ok(())
 }

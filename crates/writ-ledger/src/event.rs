@@ -211,6 +211,9 @@ pub struct ReceiptSummary {
     pub cpu_ms: u64,
     pub output_bytes: u64,
     pub receipt_hash: ContentHash,
+    /// The container instance and the isolation layers in force (and missing) for the attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<writ_sandbox_policy::Placement>,
 }
 
 /// A non-negative US dollar amount as a plain decimal string (`"0"`, `"0.0042"`); no sign, no exponent.

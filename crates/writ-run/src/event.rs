@@ -210,6 +210,9 @@ pub struct Receipt {
     pub model_usage: ModelUsage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed: Option<serde_json::Value>,
+    /// The container instance the attempt ran on and the isolation layers in force there (and missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<writ_sandbox_policy::Placement>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

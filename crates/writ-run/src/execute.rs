@@ -314,6 +314,7 @@ impl Run {
             status: receipt.status,
             duration_ms: receipt.duration_ms,
             receipt_hash: digest.receipt_hash,
+            sandbox: receipt.sandbox.clone(),
         });
         // Spend the bridge metered in the sandbox but did not report call by call still counts.
         let measured = Usage {

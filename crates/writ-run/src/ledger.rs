@@ -43,6 +43,9 @@ pub enum LedgerRecord {
         duration_ms: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         receipt_hash: Option<ContentHash>,
+        /// Where the attempt ran and under which isolation layers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sandbox: Option<writ_sandbox_policy::Placement>,
     },
     Validation {
         step: String,

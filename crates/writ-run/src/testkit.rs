@@ -666,6 +666,7 @@ pub fn ok_receipt(
         tool_calls: 0,
         model_usage: Default::default(),
         claimed: None,
+        sandbox: None,
     }
 }
 

@@ -60,6 +60,7 @@ pub fn sample_event(i: u64) -> LedgerEvent {
                 cpu_ms: 90,
                 output_bytes: 2048,
                 receipt_hash: h(&n),
+                sandbox: None,
             },
         },
         8 => LedgerEvent::ValidationStage {
