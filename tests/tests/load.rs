@@ -162,6 +162,25 @@ fn twenty_billing_runs_at_once_beside_a_contract_review() -> anyhow::Result<()> 
             "run {run} ends with the undisturbed run's artifacts"
         );
     }
+    // Identical bytes, each run's own provenance record: a trace of one run never shows another's.
+    let trace = |token: &str, run: &str| {
+        call(
+            http(
+                "GET",
+                &format!("/v1/runs/{run}/trace?artifact=summary.json&pointer=/total_payable"),
+                Some(token),
+            )
+            .call(),
+        )
+        .2
+    };
+    let (a, b) = (trace(&tokens[0], &runs[0].1), trace(&tokens[0], &runs[2].1));
+    assert_eq!(a["hash"], b["hash"], "{a}\n{b}");
+    assert!(a["provenance_hash"].is_string(), "{a}");
+    assert_ne!(
+        a["provenance_hash"], b["provenance_hash"],
+        "two runs with identical outputs trace to their own records"
+    );
     let contract_state = admin.wait(&contract_run)?;
     assert!(
         matches!(contract_state.as_str(), "awaiting_approval" | "succeeded"),
