@@ -113,8 +113,20 @@ pub enum Event {
         #[serde(default)]
         reason: String,
     },
-    /// Resumes a failed step with a patch (answer to `RequestRepair`).
-    RepairPatch { step: String, patch: Patch },
+    /// Resumes a failed step with a patch: the model repairer's answer to `RequestRepair`, or a person's
+    /// repair of a run awaiting one.
+    RepairPatch {
+        step: String,
+        patch: Patch,
+        by: Repairer,
+    },
+    /// The model repairer has no patch for the step (no usable reply, or it gave up): the run waits for a
+    /// person (`awaiting_repair`).
+    RepairDeclined {
+        step: String,
+        generation: u32,
+        reason: String,
+    },
     /// The shell restarted (after replaying the log): re-issue the effects of all in-flight work.
     Resume,
 }
@@ -140,6 +152,7 @@ impl Event {
             Event::AlarmFired => "alarm_fired",
             Event::Cancel { .. } => "cancel",
             Event::RepairPatch { .. } => "repair_patch",
+            Event::RepairDeclined { .. } => "repair_declined",
             Event::Resume => "resume",
         }
     }
@@ -228,12 +241,59 @@ pub struct OutputMeasure {
     pub rows: Option<u64>,
 }
 
-/// A repair: new code for the failed step, or a plan recompiled by the compiler.
+/// A repair: new code for the failed step, a corrected artifact for one of its input slots, or a plan
+/// recompiled by the compiler.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "patch", rename_all = "snake_case")]
 pub enum Patch {
-    Code { code_hash: ContentHash },
-    Plan { plan: Box<FrozenPlan> },
+    Code {
+        code_hash: ContentHash,
+    },
+    /// The step reads `artifact_hash` in `slot` from now on (its other inputs stay bound as before).
+    Input {
+        slot: String,
+        artifact_hash: ContentHash,
+    },
+    Plan {
+        plan: Box<FrozenPlan>,
+    },
+}
+
+impl Patch {
+    /// What the patch does, for the ledger.
+    pub fn describe(&self) -> String {
+        match self {
+            Patch::Code { code_hash } => format!("code {code_hash}"),
+            Patch::Input {
+                slot,
+                artifact_hash,
+            } => format!("input {slot} = {artifact_hash}"),
+            Patch::Plan { plan } => format!("plan {}", plan.plan_hash),
+        }
+    }
+}
+
+/// Who sent a repair: the profile's repairer model, or an authorised person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Repairer {
+    Model {
+        model: String,
+    },
+    Person {
+        principal: String,
+        scopes: Vec<String>,
+    },
+}
+
+impl Repairer {
+    /// `model:<model>` or `person:<principal>`, as the ledger names the repairer.
+    pub fn name(&self) -> String {
+        match self {
+            Repairer::Model { model } => format!("model:{model}"),
+            Repairer::Person { principal, .. } => format!("person:{principal}"),
+        }
+    }
 }
 
 /// An external tool's current version, as the tool bridge found it when the call came in.

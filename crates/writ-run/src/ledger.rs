@@ -108,7 +108,16 @@ pub enum LedgerRecord {
     Repair {
         step: String,
         patch_hash: ContentHash,
+        /// `Patch::describe`: the code hash, the input slot and artifact, or the plan hash.
+        patch: String,
+        /// `Repairer::name`: who made the patch.
+        by: String,
         invalidated: Vec<String>,
+    },
+    /// The model repairer had no patch for the step; a person may repair it.
+    RepairDeclined {
+        step: String,
+        reason: String,
     },
     Refused {
         code: Code,

@@ -56,12 +56,14 @@ pub use effect::{
     CallLimits, Effect, RepairEvidence, ResolvedInput, SandboxCall, ShardOutputs, ShardRef,
 };
 pub use event::{
-    Event, ExternalTool, ModelUsage, OutputMeasure, Patch, Receipt, ReceiptStatus, RunMode,
-    StartRun,
+    Event, ExternalTool, ModelUsage, OutputMeasure, Patch, Receipt, ReceiptStatus, Repairer,
+    RunMode, StartRun,
 };
 pub use ledger::LedgerRecord;
 pub use provenance::{Provenance, ReceiptDigest};
 pub use replay::{effects_hash, LogEntry, ReplayDivergence};
-pub use run::{PublishedArtifact, Refusal, Run, RunFailure, RunState, StartError};
+pub use run::{
+    PublishedArtifact, Refusal, Run, RunFailure, RunState, StartError, Transition, TRANSITIONS,
+};
 pub use step::{Step, StepFailure, StepState};
 pub use writ_diag::Code;

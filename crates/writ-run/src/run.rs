@@ -1,4 +1,4 @@
-//! The run lifecycle.
+//! The run lifecycle. [`TRANSITIONS`] is this table as data; `tests/transitions.rs` drives every row.
 //!
 //! | from               | event / condition                                         | to                | effects |
 //! |--------------------|-----------------------------------------------------------|-------------------|---------|
@@ -6,17 +6,21 @@
 //! | running            | every step published                                      | succeeded         | `RunFinished` |
 //! | running            | nothing in flight, a gated step waits                     | awaiting_approval | — |
 //! | awaiting_approval  | a gate opens                                              | running           | `ResolveInputs` |
-//! | running, awaiting  | a step failed and nothing is in flight any more           | failed            | `RunFinished` (unstarted steps → skipped) |
+//! | running            | a step failed, the model repairer was asked about it      | running           | `RequestRepair` |
+//! | running            | a step failed repairably, nothing in flight, no model repair outstanding, repairs left, not sealed | awaiting_repair | — |
+//! | running            | `RepairDeclined` by the model repairer, nothing in flight | awaiting_repair   | — |
+//! | awaiting_repair    | `RepairPatch` (a person with scope `repair`: code, input or plan) | running   | the step restarts, downstream steps are invalidated |
+//! | running            | `RepairPatch` from the model repairer it asked            | running           | the step restarts, downstream steps are invalidated |
+//! | running, awaiting_approval | a step failed unrepairably (rejected gate, budget, out of repairs, sealed) and nothing is in flight | failed | `RunFinished` (unstarted steps → skipped) |
 //! | running, awaiting  | a run budget crossed / a model call in a sealed run       | failed            | `StopAttempt` for all in flight, ledger `budget_stop`, `RunFinished` |
 //! | running, awaiting  | `Cancel`                                                  | cancelled         | `StopAttempt` for all in flight, `RunFinished` |
-//! | failed             | `RepairPatch` for a failed step (not after a run-level failure, not sealed) | running | the step restarts, downstream steps are invalidated |
 //! | succeeded, failed, cancelled | `Resume`                                        | (same)            | `RunFinished` again |
-//! | succeeded, failed, cancelled | anything else                                   | (same)            | `Refused` (R0008), recorded |
+//! | succeeded, failed, cancelled | anything else (a repair included)               | (same)            | `Refused` (R0008), recorded |
 //! | any live           | `Resume`                                                  | (same)            | every in-flight effect re-issued with its original ids |
 //!
 //! Once a step has failed, no new step starts (fail closed); work already in flight finishes, then the run
-//! fails unless a repair arrives first. Time only moves forward: an event stamped earlier than the last one
-//! is handled at the last one's time.
+//! waits for a repair (`awaiting_repair`, with the failure's evidence) or fails when none can help. Time
+//! only moves forward: an event stamped earlier than the last one is handled at the last one's time.
 
 use crate::budget::{BudgetExceeded, Caps, Usage};
 use crate::codes::{self, Code};
@@ -24,7 +28,7 @@ use crate::effect::{CallLimits, Effect, RepairEvidence, ResolvedInput, SandboxCa
 use crate::event::{Event, RunMode, StartRun};
 use crate::ids;
 use crate::ledger::LedgerRecord;
-use crate::limits::MAX_RECORDED_REFUSALS;
+use crate::limits::{MAX_MODEL_REPAIRS_PER_STEP, MAX_RECORDED_REFUSALS, MAX_REPAIRS_PER_STEP};
 use crate::step::{Step, StepFailure, StepState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,15 +40,18 @@ use writ_plan::{ExecutionProfile, FrozenPlan, FrozenStep, RUN_SCOPE};
 pub enum RunState {
     Running,
     AwaitingApproval,
+    /// A step failed; a person may repair it (`RepairPatch`) or cancel the run.
+    AwaitingRepair,
     Succeeded,
     Failed,
     Cancelled,
 }
 
 impl RunState {
-    pub const ALL: [RunState; 5] = [
+    pub const ALL: [RunState; 6] = [
         RunState::Running,
         RunState::AwaitingApproval,
+        RunState::AwaitingRepair,
         RunState::Succeeded,
         RunState::Failed,
         RunState::Cancelled,
@@ -54,6 +61,7 @@ impl RunState {
         match self {
             RunState::Running => "running",
             RunState::AwaitingApproval => "awaiting_approval",
+            RunState::AwaitingRepair => "awaiting_repair",
             RunState::Succeeded => "succeeded",
             RunState::Failed => "failed",
             RunState::Cancelled => "cancelled",
@@ -67,6 +75,95 @@ impl RunState {
         )
     }
 }
+
+/// One row of the run lifecycle table (the module's doc table, as data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// A stable name for the row, which tests name when they drive it.
+    pub row: &'static str,
+    pub from: &'static [&'static str],
+    pub to: &'static str,
+}
+
+/// The run lifecycle table. `from` holds state names (`none` before `Start`); `to` one state name, or
+/// `same` for the state the run was in.
+pub const TRANSITIONS: &[Transition] = &[
+    Transition {
+        row: "start",
+        from: &["none"],
+        to: "running",
+    },
+    Transition {
+        row: "all_published",
+        from: &["running"],
+        to: "succeeded",
+    },
+    Transition {
+        row: "gate_waits",
+        from: &["running"],
+        to: "awaiting_approval",
+    },
+    Transition {
+        row: "gate_opens",
+        from: &["awaiting_approval"],
+        to: "running",
+    },
+    Transition {
+        row: "model_repair_requested",
+        from: &["running"],
+        to: "running",
+    },
+    Transition {
+        row: "step_failed_repairable",
+        from: &["running"],
+        to: "awaiting_repair",
+    },
+    Transition {
+        row: "model_repair_declined",
+        from: &["running"],
+        to: "awaiting_repair",
+    },
+    Transition {
+        row: "person_repairs",
+        from: &["awaiting_repair"],
+        to: "running",
+    },
+    Transition {
+        row: "model_repairs",
+        from: &["running"],
+        to: "running",
+    },
+    Transition {
+        row: "step_failed_unrepairable",
+        from: &["running", "awaiting_approval"],
+        to: "failed",
+    },
+    Transition {
+        row: "run_budget",
+        from: &["running", "awaiting_approval", "awaiting_repair"],
+        to: "failed",
+    },
+    Transition {
+        row: "cancel",
+        from: &["running", "awaiting_approval", "awaiting_repair"],
+        to: "cancelled",
+    },
+    Transition {
+        row: "resume_terminal",
+        from: &["succeeded", "failed", "cancelled"],
+        to: "same",
+    },
+    Transition {
+        row: "terminal_refuses",
+        from: &["succeeded", "failed", "cancelled"],
+        to: "same",
+    },
+    Transition {
+        row: "resume_live",
+        from: &["running", "awaiting_approval", "awaiting_repair"],
+        to: "same",
+    },
+];
 
 /// An artifact bound to an output (current) or ever published (history).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,15 +366,12 @@ impl Run {
         self.clock_ms = now;
         self.seq = self.seq.saturating_add(1);
         let mut out = Out::new(&self.id, self.seq);
-        let reopens = matches!(event, Event::RepairPatch { .. }) && self.state == RunState::Failed;
         if matches!(event, Event::Resume) {
             self.resume(&mut out);
             return out.effects;
         }
-        if !reopens {
-            self.check_deadlines(now, &mut out);
-        }
-        if self.state.is_terminal() && !reopens {
+        self.check_deadlines(now, &mut out);
+        if self.state.is_terminal() {
             let reason = format!("the run is {}", self.state.as_str());
             self.refuse(&mut out, codes::RUN_TERMINAL, event.kind(), reason);
             return out.effects;
@@ -363,7 +457,12 @@ impl Run {
             // Deadlines were checked on entry; the alarm itself carries nothing else.
             Event::AlarmFired => {}
             Event::Cancel { principal, reason } => self.on_cancel(principal, reason, out),
-            Event::RepairPatch { step, patch } => self.on_repair(&step, patch, out),
+            Event::RepairPatch { step, patch, by } => self.on_repair(&step, patch, by, out),
+            Event::RepairDeclined {
+                step,
+                generation,
+                reason,
+            } => self.on_repair_declined(&step, generation, reason, out),
             Event::Resume => self.resume(out),
         }
     }
@@ -440,7 +539,9 @@ impl Run {
         }
     }
 
-    /// Fails a step; asks for a repair when the failure is repairable and the run may call a repairer.
+    /// Fails a step; asks the model repairer when the failure is repairable, the profile's repairer phase
+    /// is a model and it has been asked fewer than `MAX_MODEL_REPAIRS_PER_STEP` times (otherwise the run
+    /// will await a person's repair, or fail, once nothing is in flight: see `settle`).
     pub(crate) fn fail_step(
         &mut self,
         i: usize,
@@ -449,6 +550,7 @@ impl Run {
         out: &mut Out,
     ) {
         let sealed = self.mode.is_sealed();
+        let model_repairer = !self.profile.phases.repairer.is_builtin();
         let Some(step) = self.steps.get_mut(i) else {
             return;
         };
@@ -470,13 +572,43 @@ impl Run {
             code: Some(evidence.code),
             usage: step.usage,
         });
-        if repairable && !sealed {
+        step.repair_requested = repairable
+            && !sealed
+            && model_repairer
+            && step.model_repairs < MAX_MODEL_REPAIRS_PER_STEP;
+        if step.repair_requested {
             out.push(Effect::RequestRepair {
                 step: step.id.clone(),
                 generation: step.generation,
                 evidence,
             });
         }
+    }
+
+    /// Whether a person may still repair every failed step: the run is live (not sealed), each failure is
+    /// repairable and each step has repairs left.
+    pub(crate) fn awaits_repair(&self) -> bool {
+        !self.mode.is_sealed()
+            && self
+                .steps
+                .iter()
+                .filter(|s| s.state == StepState::Failed)
+                .all(|s| {
+                    s.failure.as_ref().is_some_and(|f| f.repairable)
+                        && s.person_repairs() < MAX_REPAIRS_PER_STEP
+                })
+    }
+
+    /// The failed steps and why, while the run awaits a repair (empty otherwise).
+    pub fn diagnosis(&self) -> Vec<(&str, &RepairEvidence)> {
+        if self.state != RunState::AwaitingRepair {
+            return Vec::new();
+        }
+        self.steps
+            .iter()
+            .filter(|s| s.state == StepState::Failed)
+            .filter_map(|s| s.failure.as_ref().map(|f| (s.id.as_str(), &f.evidence)))
+            .collect()
     }
 
     /// Fails the run itself: everything in flight stops, nothing can reopen it.
@@ -594,8 +726,18 @@ impl Run {
         };
         let mut inputs = Vec::new();
         let mut missing = Vec::new();
+        let overrides = self
+            .steps
+            .get(i)
+            .map(|s| s.input_overrides.clone())
+            .unwrap_or_default();
         for input in &frozen.contract.inputs {
-            match self.lookup(&input.producer_ref) {
+            // A person's input repair binds the slot to the corrected artifact instead of its producer.
+            let bound = overrides
+                .get(&input.slot)
+                .copied()
+                .or_else(|| self.lookup(&input.producer_ref));
+            match bound {
                 Some(artifact_hash) => inputs.push(ResolvedInput {
                     slot: input.slot.clone(),
                     artifact_hash,
@@ -662,8 +804,16 @@ impl Run {
             .iter()
             .any(|s| s.state == StepState::AwaitingApproval);
         let all_published = self.steps.iter().all(|s| s.state == StepState::Published);
-        if any_failed && !any_active {
-            self.finish(RunState::Failed, out);
+        let model_repairing = self
+            .steps
+            .iter()
+            .any(|s| s.state == StepState::Failed && s.repair_requested);
+        if any_failed && !any_active && !model_repairing {
+            if self.awaits_repair() {
+                self.state = RunState::AwaitingRepair;
+            } else {
+                self.finish(RunState::Failed, out);
+            }
         } else if all_published {
             self.finish(RunState::Succeeded, out);
         } else if !any_failed && !any_active && any_gated {
@@ -868,6 +1018,7 @@ mod tests {
             [
                 "running",
                 "awaiting_approval",
+                "awaiting_repair",
                 "succeeded",
                 "failed",
                 "cancelled"

@@ -33,12 +33,18 @@ fn failing_transform() -> Shell {
 #[test]
 fn a_code_repair_mid_plan_reuses_upstream_work() {
     let mut shell = failing_transform();
-    assert_eq!(shell.run.state(), RunState::Failed);
-    let repair = shell.emitted.iter().find_map(|e| match e {
-        Effect::RequestRepair { step, evidence, .. } => Some((step.clone(), evidence.clone())),
-        _ => None,
-    });
-    let (step, evidence) = repair.expect("repair requested");
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    // The built-in profile has no model repairer: nobody is asked, a person repairs.
+    assert_eq!(
+        shell.count(|e| matches!(e, Effect::RequestRepair { .. })),
+        0
+    );
+    let repair = shell
+        .run
+        .diagnosis()
+        .first()
+        .map(|(step, evidence)| (step.to_string(), (*evidence).clone()));
+    let (step, evidence) = repair.expect("the diagnosis names the failed step");
     assert_eq!(step, shell.id_of("transform"));
     assert_eq!(evidence.code, codes::VALIDATION_REJECTED);
     assert_eq!(evidence.report_hash, Some(test_hash("rejected")));
@@ -50,6 +56,7 @@ fn a_code_repair_mid_plan_reuses_upstream_work() {
         .cloned();
 
     let effects = shell.feed(Event::RepairPatch {
+        by: writ_run::testkit::person("bob"),
         step: step.clone(),
         patch: Patch::Code {
             code_hash: test_hash("patched transform"),
@@ -141,6 +148,7 @@ fn a_plan_repair_invalidates_and_reruns_downstream_of_the_change() {
         .build()
         .expect("builds");
     let effects = shell.feed(Event::RepairPatch {
+        by: writ_run::testkit::person("bob"),
         step: shell.id_of("report"),
         patch: Patch::Plan {
             plan: Box::new(new_plan.clone()),
@@ -238,6 +246,14 @@ fn a_bad_repair_is_refused() {
         ),
         (
             transform.clone(),
+            Patch::Input {
+                slot: "nope".into(),
+                artifact_hash: test_hash("x"),
+            },
+            codes::REPAIR_UNKNOWN_SLOT,
+        ),
+        (
+            transform.clone(),
             Patch::Plan {
                 plan: Box::new(tampered),
             },
@@ -252,9 +268,38 @@ fn a_bad_repair_is_refused() {
         ),
     ];
     for (step, patch, code) in cases {
-        let effects = shell.feed(Event::RepairPatch { step, patch });
+        let effects = shell.feed(Event::RepairPatch {
+            step,
+            patch,
+            by: writ_run::testkit::person("bob"),
+        });
         assert_eq!(refused_codes(&effects), [code]);
-        assert_eq!(shell.run.state(), RunState::Failed);
+        assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    }
+    // Someone without the `repair` scope, and a model the machine never asked, are refused too.
+    let patch = Patch::Code {
+        code_hash: test_hash("x"),
+    };
+    for (by, code) in [
+        (
+            writ_run::Repairer::Person {
+                principal: "eve".into(),
+                scopes: vec!["approve".into()],
+            },
+            codes::REPAIRER_LACKS_SCOPE,
+        ),
+        (
+            writ_run::testkit::repair_model(),
+            codes::REPAIR_NOT_REQUESTED,
+        ),
+    ] {
+        let effects = shell.feed(Event::RepairPatch {
+            step: transform.clone(),
+            patch: patch.clone(),
+            by,
+        });
+        assert_eq!(refused_codes(&effects), [code]);
+        assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     }
 }
 
@@ -270,8 +315,11 @@ fn repairs_are_bounded() {
     });
     shell.run_to_end();
     let load = shell.id_of("load");
-    for n in 0..=writ_run::limits::MAX_REPAIRS_PER_STEP {
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    let max = writ_run::limits::MAX_REPAIRS_PER_STEP;
+    for n in 0..=max {
         let effects = shell.feed(Event::RepairPatch {
+            by: writ_run::testkit::person("bob"),
             step: load.clone(),
             patch: Patch::Code {
                 code_hash: test_hash(&format!("try {n}")),
@@ -279,12 +327,18 @@ fn repairs_are_bounded() {
         });
         shell.run_to_end();
         let refused = refused_codes(&effects);
-        if n < writ_run::limits::MAX_REPAIRS_PER_STEP {
+        if n < max {
             assert!(refused.is_empty(), "repair {n}: {refused:?}");
         } else {
-            assert_eq!(refused, [codes::REPAIR_LIMIT]);
+            // Out of repairs, the run failed rather than wait for one that would be refused.
+            assert_eq!(refused, [codes::RUN_TERMINAL]);
         }
-        assert_eq!(shell.run.state(), RunState::Failed);
+        let expect = if n + 1 < max {
+            RunState::AwaitingRepair
+        } else {
+            RunState::Failed
+        };
+        assert_eq!(shell.run.state(), expect, "after repair {n}");
     }
 }
 
@@ -292,8 +346,8 @@ fn repairs_are_bounded() {
 fn a_failed_attempt_is_retried_up_to_the_limit() {
     for (retries, fail_times, end) in [
         (2, 2, RunState::Succeeded),
-        (2, 3, RunState::Failed),
-        (0, 1, RunState::Failed),
+        (2, 3, RunState::AwaitingRepair),
+        (0, 1, RunState::AwaitingRepair),
     ] {
         let plan = PlanBuilder::new("retry")
             .input("rows", "table.csv")
@@ -443,5 +497,64 @@ fn resume_after_a_crash_replays_and_reissues_in_flight_work() {
     assert_eq!(shell.run.state(), RunState::Succeeded);
     // The duplicate answers for re-issued shards were absorbed, not double counted.
     assert_eq!(shell.count(|e| matches!(e, Effect::MergeShards { .. })), 1);
+    assert_eq!(shell.replay().ok(), Some(shell.run.clone()));
+}
+
+#[test]
+fn an_input_repair_rebinds_the_slot_and_reuses_upstream_work() {
+    // `load` fails on the run's input every time until a person supplies a corrected file.
+    let mut shell = Shell::start(linear(), "alice").expect("starts");
+    let corrected = test_hash("corrected rows");
+    shell.on(move |effect, _| match effect {
+        Effect::CallSandbox(c)
+            if c.step.ends_with("-transform")
+                && !c.inputs.iter().any(|i| i.artifact_hash == corrected) =>
+        {
+            Some(vec![Event::SandboxReturned {
+                attempt_id: c.attempt_id.clone(),
+                receipt: failed_receipt(),
+            }])
+        }
+        _ => None,
+    });
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    let transform = shell.id_of("transform");
+    let effects = shell.feed(Event::RepairPatch {
+        step: transform.clone(),
+        patch: Patch::Input {
+            slot: "table".into(),
+            artifact_hash: corrected,
+        },
+        by: writ_run::testkit::person("bob"),
+    });
+    assert!(refused_codes(&effects).is_empty(), "{effects:?}");
+    assert_eq!(shell.run.state(), RunState::Running);
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::Succeeded);
+    assert_eq!(shell.sandbox_calls("load"), 1, "upstream reused");
+    let repaired = shell.emitted.iter().rev().find_map(|e| match e {
+        Effect::CallSandbox(c) if c.step == transform => Some(c.inputs.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        repaired.map(|i| i.iter().map(|i| i.artifact_hash).collect::<Vec<_>>()),
+        Some(vec![corrected])
+    );
+    // The ledger names the patch and who made it.
+    let record = shell.emitted.iter().find_map(|e| match e {
+        Effect::AppendLedger {
+            record: writ_run::LedgerRecord::Repair { patch, by, .. },
+            ..
+        } => Some((patch.clone(), by.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        record,
+        Some((
+            format!("input table = {corrected}"),
+            "person:bob".to_string()
+        ))
+    );
     assert_eq!(shell.replay().ok(), Some(shell.run.clone()));
 }
