@@ -179,6 +179,11 @@ pub enum RunMode {
     Live,
     Sealed {
         program_hash: ContentHash,
+        /// Step id → the code the step ran when the program was sealed (after any repair; the code a model
+        /// wrote included). It takes precedence over the contract's program, so the program runs exactly
+        /// the code that was sealed and no model writes any.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        code: BTreeMap<String, ContentHash>,
     },
 }
 

@@ -353,7 +353,7 @@ impl Run {
             creator: run.creator.clone(),
             program_hash: match &run.mode {
                 RunMode::Live => None,
-                RunMode::Sealed { program_hash } => Some(*program_hash),
+                RunMode::Sealed { program_hash, .. } => Some(*program_hash),
             },
         });
         run.advance(now_ms, &mut out);
@@ -985,8 +985,9 @@ impl Run {
             shard,
             inputs: step.inputs.clone(),
             tools: contract.tools.iter().map(|t| t.id.clone()).collect(),
-            code_hash: step
-                .code_override
+            code_hash: self
+                .sealed_code(&step.id)
+                .or(step.code_override)
                 .or(contract.program.as_ref().map(|p| p.hash))
                 .or(contract.code_hash),
             limits: CallLimits {
@@ -994,6 +995,41 @@ impl Run {
                 remaining,
             },
         })
+    }
+
+    /// The code a sealed program fixed for a step.
+    fn sealed_code(&self, step: &str) -> Option<ContentHash> {
+        match &self.mode {
+            RunMode::Sealed { code, .. } => code.get(step).copied(),
+            RunMode::Live => None,
+        }
+    }
+
+    /// What sealing a succeeded run fixes beside its plan: step id → the code the step ran in its
+    /// published generation (a repair's patch, the contract's program, or the code a model wrote, as the
+    /// platform's receipts recorded it). Fails for a run that has not succeeded or a step with no code on
+    /// record, so that a sealed program never needs a model to write code.
+    pub fn step_code(&self) -> Result<BTreeMap<String, ContentHash>, String> {
+        if self.state != RunState::Succeeded {
+            return Err(format!(
+                "only a succeeded run can be sealed; this one is {}",
+                self.state.as_str()
+            ));
+        }
+        let mut code = BTreeMap::new();
+        for step in &self.steps {
+            let ran = step
+                .receipts
+                .iter()
+                .rev()
+                .filter(|r| r.status == crate::event::ReceiptStatus::Ok)
+                .find_map(|r| r.code_hash);
+            let Some(hash) = ran else {
+                return Err(format!("step `{}` has no code on record", step.id));
+            };
+            code.insert(step.id.clone(), hash);
+        }
+        Ok(code)
     }
 
     /// Timeout deadline of an attempt started at `now` for step `i`.

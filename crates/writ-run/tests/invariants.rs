@@ -597,6 +597,7 @@ fn a_model_call_in_a_sealed_run_fails_the_run() {
     let mut start = start_event(&plan, "sealed", "cron");
     start.mode = RunMode::Sealed {
         program_hash: test_hash("program"),
+        code: Default::default(),
     };
     let mut shell = Shell::start_with(plan, start).expect("starts");
     run_until(&mut shell, |e| matches!(e, Effect::Validate { .. })).expect("load validates");
@@ -647,6 +648,7 @@ fn a_sealed_run_without_model_calls_succeeds_and_model_tools_are_denied() {
     let mut start = start_event(&plan, "sealed", "cron");
     start.mode = RunMode::Sealed {
         program_hash: test_hash("program"),
+        code: Default::default(),
     };
     let mut shell = Shell::start_with(plan, start).expect("starts");
     let Some(Effect::CallSandbox(call)) =

@@ -558,3 +558,118 @@ fn an_input_repair_rebinds_the_slot_and_reuses_upstream_work() {
     );
     assert_eq!(shell.replay().ok(), Some(shell.run.clone()));
 }
+
+#[test]
+fn a_sealed_program_runs_the_code_every_step_ran_the_model_s_and_the_repair_s() {
+    // The executor writes each step's code (no program in the contract); `transform`'s fails validation
+    // once and a person patches it.
+    let plan = PlanBuilder::new("model-written")
+        .input("rows", "table.csv")
+        .step(
+            StepSpec::code("load")
+                .without_program()
+                .input("rows", "run.rows")
+                .output("table", "table.json_rows"),
+        )
+        .step(
+            StepSpec::code("transform")
+                .without_program()
+                .input("table", "load.table")
+                .publish("clean", "table.json_rows", "clean.json"),
+        )
+        .build()
+        .expect("builds");
+    let mut shell = Shell::start(plan.clone(), "alice").expect("starts");
+    // The shell's executor writes the code of a call that has none (as the worker's does).
+    shell.on(|effect, _| match effect {
+        Effect::CallSandbox(c) if c.code_hash.is_none() => Some(vec![Event::SandboxReturned {
+            attempt_id: c.attempt_id.clone(),
+            receipt: writ_run::testkit::ok_receipt(
+                [(
+                    if c.step.ends_with("-load") {
+                        "table"
+                    } else {
+                        "clean"
+                    }
+                    .to_string(),
+                    writ_run::OutputMeasure {
+                        hash: test_hash(&c.attempt_id),
+                        size: 1,
+                        rows: None,
+                    },
+                )]
+                .into(),
+                Some(test_hash(&format!("model wrote {}", c.step))),
+            ),
+        }]),
+        _ => None,
+    });
+    let mut rejected = false;
+    shell.on(move |effect, _| match effect {
+        Effect::Validate {
+            step, attempt_id, ..
+        } if step.ends_with("-transform") && !rejected => {
+            rejected = true;
+            Some(vec![Event::Validated {
+                attempt_id: attempt_id.clone(),
+                publishable: false,
+                report_hash: test_hash("rejected"),
+                corrected: Default::default(),
+            }])
+        }
+        _ => None,
+    });
+    assert_eq!(
+        shell.run.step_code().err().map(|e| e.contains("running")),
+        Some(true),
+        "only a succeeded run seals"
+    );
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    shell.feed(Event::RepairPatch {
+        step: shell.id_of("transform"),
+        patch: Patch::Code {
+            code_hash: test_hash("patched"),
+        },
+        by: writ_run::testkit::person("bob"),
+    });
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::Succeeded);
+    let code = shell
+        .run
+        .step_code()
+        .expect("every step has code on record");
+    let expect: std::collections::BTreeMap<String, _> = [
+        (
+            shell.id_of("load"),
+            test_hash(&format!("model wrote {}", shell.id_of("load"))),
+        ),
+        (shell.id_of("transform"), test_hash("patched")),
+    ]
+    .into();
+    assert_eq!(code, expect);
+
+    // The sealed program: every call carries the sealed code, so no executor is ever needed.
+    let mut start = writ_run::testkit::start_event(&plan, "sealed", "alice");
+    start.mode = writ_run::RunMode::Sealed {
+        program_hash: test_hash("program"),
+        code: code.clone(),
+    };
+    let mut sealed = Shell::start_with(plan, start).expect("starts");
+    sealed.run_to_end();
+    assert_eq!(sealed.run.state(), RunState::Succeeded);
+    let ran: std::collections::BTreeMap<String, _> = sealed
+        .emitted
+        .iter()
+        .filter_map(|e| match e {
+            Effect::CallSandbox(c) => Some((c.step.clone(), c.code_hash)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ran,
+        code.into_iter()
+            .map(|(s, h)| (s, Some(h)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    );
+}

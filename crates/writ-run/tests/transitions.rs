@@ -243,6 +243,7 @@ fn every_row_of_the_run_table_is_exercised() {
     let mut start = start_event(&plan, "sealed", "alice");
     start.mode = RunMode::Sealed {
         program_hash: test_hash("program"),
+        code: Default::default(),
     };
     let mut shell = Shell::start_with(plan, start).expect("starts");
     rejecting_transform(&mut shell, u32::MAX);
