@@ -47,6 +47,7 @@ pub mod provenance;
 mod repair;
 mod replay;
 mod run;
+pub mod seal;
 pub mod shard;
 pub mod step;
 pub mod testkit;
@@ -65,5 +66,6 @@ pub use replay::{effects_hash, LogEntry, ReplayDivergence};
 pub use run::{
     PublishedArtifact, Refusal, Run, RunFailure, RunState, StartError, Transition, TRANSITIONS,
 };
+pub use seal::{SealError, SealedProgram};
 pub use step::{Step, StepFailure, StepState};
 pub use writ_diag::Code;
