@@ -935,7 +935,8 @@ pub async fn ensure_code(
     obj: &RunObject,
     mut call: SandboxCall,
 ) -> ApiResult<(Option<SandboxCall>, Vec<Event>)> {
-    if call.code_hash.is_some() {
+    // Whether the executor writes the code is the machine's decision.
+    if !call.executor_writes {
         return Ok((Some(call), vec![]));
     }
     let Some(models) = obj.store().get_meta::<Value>("models")? else {
@@ -948,9 +949,6 @@ pub async fn ensure_code(
             r.plan.step(&call.step).map(|s| s.contract.slug.clone()),
         )
     })?;
-    if !is_model(&profile.phases.executor) {
-        return Ok((Some(call), vec![]));
-    }
     let inputs: Vec<String> = call
         .inputs
         .iter()

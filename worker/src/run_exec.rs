@@ -584,12 +584,8 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
             },
         );
     }
-    let status = match (receipt["status"].as_str(), receipt["stopped_by"].as_str()) {
-        (Some("succeeded"), _) => ReceiptStatus::Ok,
-        (Some("killed"), Some("wall_time")) => ReceiptStatus::Timeout,
-        (Some("killed"), _) => ReceiptStatus::Killed,
-        _ => ReceiptStatus::Error,
-    };
+    let status =
+        ReceiptStatus::from_sandbox(receipt["status"].as_str(), receipt["stopped_by"].as_str());
     if status != ReceiptStatus::Ok {
         // Kept for the repair's diagnosis (status, and the evidence the repairer is shown).
         store.put_meta(

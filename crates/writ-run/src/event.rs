@@ -229,6 +229,20 @@ pub enum ReceiptStatus {
     Killed,
 }
 
+impl ReceiptStatus {
+    /// The status of an attempt from the sandbox server's receipt (`status`, and `stopped_by` when the
+    /// program did not exit by itself): only `succeeded` is ok; a kill by the wall timer is a timeout; any
+    /// other kill is a kill; anything else, an unknown or missing status included, is an error (fail closed).
+    pub fn from_sandbox(status: Option<&str>, stopped_by: Option<&str>) -> ReceiptStatus {
+        match (status, stopped_by) {
+            (Some("succeeded"), _) => ReceiptStatus::Ok,
+            (Some("killed"), Some("wall_time")) => ReceiptStatus::Timeout,
+            (Some("killed"), _) => ReceiptStatus::Killed,
+            _ => ReceiptStatus::Error,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelUsage {
     pub calls: u64,
@@ -307,4 +321,30 @@ impl Repairer {
 pub struct ExternalTool {
     /// The hash of the tool's schemas its server lists now; `None`: the server no longer lists the tool.
     pub current: Option<ContentHash>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReceiptStatus;
+
+    #[test]
+    fn sandbox_receipt_statuses_map_fail_closed() {
+        let cases = [
+            (Some("succeeded"), None, ReceiptStatus::Ok),
+            (Some("succeeded"), Some("wall_time"), ReceiptStatus::Ok),
+            (Some("killed"), Some("wall_time"), ReceiptStatus::Timeout),
+            (Some("killed"), Some("memory"), ReceiptStatus::Killed),
+            (Some("killed"), None, ReceiptStatus::Killed),
+            (Some("failed"), None, ReceiptStatus::Error),
+            (Some("SUCCEEDED"), None, ReceiptStatus::Error),
+            (None, None, ReceiptStatus::Error),
+        ];
+        for (status, stopped_by, expect) in cases {
+            assert_eq!(
+                ReceiptStatus::from_sandbox(status, stopped_by),
+                expect,
+                "{status:?} {stopped_by:?}"
+            );
+        }
+    }
 }

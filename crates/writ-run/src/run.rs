@@ -979,17 +979,21 @@ impl Run {
             .step_caps(i)
             .remaining(&step.usage)
             .tightest(&self.run_caps().remaining(&self.usage));
+        let code_hash = self
+            .sealed_code(&step.id)
+            .or(step.code_override)
+            .or(contract.program.as_ref().map(|p| p.hash))
+            .or(contract.code_hash);
         Some(SandboxCall {
             step: step.id.clone(),
             attempt_id: attempt_id.to_string(),
             shard,
             inputs: step.inputs.clone(),
             tools: contract.tools.iter().map(|t| t.id.clone()).collect(),
-            code_hash: self
-                .sealed_code(&step.id)
-                .or(step.code_override)
-                .or(contract.program.as_ref().map(|p| p.hash))
-                .or(contract.code_hash),
+            code_hash,
+            executor_writes: code_hash.is_none()
+                && !self.mode.is_sealed()
+                && !self.profile.phases.executor.is_builtin(),
             limits: CallLimits {
                 timeout_seconds: contract.limits.timeout_seconds,
                 remaining,

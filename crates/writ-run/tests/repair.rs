@@ -673,3 +673,56 @@ fn a_sealed_program_runs_the_code_every_step_ran_the_model_s_and_the_repair_s() 
             .collect::<std::collections::BTreeMap<_, _>>()
     );
 }
+
+#[test]
+fn the_machine_decides_when_the_executor_writes_the_code() {
+    let plan = |executor_model: bool, program: bool| {
+        let mut profile = writ_run::testkit::builtin_profile();
+        if executor_model {
+            profile.phases.executor.provider = "openai-compatible".into();
+            profile.phases.executor.model = "gpt-4.1".into();
+        }
+        let step =
+            StepSpec::code("load")
+                .input("rows", "run.rows")
+                .publish("o", "object.json", "o.json");
+        PlanBuilder::new("who writes")
+            .input("rows", "table.csv")
+            .step(if program {
+                step
+            } else {
+                step.without_program()
+            })
+            .profile(profile)
+            .build()
+            .expect("builds")
+    };
+    let first_call =
+        |shell: &mut Shell| match run_until(shell, |e| matches!(e, Effect::CallSandbox(_))) {
+            Some(Effect::CallSandbox(c)) => (c.code_hash.is_some(), c.executor_writes),
+            other => panic!("no sandbox call: {other:?}"),
+        };
+    // (executor is a model, the contract has a program) → (code fixed, executor writes)
+    for (model, program, expect) in [
+        (true, false, (false, true)),
+        (true, true, (true, false)),
+        (false, true, (true, false)),
+        (false, false, (false, false)),
+    ] {
+        let mut shell = Shell::start(plan(model, program), "alice").expect("starts");
+        assert_eq!(
+            first_call(&mut shell),
+            expect,
+            "model {model}, program {program}"
+        );
+    }
+    // A sealed run never asks the executor, even with a model profile and no program.
+    let p = plan(true, false);
+    let mut start = writ_run::testkit::start_event(&p, "sealed", "alice");
+    start.mode = writ_run::RunMode::Sealed {
+        program_hash: test_hash("program"),
+        code: Default::default(),
+    };
+    let mut shell = Shell::start_with(p, start).expect("starts");
+    assert_eq!(first_call(&mut shell), (false, false));
+}
