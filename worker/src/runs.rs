@@ -634,8 +634,14 @@ pub async fn route(
             let mut req = req;
             let raw = crate::http::body_bytes(&mut req, 4 << 20).await?;
             let mut body: Value = crate::http::parse_json(&raw)?;
-            if !body.is_object() {
+            let Some(fields) = body.as_object() else {
                 return Err(ApiError::invalid_field("", "the body is a JSON object"));
+            };
+            if let Some(k) = fields.keys().find(|k| *k != "program" && *k != "input") {
+                return Err(ApiError::invalid_field(
+                    format!("/{k}"),
+                    "unknown field: a repair is `program` or `input`",
+                ));
             }
             // `admin` holds every scope; the machine sees them spelled out.
             let scopes: Vec<&str> = if who.has("admin") {
