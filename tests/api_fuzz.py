@@ -164,9 +164,10 @@ def config_toml(fx: dict | None, *, seed: int, max_examples: int) -> str:
         # the catalog, input hashes must name uploads of this tenant with the inputs the plan needs (createRun,
         # runProgram), a cron's five fields must be in range and the program must exist (createSchedule).
         # A replay needs a run that called models (the fixture did not: 409); a profile change needs a catalog
-        # profile (422) on a run that has neither ended nor called a model (409).
+        # profile (422) on a run that has neither ended nor called a model (409). A repair needs a run awaiting
+        # one (409), an input slot of the step and an uploaded input (422).
         "[[operations]]",
-        'include-operation-id = ["compilePlan", "createRun", "runProgram", "createSchedule", "replayRun", "changeRunProfile"]',
+        'include-operation-id = ["compilePlan", "createRun", "runProgram", "createSchedule", "replayRun", "changeRunProfile", "repair"]',
         'checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 422]',
         # Refused by policy, not by the fuzzer's data: the fuzzer is the fixture run's creator (the admin), who
         # may never decide its own run's gate, and the fixture run is finished (403, documented).

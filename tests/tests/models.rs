@@ -393,8 +393,15 @@ fn a_model_auditor_judges_every_step_and_a_planted_defect_stops_publication() ->
         &["--fail-criterion", "every_entry_once"],
     )?;
     let run = start(&server)?;
-    assert_eq!(admin.wait(&run)?, "failed", "{}", admin.status(&run)?);
+    // The profile's repairer is built in: the run waits for a person, naming the audit as the failing stage.
+    assert_eq!(
+        admin.wait(&run)?,
+        "awaiting_repair",
+        "{}",
+        admin.status(&run)?
+    );
     let status = admin.status(&run)?;
+    assert_eq!(status["repair"][0]["code"], "R0032", "{status}");
     let error = status["error"].as_str().unwrap_or_default();
     assert!(
         error.contains("the auditor judged the outputs as failing"),
@@ -416,5 +423,6 @@ fn a_model_auditor_judges_every_step_and_a_planted_defect_stops_publication() ->
             .any(|a| a["name"] == "findings.csv"),
         "nothing of the rejected step is published: {list}"
     );
+    assert_eq!(admin.ok(&["cancel", &run])?, "cancelled");
     Ok(())
 }

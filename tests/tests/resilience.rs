@@ -333,7 +333,7 @@ fn waiting_for_a_person_is_not_working_time_and_a_gate_expires() -> anyhow::Resu
     assert!(
         status["error"]
             .as_str()
-            .is_some_and(|e| e.contains("R0044")),
+            .is_some_and(|e| e.contains("R0047")),
         "{status}"
     );
     let (ok, _, err) =

@@ -11,6 +11,7 @@ import { StepPanel, stepOf } from "./step";
 import { TracePanel } from "./trace";
 
 const ENDED = ["succeeded", "failed", "cancelled", "expired"];
+const WAITING = ["awaiting_approval", "awaiting_repair"];
 
 export function RunPage(props: { id: string; who: Principal }) {
   const id = props.id;
@@ -64,7 +65,7 @@ export function RunPage(props: { id: string; who: Principal }) {
   // the run ends or waits for approval; a decision made here opens it again.
   useEffect(() => {
     if (!status || ENDED.includes(status.state)) return;
-    if (status.state === "awaiting_approval" && streamGen === 0) return;
+    if (WAITING.includes(status.state) && streamGen === 0) return;
     const es = new EventSource(`/v1/runs/${enc(id)}/events`);
     setLive(true);
     es.addEventListener("progress", (ev) => {
@@ -75,7 +76,7 @@ export function RunPage(props: { id: string; who: Principal }) {
         /* a malformed event only costs a refresh */
       }
       refresh();
-      if (ENDED.includes(body.state) || body.state === "awaiting_approval") {
+      if (ENDED.includes(body.state) || WAITING.includes(body.state)) {
         es.close();
         setLive(false);
       }
@@ -87,7 +88,7 @@ export function RunPage(props: { id: string; who: Principal }) {
       es.close();
       setLive(false);
     };
-  }, [id, plan != null, streamGen, status && (ENDED.includes(status.state) || status.state === "awaiting_approval") ? "still" : "moving"]);
+  }, [id, plan != null, streamGen, status && (ENDED.includes(status.state) || WAITING.includes(status.state)) ? "still" : "moving"]);
 
   // While the run goes on, its duration counts up (a display clock, not a poll: nothing is fetched).
   const [, tick] = useState(0);
@@ -293,9 +294,9 @@ function RunActions(props: { id: string; status: any; who: Principal; onChanged:
     }
   };
   const writer = can(props.who, "runs:write");
-  const repairWhy = s.state === "failed"
-    ? "The API has no repair endpoint yet, and the built-in provider has no repairer: the failure stands with its evidence in the ledger."
-    : "Only a failed run awaits repair.";
+  const repairWhy = s.state === "awaiting_repair"
+    ? "Repair with `writ repair RUN --step STEP --program FILE | --input SLOT=PATH` or POST /v1/runs/{id}/steps/{step}/repair (scope repair); the status names the failed step, its stage and stderr."
+    : "Only a run awaiting repair can be repaired.";
   return (
     <div class="run-actions">
       {s.state === "succeeded" && writer && !sealed && (

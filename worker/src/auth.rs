@@ -5,7 +5,7 @@ use crate::registry::{self, RegistryOp};
 use serde::{Deserialize, Serialize};
 use worker::{Env, Request};
 
-pub const SCOPES: &[&str] = &["runs:read", "runs:write", "approve", "admin"];
+pub const SCOPES: &[&str] = &["runs:read", "runs:write", "approve", "repair", "admin"];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Principal {

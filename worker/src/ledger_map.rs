@@ -138,11 +138,20 @@ pub fn to_event(record: &LedgerRecord, plan: &FrozenPlan) -> LedgerEvent {
         LedgerRecord::Repair {
             step,
             patch_hash,
+            patch,
+            by,
             invalidated,
         } => LedgerEvent::Repair {
             step: step.clone(),
-            reason: format!("invalidated {}", invalidated.join(", ")),
+            reason: if invalidated.is_empty() {
+                format!("{patch} by {by}")
+            } else {
+                format!("{patch} by {by}; invalidated {}", invalidated.join(", "))
+            },
             patch_hash: *patch_hash,
+        },
+        LedgerRecord::RepairDeclined { step, reason } => LedgerEvent::Note {
+            text: format!("the repairer declined to repair {step}: {reason}"),
         },
         LedgerRecord::RunFinished { state, .. } => LedgerEvent::RunFinished {
             outcome: match state {

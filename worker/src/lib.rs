@@ -75,7 +75,7 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
         ["v1", "runs", _, "timing" | "ledger"] => "GET",
         ["v1", "runs", _, "pages", _, rest @ ..] if !rest.is_empty() => "GET",
         ["v1", "runs", _, "artifacts", rest @ ..] if !rest.is_empty() => "GET",
-        ["v1", "runs", _, "steps", _, "approve" | "reject"]
+        ["v1", "runs", _, "steps", _, "approve" | "reject" | "repair"]
         | ["v1", "runs", _, "cancel" | "seal" | "replay" | "profile"] => "POST",
         ["v1", "programs", _] => "GET",
         ["v1", "programs", _, "runs"] => "POST",

@@ -48,7 +48,7 @@ use writ_models::replay::{
     request_hash, response_hash, Exchange, RecordedResponse, Recording, Replayer,
 };
 use writ_models::retry::{Jitter, RetryDecision, RetryPolicy};
-use writ_models::task::{ExecuteTask, JudgeTask, PlanTask, Task};
+use writ_models::task::{ExecuteTask, JudgeTask, PlanTask, RepairTask, Task};
 use writ_plan::{ExecutionProfile, Phase, PhaseConfig, PlanCandidate};
 use writ_run::{Effect, Event, LedgerRecord, Receipt, ReceiptStatus, RunState, SandboxCall};
 
@@ -680,6 +680,7 @@ async fn create_from(
             request_hash,
             program: None,
             code,
+            step_code: BTreeMap::new(),
             served_by: Some(served),
             models: Some(models),
         },
@@ -934,7 +935,8 @@ pub async fn ensure_code(
     obj: &RunObject,
     mut call: SandboxCall,
 ) -> ApiResult<(Option<SandboxCall>, Vec<Event>)> {
-    if call.code_hash.is_some() {
+    // Whether the executor writes the code is the machine's decision.
+    if !call.executor_writes {
         return Ok((Some(call), vec![]));
     }
     let Some(models) = obj.store().get_meta::<Value>("models")? else {
@@ -947,9 +949,6 @@ pub async fn ensure_code(
             r.plan.step(&call.step).map(|s| s.contract.slug.clone()),
         )
     })?;
-    if !is_model(&profile.phases.executor) {
-        return Ok((Some(call), vec![]));
-    }
     let inputs: Vec<String> = call
         .inputs
         .iter()
@@ -965,24 +964,7 @@ pub async fn ensure_code(
     }
     let candidate: PlanCandidate = serde_json::from_value(models["candidate"].clone())
         .map_err(|e| ApiError::internal(format!("candidate: {e}")))?;
-    let mut samples = BTreeMap::new();
-    for input in &call.inputs {
-        let bytes = crate::run_exec::read_blob(obj, &input.artifact_hash).await?;
-        let text = String::from_utf8_lossy(&bytes);
-        let mut sample: String = text
-            .lines()
-            .take(SAMPLE_LINES)
-            .collect::<Vec<_>>()
-            .join("\n");
-        if sample.len() > SAMPLE_CHARS {
-            let mut cut = SAMPLE_CHARS;
-            while !sample.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            sample.truncate(cut);
-        }
-        samples.insert(input.slot.clone(), sample);
-    }
+    let samples = input_samples(obj, &call.inputs).await?;
     let recording: Option<Recording> = obj.store().get_meta("models_replay")?;
     let outcome = match ExecuteTask::from_plan(
         &candidate,
@@ -1040,6 +1022,130 @@ pub async fn ensure_code(
             Ok((None, events))
         }
     }
+}
+
+/// The first lines of each input, as the executor and the repairer are shown them.
+async fn input_samples(
+    obj: &RunObject,
+    inputs: &[writ_run::ResolvedInput],
+) -> ApiResult<BTreeMap<String, String>> {
+    let mut samples = BTreeMap::new();
+    for input in inputs {
+        let bytes = crate::run_exec::read_blob(obj, &input.artifact_hash).await?;
+        let text = String::from_utf8_lossy(&bytes);
+        let mut sample: String = text
+            .lines()
+            .take(SAMPLE_LINES)
+            .collect::<Vec<_>>()
+            .join("\n");
+        if sample.len() > SAMPLE_CHARS {
+            let mut cut = SAMPLE_CHARS;
+            while !sample.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            sample.truncate(cut);
+        }
+        samples.insert(input.slot.clone(), sample);
+    }
+    Ok(samples)
+}
+
+/// `RequestRepair`: the profile's repairer model is asked for new code for the failed step, with the
+/// evidence (the step's contract and input samples, the code that failed, the failing stage, exit, stderr,
+/// and the validation report or proof record). Returns the machine's events: the metered calls, then the
+/// patch (`RepairPatch` by the model) or `RepairDeclined` with why there is none.
+pub async fn repair(
+    obj: &RunObject,
+    step: &str,
+    generation: u32,
+    evidence: &writ_run::RepairEvidence,
+) -> ApiResult<Vec<Event>> {
+    tables(obj);
+    let declined = |reason: String| Event::RepairDeclined {
+        step: step.to_string(),
+        generation,
+        reason,
+    };
+    let Some(models) = obj.store().get_meta::<Value>("models")? else {
+        return Ok(vec![declined(
+            "the run was not planned through a model: the repairer has no candidate to work from"
+                .into(),
+        )]);
+    };
+    let (profile, slug, inputs) = obj.with_run(|r| {
+        (
+            r.profile.clone(),
+            r.plan.step(step).map(|s| s.contract.slug.clone()),
+            r.step(step).map(|s| s.inputs.clone()).unwrap_or_default(),
+        )
+    })?;
+    let candidate: PlanCandidate = serde_json::from_value(models["candidate"].clone())
+        .map_err(|e| ApiError::internal(format!("candidate: {e}")))?;
+    let code = match evidence.attempt_id.as_deref() {
+        Some(attempt) => crate::run_exec::attempt_code(obj, attempt)?,
+        None => None,
+    }
+    .unwrap_or_default();
+    let proof_record = [evidence.report_hash, evidence.proof_hash]
+        .into_iter()
+        .flatten()
+        .find_map(|h| crate::validate::doc(obj, &h.to_string()).ok().flatten())
+        .map(|v| v.to_string());
+    let trace = writ_models::task::FailureTrace {
+        code: evidence.code.to_string(),
+        reason: evidence.reason.clone(),
+        exit_code: evidence.exit_code,
+        stderr: match evidence.attempt_id.as_deref() {
+            Some(a) => crate::run_exec::attempt_stderr(obj, a)?,
+            None => String::new(),
+        },
+        record: proof_record,
+    };
+    let samples = input_samples(obj, &inputs).await?;
+    let task = match RepairTask::from_plan(
+        &candidate,
+        slug.as_deref().unwrap_or(step),
+        Catalog::builtin(),
+        &samples,
+        &code,
+        &trace,
+    ) {
+        Ok(t) => t,
+        Err(e) => return Ok(vec![declined(e.to_string())]),
+    };
+    let model = profile.phases.repairer.model.clone();
+    let recording: Option<Recording> = obj.store().get_meta("models_replay")?;
+    let mut caller = Caller::new(obj.env(), profile, recording);
+    let answer = caller
+        .converse(Phase::Repairer, Task::Repair(task), Some(step))
+        .await;
+    record(obj, &caller.exchanges)?;
+    let mut events = meter(obj, caller.calls)?;
+    let patched = answer.and_then(|v| {
+        v["code"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| Failure::reply("the repairer's reply has no code"))
+    });
+    match patched {
+        Ok(source) if source.trim() == code.trim() => events.push(declined(
+            "the repairer returned the code that failed".into(),
+        )),
+        Ok(source) => {
+            let hash = ContentHash::of_bytes(source.as_bytes());
+            obj.store().exec(
+                "INSERT OR IGNORE INTO code (hash, source) VALUES (?, ?)",
+                vec![hash.to_string().into(), source.into()],
+            )?;
+            events.push(Event::RepairPatch {
+                step: step.to_string(),
+                patch: writ_run::Patch::Code { code_hash: hash },
+                by: writ_run::Repairer::Model { model },
+            });
+        }
+        Err(f) => events.push(declined(format!("repairer model: {}", f.message))),
+    }
+    Ok(events)
 }
 
 /// The ledger event for a machine record, where this module has a fuller one than the generic mapping: the

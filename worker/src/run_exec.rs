@@ -210,19 +210,12 @@ pub async fn carry_out(obj: &RunObject, effect: Effect, wake: &mut bool) -> ApiR
             vec![]
         }
         Effect::ToolDecision { .. } => vec![], // answered inline by the bridge call that asked
-        Effect::RequestRepair { step, evidence, .. } => {
-            // The built-in provider has no repairer: the failure stands, with its evidence in the ledger.
-            crate::outbox::append(
-                obj,
-                writ_ledger::LedgerEvent::Note {
-                    text: format!(
-                        "repair requested for {step}: {} ({}); no repairer is configured",
-                        evidence.reason, evidence.code
-                    ),
-                },
-            )?;
-            vec![]
-        }
+        // The machine asks only when the profile's repairer phase is a model.
+        Effect::RequestRepair {
+            step,
+            generation,
+            evidence,
+        } => crate::models::repair(obj, &step, generation, &evidence).await?,
         Effect::Refused {
             code,
             event,
@@ -612,13 +605,14 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
             },
         );
     }
-    let status = match (receipt["status"].as_str(), receipt["stopped_by"].as_str()) {
-        (Some("succeeded"), _) => ReceiptStatus::Ok,
-        (Some("killed"), Some("wall_time")) => ReceiptStatus::Timeout,
-        (Some("killed"), _) => ReceiptStatus::Killed,
-        _ => ReceiptStatus::Error,
-    };
+    let status =
+        ReceiptStatus::from_sandbox(receipt["status"].as_str(), receipt["stopped_by"].as_str());
     if status != ReceiptStatus::Ok {
+        // Kept for the repair's diagnosis (status, and the evidence the repairer is shown).
+        store.put_meta(
+            &format!("stderr:{attempt_id}"),
+            &tail(receipt["stderr_tail"].as_str().unwrap_or(""), STDERR_KEPT),
+        )?;
         crate::outbox::append(
             obj,
             writ_ledger::LedgerEvent::Note {
@@ -649,6 +643,40 @@ pub async fn receipt_event(obj: &RunObject, attempt_id: &str, receipt: &Value) -
             sandbox: Some(placement),
         },
     })
+}
+
+/// The tail of a failed attempt's stderr kept for its diagnosis.
+const STDERR_KEPT: usize = 4_000;
+
+/// The stderr tail of a failed attempt (empty when it had none or succeeded).
+pub fn attempt_stderr(obj: &RunObject, attempt_id: &str) -> ApiResult<String> {
+    Ok(obj
+        .store()
+        .get_meta::<String>(&format!("stderr:{attempt_id}"))?
+        .unwrap_or_default())
+}
+
+/// The source of the code an attempt ran, when the attempt and its code are on record.
+pub fn attempt_code(obj: &RunObject, attempt_id: &str) -> ApiResult<Option<String>> {
+    let Ok((_, call)) = task(obj, attempt_id) else {
+        return Ok(None);
+    };
+    let Some(hash) = call.code_hash else {
+        return Ok(None);
+    };
+    #[derive(Deserialize)]
+    struct Code {
+        source: String,
+    }
+    Ok(obj
+        .store()
+        .rows::<Code>(
+            "SELECT source FROM code WHERE hash = ?",
+            vec![hash.to_string().into()],
+        )?
+        .into_iter()
+        .next()
+        .map(|c| c.source))
 }
 
 fn tail(s: &str, n: usize) -> &str {
@@ -886,6 +914,108 @@ pub async fn decide_gate(obj: &RunObject, approve: bool, body: Value) -> ApiResu
     json_ok(&obj.status()?)
 }
 
+/// A person's repair of a failed step (`POST /v1/runs/{id}/steps/{step}/repair`, forwarded with the
+/// principal and its scopes): a patched program (`program`: the whole Python source, stored with the run
+/// under its hash) or a corrected input (`input`: `{slot, hash, name}` of an upload). The machine decides
+/// (scope, state, slot, bounds); its refusal is the answer: 403 for the scope, 422 for an unknown slot, 409
+/// otherwise.
+pub async fn repair_step(obj: &RunObject, body: Value) -> ApiResult<Response> {
+    let step_arg = body["step"].as_str().unwrap_or_default().to_string();
+    let (step, slot_kinds) = obj
+        .with_run(|r| {
+            r.plan
+                .steps
+                .iter()
+                .find(|s| s.id == step_arg || s.contract.slug == step_arg)
+                .map(|s| {
+                    let kinds: BTreeMap<String, String> = s
+                        .contract
+                        .inputs
+                        .iter()
+                        .map(|i| (i.slot.clone(), i.kind.clone()))
+                        .collect();
+                    (s.id.clone(), kinds)
+                })
+        })?
+        .ok_or_else(|| ApiError::not_found(format!("the run has no step {step_arg}")))?;
+    let patch = match (
+        body["program"].as_str(),
+        body.get("input").filter(|v| !v.is_null()),
+    ) {
+        (Some(source), None) => {
+            if source.trim().is_empty() {
+                return Err(ApiError::invalid_field("/program", "the program is empty"));
+            }
+            let hash = ContentHash::of_bytes(source.as_bytes());
+            obj.store().exec(
+                "INSERT OR IGNORE INTO code (hash, source) VALUES (?, ?)",
+                vec![hash.to_string().into(), source.into()],
+            )?;
+            writ_run::Patch::Code { code_hash: hash }
+        }
+        (None, Some(input)) => {
+            let slot = input["slot"]
+                .as_str()
+                .ok_or_else(|| ApiError::invalid_field("/input/slot", "required"))?
+                .to_string();
+            let hash = ContentHash::parse(input["hash"].as_str().unwrap_or_default())
+                .map_err(|e| ApiError::invalid_field("/input/hash", e.to_string()))?;
+            let meta = obj.meta()?;
+            let stored = obj
+                .env()
+                .bucket("ARTIFACTS")?
+                .head(blob_key(&meta.tenant, &hash.to_string()))
+                .await?;
+            if stored.is_none() {
+                return Err(ApiError::invalid_field(
+                    "/input/hash",
+                    format!("no uploaded input {hash} (POST /v1/inputs first)"),
+                ));
+            }
+            // The sandbox reads the slot under its contracted kind and the uploaded file's name; an unknown
+            // slot is the machine's to refuse.
+            if let Some(kind) = slot_kinds.get(&slot) {
+                let name = input["name"].as_str().unwrap_or(&slot).to_string();
+                obj.store().put_blob(&hash.to_string(), &name, kind)?;
+            }
+            writ_run::Patch::Input {
+                slot,
+                artifact_hash: hash,
+            }
+        }
+        _ => return Err(ApiError::invalid_field(
+            "/program",
+            "give exactly one of `program` (the step's whole new code) or `input` ({slot, hash})",
+        )),
+    };
+    let scopes: Vec<String> = serde_json::from_value(body["scopes"].clone()).unwrap_or_default();
+    let event = Event::RepairPatch {
+        step: step.clone(),
+        patch,
+        by: writ_run::Repairer::Person {
+            principal: body["principal"].as_str().unwrap_or_default().to_string(),
+            scopes,
+        },
+    };
+    let effects = obj.apply(event)?;
+    let refusal = effects.iter().find_map(|e| match e {
+        Effect::Refused { code, reason, .. } => Some((*code, reason.clone())),
+        _ => None,
+    });
+    obj.pump(effects).await?;
+    if let Some((code, reason)) = refusal {
+        let err = if code == writ_run::codes::REPAIRER_LACKS_SCOPE {
+            ApiError::forbidden(reason)
+        } else if code == writ_run::codes::REPAIR_UNKNOWN_SLOT {
+            ApiError::invalid_field("/input/slot", reason)
+        } else {
+            ApiError::conflict(reason)
+        };
+        return Err(err.with(json!({"code": code.to_string(), "step": step})));
+    }
+    json_ok(&obj.status()?)
+}
+
 /// What the shell itself counts: the ledger outbox, duplicate deliveries it absorbed.
 pub fn shell_json(obj: &RunObject) -> ApiResult<Value> {
     Ok(json!({
@@ -996,10 +1126,34 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
             })
         })
         .collect();
+    let diagnosis: Vec<Value> = run
+        .diagnosis()
+        .into_iter()
+        .map(|(step, e)| {
+            json!({
+                "step": step,
+                "code": e.code.to_string(),
+                "reason": e.reason,
+                "attempt_id": e.attempt_id,
+                "exit_code": e.exit_code,
+                "report_hash": e.report_hash,
+                "proof_hash": e.proof_hash,
+            })
+        })
+        .collect();
     let message = if let Some(w) = run.infra.values().find(|w| w.paused()) {
         format!(
             "awaiting infrastructure: step {} got no answer from the sandbox {} times ({}); retrying",
             w.step, w.failures, w.reason
+        )
+    } else if !diagnosis.is_empty() {
+        let steps: Vec<&str> = diagnosis
+            .iter()
+            .filter_map(|d| d["step"].as_str())
+            .collect();
+        format!(
+            "awaiting repair: {} (writ repair RUN --step STEP --program FILE | --input SLOT=PATH, or cancel)",
+            steps.join(", ")
         )
     } else if !pending.is_empty() {
         format!("awaiting approval: {}", pending.join(", "))
@@ -1021,6 +1175,7 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
         "profile_hash": run.profile_hash,
         "steps": steps,
         "pending_approvals": pending,
+        "repair": diagnosis,
         "progress": {"done": done, "total": run.steps.len()},
         "message": message,
         "usage": run.usage,
@@ -1091,15 +1246,9 @@ pub fn artifact_hash(obj: &RunObject, name: &str) -> ApiResult<String> {
         .ok_or_else(|| ApiError::not_found(format!("the run published no artifact named {name}")))
 }
 
-/// A succeeded run as a program: its frozen plan and the code of every step, under one hash.
+/// A succeeded run as a program: its frozen plan, the code every step ran (a model's and a repair's
+/// included) and their sources, under one hash (`writ_run::SealedProgram` decides what is sealed).
 pub fn seal(obj: &RunObject) -> ApiResult<Value> {
-    let (state, plan) = obj.with_run(|r| (r.state, r.plan.clone()))?;
-    if state != writ_run::RunState::Succeeded {
-        return Err(ApiError::conflict(format!(
-            "only a succeeded run can be sealed; this one is {}",
-            state.as_str()
-        )));
-    }
     #[derive(Deserialize, Serialize)]
     struct C {
         hash: String,
@@ -1108,9 +1257,16 @@ pub fn seal(obj: &RunObject) -> ApiResult<Value> {
     let code: Vec<C> = obj
         .store()
         .rows("SELECT hash, source FROM code ORDER BY hash", vec![])?;
-    let code: BTreeMap<String, String> = code.into_iter().map(|c| (c.hash, c.source)).collect();
-    let body = json!({"plan": plan, "code": code});
-    let hash = writ_canon::hash_of(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+    let sources: BTreeMap<String, String> = code.into_iter().map(|c| (c.hash, c.source)).collect();
+    let program = obj
+        .with_run(|r| writ_run::SealedProgram::of(r, &sources))?
+        .map_err(|e| match e {
+            writ_run::SealError::NotSealable(why) => ApiError::conflict(why),
+            other => ApiError::internal(other.to_string()),
+        })?;
+    let hash = program
+        .hash()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     crate::outbox::append(
         obj,
         writ_ledger::LedgerEvent::RunSealed {
@@ -1118,5 +1274,5 @@ pub fn seal(obj: &RunObject) -> ApiResult<Value> {
             program_hash: hash,
         },
     )?;
-    Ok(json!({"program_hash": hash, "program": body, "sealed_at": now_rfc3339()}))
+    Ok(json!({"program_hash": hash, "program": program, "sealed_at": now_rfc3339()}))
 }

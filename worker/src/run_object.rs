@@ -89,6 +89,9 @@ struct InitBody {
     inputs: std::collections::BTreeMap<String, InputRef>,
     #[serde(default)]
     program_hash: Option<writ_canon::ContentHash>,
+    /// A sealed program's step → the hash of the code it runs.
+    #[serde(default)]
+    step_code: std::collections::BTreeMap<String, writ_canon::ContentHash>,
     /// Code sources the run may execute, by content hash (catalog programs, sealed code).
     #[serde(default)]
     code: std::collections::BTreeMap<String, String>,
@@ -260,6 +263,12 @@ impl RunObject {
         let meta = self.meta()?;
         let mut status = self.with_run(|run| run_exec::status_json(run, &meta))?;
         status["shell"] = run_exec::shell_json(self)?;
+        // A repair's diagnosis shows what the failing attempt wrote to stderr.
+        for d in status["repair"].as_array_mut().into_iter().flatten() {
+            if let Some(attempt) = d["attempt_id"].as_str().map(String::from) {
+                d["stderr"] = json!(run_exec::attempt_stderr(self, &attempt)?);
+            }
+        }
         // The ladder's corrections of each step's outputs, from its validation report.
         let reports = self.with_run(|run| {
             run.steps
@@ -380,6 +389,11 @@ impl RunObject {
                     crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 16).await?)?;
                 run_exec::decide_gate(self, path == "/approve", body).await
             }
+            (Method::Post, "/repair") => {
+                let body: Value =
+                    crate::http::parse_json(&crate::http::body_bytes(&mut req, 4 << 20).await?)?;
+                run_exec::repair_step(self, body).await
+            }
             (Method::Post, "/cancel") => {
                 let body: Value =
                     crate::http::parse_json(&crate::http::body_bytes(&mut req, 1 << 16).await?)?;
@@ -457,7 +471,10 @@ impl RunObject {
             inputs.insert(name.clone(), input.hash);
         }
         let mode = match body.program_hash {
-            Some(program_hash) => writ_run::RunMode::Sealed { program_hash },
+            Some(program_hash) => writ_run::RunMode::Sealed {
+                program_hash,
+                code: body.step_code,
+            },
             None => writ_run::RunMode::Live,
         };
         let start = StartRun {

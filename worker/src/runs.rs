@@ -259,6 +259,7 @@ pub async fn create(mut req: Request, env: &Env, who: &Principal) -> ApiResult<R
             request_hash,
             program: None,
             code,
+            step_code: BTreeMap::new(),
             served_by: None,
             models: None,
         },
@@ -413,6 +414,8 @@ pub struct RunStart {
     pub request_hash: String,
     pub program: Option<(String, writ_canon::ContentHash)>,
     pub code: BTreeMap<String, String>,
+    /// A sealed program's step → the hash of the code it runs.
+    pub step_code: BTreeMap<String, writ_canon::ContentHash>,
     /// What served the run, when models did (else derived from the plan's profile).
     pub served_by: Option<String>,
     /// The models module's part of the run object's `/init` (see `crate::models::init`).
@@ -470,6 +473,7 @@ pub async fn start(
         "inputs": inputs,
         "program_hash": s.program.as_ref().map(|(_, h)| h),
         "code": s.code,
+        "step_code": s.step_code,
         "models": s.models,
     });
     let mut resp = call_run(env, &run_id, Method::Post, "/init", Some(body)).await?;
@@ -624,6 +628,31 @@ pub async fn route(
                 .await?,
             )
             .await
+        }
+        (Method::Post, ["steps", step, "repair"]) => {
+            who.require("repair")?;
+            let mut req = req;
+            let raw = crate::http::body_bytes(&mut req, 4 << 20).await?;
+            let mut body: Value = crate::http::parse_json(&raw)?;
+            let Some(fields) = body.as_object() else {
+                return Err(ApiError::invalid_field("", "the body is a JSON object"));
+            };
+            if let Some(k) = fields.keys().find(|k| *k != "program" && *k != "input") {
+                return Err(ApiError::invalid_field(
+                    format!("/{k}"),
+                    "unknown field: a repair is `program` or `input`",
+                ));
+            }
+            // `admin` holds every scope; the machine sees them spelled out.
+            let scopes: Vec<&str> = if who.has("admin") {
+                crate::auth::SCOPES.to_vec()
+            } else {
+                who.scopes.iter().map(String::as_str).collect()
+            };
+            body["step"] = j!(step);
+            body["principal"] = j!(who.id);
+            body["scopes"] = j!(scopes);
+            relay(call_run(env, run_id, Method::Post, "/repair", Some(body)).await?).await
         }
         (Method::Post, ["cancel"]) => {
             who.require("runs:write")?;
@@ -838,18 +867,16 @@ async fn run_program(
     idem: Option<String>,
     request_hash: String,
 ) -> ApiResult<Response> {
-    let plan: FrozenPlan = serde_json::from_value(program["plan"].clone())
-        .map_err(|e| ApiError::internal(format!("sealed plan: {e}")))?;
-    if !plan.verify().is_empty() {
-        return Err(ApiError::internal("the sealed plan no longer verifies"));
-    }
-    let code: BTreeMap<String, String> =
-        serde_json::from_value(program["code"].clone()).unwrap_or_default();
-    for (hash, source) in &code {
-        if writ_canon::ContentHash::of_bytes(source.as_bytes()).to_string() != *hash {
-            return Err(ApiError::internal("sealed code does not match its hash"));
-        }
-    }
+    let sealed: writ_run::SealedProgram = serde_json::from_value(program.clone())
+        .map_err(|e| ApiError::internal(format!("sealed program: {e}")))?;
+    sealed
+        .check()
+        .map_err(|e| ApiError::internal(format!("sealed program: {e}")))?;
+    let writ_run::SealedProgram {
+        plan,
+        code,
+        steps: step_code,
+    } = sealed;
     let program_hash = writ_canon::ContentHash::parse(row["hash"].as_str().unwrap_or_default())
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let inputs = check_inputs(env, who, &plan, &inputs).await?;
@@ -869,6 +896,7 @@ async fn run_program(
             request_hash,
             program: Some((program_id.to_string(), program_hash)),
             code,
+            step_code,
             served_by: None,
             models: None,
         },

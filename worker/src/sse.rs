@@ -47,7 +47,12 @@ pub fn stream(env: Env, run_id: String) -> ApiResult<Response> {
                     let state = body["state"].as_str().unwrap_or("");
                     finished |= matches!(
                         state,
-                        "succeeded" | "failed" | "cancelled" | "expired" | "awaiting_approval"
+                        "succeeded"
+                            | "failed"
+                            | "cancelled"
+                            | "expired"
+                            | "awaiting_approval"
+                            | "awaiting_repair"
                     );
                     chunk.push_str(&format!("id: {last}\nevent: progress\ndata: {body}\n\n"));
                 }

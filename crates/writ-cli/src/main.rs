@@ -34,7 +34,7 @@ enum Command {
     Run(cmd::runs::RunArgs),
     /// A run's state, steps and pending approvals.
     Status(cmd::runs::StatusArgs),
-    /// Block until the run finishes, fails or waits for approval; prints the state.
+    /// Block until the run finishes, fails or waits for a person (approval, repair); prints the state.
     Wait(cmd::runs::WaitArgs),
     /// A live progress bar over the run's event stream.
     Watch(cmd::runs::WatchArgs),
@@ -42,6 +42,9 @@ enum Command {
     Approve(cmd::runs::ApproveArgs),
     /// Reject a gated step.
     Reject(cmd::runs::RejectArgs),
+    /// Repair a failed step of a run awaiting repair: a patched program or a corrected input (needs the
+    /// `repair` scope). The run resumes at that step; finished upstream steps are reused.
+    Repair(cmd::runs::RepairArgs),
     /// Cancel a run.
     Cancel(cmd::runs::RunIdArgs),
     /// Seal a succeeded run into a program; prints the program id alone.
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => cmd::runs::watch(args),
         Command::Approve(args) => cmd::runs::approve(args),
         Command::Reject(args) => cmd::runs::reject(args),
+        Command::Repair(args) => cmd::runs::repair(args),
         Command::Cancel(args) => cmd::runs::cancel(args),
         Command::Seal(args) => cmd::runs::seal(args),
         Command::Artifacts(args) => cmd::artifacts::run(args),

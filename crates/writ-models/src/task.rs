@@ -518,3 +518,62 @@ pub struct RepairTask {
     /// The trace of the failure: exit status, stderr tail, ladder and audit diagnostics.
     pub failure: String,
 }
+
+/// What the repairer is shown about a failure: the failing stage (the machine's code and reason), the
+/// attempt's exit and stderr, and the validation report or proof record when the ladder or the auditor
+/// rejected the outputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureTrace {
+    pub code: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+    /// The validation report or proof record, as JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+}
+
+impl FailureTrace {
+    /// The trace as the prompt shows it.
+    pub fn render(&self) -> String {
+        let mut s = format!("failed: {} {}", self.code, self.reason);
+        if let Some(c) = self.exit_code {
+            s.push_str(&format!("\nexit code: {c}"));
+        }
+        if !self.stderr.trim().is_empty() {
+            s.push_str(&format!("\nstderr:\n{}", self.stderr.trim_end()));
+        }
+        if let Some(r) = &self.record {
+            s.push_str(&format!("\nrecord:\n{}", r.trim_end()));
+        }
+        s
+    }
+}
+
+impl RepairTask {
+    /// The repairer's task for a failed step of `plan`: the step's brief (its contract, with samples of its
+    /// inputs), the code that failed and the failure's trace.
+    pub fn from_plan(
+        plan: &PlanCandidate,
+        step_id: &str,
+        catalog: &Catalog,
+        samples: &BTreeMap<String, String>,
+        code: &str,
+        failure: &FailureTrace,
+    ) -> Result<RepairTask, TaskError> {
+        let step = plan
+            .steps
+            .iter()
+            .find(|s| s.id == step_id)
+            .ok_or_else(|| TaskError::NoSuchStep(step_id.to_string()))?;
+        Ok(RepairTask {
+            objective: plan.objective.clone(),
+            template: plan.template.clone(),
+            step: StepBrief::of(plan, step, catalog, samples),
+            code: code.to_string(),
+            failure: failure.render(),
+        })
+    }
+}

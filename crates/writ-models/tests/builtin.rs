@@ -173,3 +173,39 @@ fn router_task_through_answer() -> anyhow::Result<()> {
     assert!(answer.reply.text.starts_with("```json\n"));
     Ok(())
 }
+
+#[test]
+fn a_repair_task_carries_the_contract_the_samples_the_code_and_the_trace() -> anyhow::Result<()> {
+    use writ_models::task::FailureTrace;
+    let catalog = Catalog::builtin();
+    let plan = builtin::plan(catalog, OBJECTIVE, "billing-audit")?;
+    let samples = BTreeMap::from([("letter".to_string(), "# Engagement letter".to_string())]);
+    let trace = FailureTrace {
+        code: "R0030".into(),
+        reason: "the step failed on every attempt".into(),
+        exit_code: Some(1),
+        stderr: "Traceback: KeyError 'rates'".into(),
+        record: None,
+    };
+    let task = RepairTask::from_plan(
+        &plan,
+        "extract_terms",
+        catalog,
+        &samples,
+        "raise KeyError",
+        &trace,
+    )?;
+    assert_eq!(task.step.id, "extract_terms");
+    assert_eq!(task.code, "raise KeyError");
+    assert_eq!(
+        task.failure,
+        "failed: R0030 the step failed on every attempt\nexit code: 1\nstderr:\nTraceback: KeyError 'rates'"
+    );
+    let prompt = serde_json::to_string(&task)?;
+    assert!(
+        prompt.contains("# Engagement letter"),
+        "the samples reach the brief"
+    );
+    assert!(RepairTask::from_plan(&plan, "nope", catalog, &samples, "", &trace).is_err());
+    Ok(())
+}

@@ -53,7 +53,10 @@ writ_diag::codes! {
     EVALUATOR_IS_EXECUTOR = Runtime 41, "the governed evaluator would be served by the executor's own model";
     UNKNOWN_CORRECTION = Runtime 42, "the validation ladder corrected an output the attempt did not produce";
     TOOL_CHANGED = Runtime 43, "the tool's schemas changed since the plan was compiled, or its server no longer lists it";
-    GATE_EXPIRED = Runtime 44, "a gate waited past its expiry without a decision; the run ended `expired`";
+    REPAIRER_LACKS_SCOPE = Runtime 44, "the principal lacks the `repair` scope";
+    REPAIR_UNKNOWN_SLOT = Runtime 45, "an input repair names a slot the step's contract does not have";
+    REPAIR_NOT_REQUESTED = Runtime 46, "a model repair arrived for a step the machine did not ask the repairer about";
+    GATE_EXPIRED = Runtime 47, "a gate waited past its expiry without a decision; the run ended `expired`";
 }
 
 #[cfg(test)]
@@ -63,6 +66,6 @@ mod tests {
     #[test]
     fn code_registry_is_sound() {
         writ_diag::assert_registry_sound(super::REGISTRY);
-        assert_eq!(super::REGISTRY.len(), 44);
+        assert_eq!(super::REGISTRY.len(), 47);
     }
 }

@@ -157,6 +157,10 @@ pub struct SandboxCall {
     /// executor writes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_hash: Option<ContentHash>,
+    /// No code is fixed for the step (no program, no plan code, no repair's, not sealed) and the profile's
+    /// executor is a model: the shell has it write the code before the attempt runs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub executor_writes: bool,
     pub limits: CallLimits,
 }
 

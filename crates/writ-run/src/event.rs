@@ -122,8 +122,20 @@ pub enum Event {
         #[serde(default)]
         reason: String,
     },
-    /// Resumes a failed step with a patch (answer to `RequestRepair`).
-    RepairPatch { step: String, patch: Patch },
+    /// Resumes a failed step with a patch: the model repairer's answer to `RequestRepair`, or a person's
+    /// repair of a run awaiting one.
+    RepairPatch {
+        step: String,
+        patch: Patch,
+        by: Repairer,
+    },
+    /// The model repairer has no patch for the step (no usable reply, or it gave up): the run waits for a
+    /// person (`awaiting_repair`).
+    RepairDeclined {
+        step: String,
+        generation: u32,
+        reason: String,
+    },
     /// The shell restarted (after replaying the log): re-issue the effects of all in-flight work.
     Resume,
 }
@@ -150,6 +162,7 @@ impl Event {
             Event::AlarmFired => "alarm_fired",
             Event::Cancel { .. } => "cancel",
             Event::RepairPatch { .. } => "repair_patch",
+            Event::RepairDeclined { .. } => "repair_declined",
             Event::Resume => "resume",
         }
     }
@@ -176,6 +189,11 @@ pub enum RunMode {
     Live,
     Sealed {
         program_hash: ContentHash,
+        /// Step id → the code the step ran when the program was sealed (after any repair; the code a model
+        /// wrote included). It takes precedence over the contract's program, so the program runs exactly
+        /// the code that was sealed and no model writes any.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        code: BTreeMap<String, ContentHash>,
     },
 }
 
@@ -224,6 +242,20 @@ pub enum ReceiptStatus {
     Killed,
 }
 
+impl ReceiptStatus {
+    /// The status of an attempt from the sandbox server's receipt (`status`, and `stopped_by` when the
+    /// program did not exit by itself): only `succeeded` is ok; a kill by the wall timer is a timeout; any
+    /// other kill is a kill; anything else, an unknown or missing status included, is an error (fail closed).
+    pub fn from_sandbox(status: Option<&str>, stopped_by: Option<&str>) -> ReceiptStatus {
+        match (status, stopped_by) {
+            (Some("succeeded"), _) => ReceiptStatus::Ok,
+            (Some("killed"), Some("wall_time")) => ReceiptStatus::Timeout,
+            (Some("killed"), _) => ReceiptStatus::Killed,
+            _ => ReceiptStatus::Error,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelUsage {
     pub calls: u64,
@@ -241,12 +273,59 @@ pub struct OutputMeasure {
     pub rows: Option<u64>,
 }
 
-/// A repair: new code for the failed step, or a plan recompiled by the compiler.
+/// A repair: new code for the failed step, a corrected artifact for one of its input slots, or a plan
+/// recompiled by the compiler.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "patch", rename_all = "snake_case")]
 pub enum Patch {
-    Code { code_hash: ContentHash },
-    Plan { plan: Box<FrozenPlan> },
+    Code {
+        code_hash: ContentHash,
+    },
+    /// The step reads `artifact_hash` in `slot` from now on (its other inputs stay bound as before).
+    Input {
+        slot: String,
+        artifact_hash: ContentHash,
+    },
+    Plan {
+        plan: Box<FrozenPlan>,
+    },
+}
+
+impl Patch {
+    /// What the patch does, for the ledger.
+    pub fn describe(&self) -> String {
+        match self {
+            Patch::Code { code_hash } => format!("code {code_hash}"),
+            Patch::Input {
+                slot,
+                artifact_hash,
+            } => format!("input {slot} = {artifact_hash}"),
+            Patch::Plan { plan } => format!("plan {}", plan.plan_hash),
+        }
+    }
+}
+
+/// Who sent a repair: the profile's repairer model, or an authorised person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Repairer {
+    Model {
+        model: String,
+    },
+    Person {
+        principal: String,
+        scopes: Vec<String>,
+    },
+}
+
+impl Repairer {
+    /// `model:<model>` or `person:<principal>`, as the ledger names the repairer.
+    pub fn name(&self) -> String {
+        match self {
+            Repairer::Model { model } => format!("model:{model}"),
+            Repairer::Person { principal, .. } => format!("person:{principal}"),
+        }
+    }
 }
 
 /// An external tool's current version, as the tool bridge found it when the call came in.
@@ -255,4 +334,30 @@ pub enum Patch {
 pub struct ExternalTool {
     /// The hash of the tool's schemas its server lists now; `None`: the server no longer lists the tool.
     pub current: Option<ContentHash>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReceiptStatus;
+
+    #[test]
+    fn sandbox_receipt_statuses_map_fail_closed() {
+        let cases = [
+            (Some("succeeded"), None, ReceiptStatus::Ok),
+            (Some("succeeded"), Some("wall_time"), ReceiptStatus::Ok),
+            (Some("killed"), Some("wall_time"), ReceiptStatus::Timeout),
+            (Some("killed"), Some("memory"), ReceiptStatus::Killed),
+            (Some("killed"), None, ReceiptStatus::Killed),
+            (Some("failed"), None, ReceiptStatus::Error),
+            (Some("SUCCEEDED"), None, ReceiptStatus::Error),
+            (None, None, ReceiptStatus::Error),
+        ];
+        for (status, stopped_by, expect) in cases {
+            assert_eq!(
+                ReceiptStatus::from_sandbox(status, stopped_by),
+                expect,
+                "{status:?} {stopped_by:?}"
+            );
+        }
+    }
 }

@@ -12,7 +12,7 @@
 //! | attempt waiting      | its retry time reached (checked on every event)             | attempt in flight again  | `CallSandbox` / `DispatchShard` with the same id, a new timeout |
 //! | awaiting_infrastructure | the waiting attempt answers (`SandboxReturned`)          | running                  | — |
 //! | attempt not in flight | `SandboxUnavailable`                                      | —                        | `Refused` (R0011) |
-//! | awaiting_approval    | a gate waits past the profile's `gate_expiry_seconds` (default 14 days) | expired (R0044) | `StopAttempt` for all in flight, ledger `gate_expired`, `RunFinished` |
+//! | awaiting_approval    | a gate waits past the profile's `gate_expiry_seconds` (default 14 days) | expired (R0047) | `StopAttempt` for all in flight, ledger `gate_expired`, `RunFinished` |
 //!
 //! Budgets count working time: the run's wall clock stops while it is `awaiting_approval` or
 //! `awaiting_infrastructure`, and a step's wall clock stops while the run is `awaiting_infrastructure`.

@@ -111,6 +111,10 @@ pub enum LedgerRecord {
     Repair {
         step: String,
         patch_hash: ContentHash,
+        /// `Patch::describe`: the code hash, the input slot and artifact, or the plan hash.
+        patch: String,
+        /// `Repairer::name`: who made the patch.
+        by: String,
         invalidated: Vec<String>,
     },
     /// An attempt got no receipt from the sandbox; it is re-issued after `retry_in_ms` (`paused`: the run
@@ -127,6 +131,11 @@ pub enum LedgerRecord {
     GateExpired {
         step: String,
         waited_ms: u64,
+    },
+    /// The model repairer had no patch for the step; a person may repair it.
+    RepairDeclined {
+        step: String,
+        reason: String,
     },
     Refused {
         code: Code,

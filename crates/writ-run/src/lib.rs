@@ -48,6 +48,7 @@ pub mod provenance;
 mod repair;
 mod replay;
 mod run;
+pub mod seal;
 pub mod shard;
 pub mod step;
 pub mod testkit;
@@ -57,13 +58,16 @@ pub use effect::{
     CallLimits, Effect, RepairEvidence, ResolvedInput, SandboxCall, ShardOutputs, ShardRef,
 };
 pub use event::{
-    Event, ExternalTool, ModelUsage, OutputMeasure, Patch, Receipt, ReceiptStatus, RunMode,
-    StartRun,
+    Event, ExternalTool, ModelUsage, OutputMeasure, Patch, Receipt, ReceiptStatus, Repairer,
+    RunMode, StartRun,
 };
 pub use infra::InfraWait;
 pub use ledger::LedgerRecord;
 pub use provenance::{Provenance, ReceiptDigest};
 pub use replay::{effects_hash, LogEntry, ReplayDivergence};
-pub use run::{PublishedArtifact, Refusal, Run, RunFailure, RunState, StartError};
+pub use run::{
+    PublishedArtifact, Refusal, Run, RunFailure, RunState, StartError, Transition, TRANSITIONS,
+};
+pub use seal::{SealError, SealedProgram};
 pub use step::{Step, StepFailure, StepState};
 pub use writ_diag::Code;

@@ -2,8 +2,13 @@
 
 /// Shards of one fan-out step; more fails the step (`R0025`) rather than flooding the queue.
 pub const MAX_SHARDS: u64 = 10_000;
-/// Repairs of one step over a run; more are refused (`R0027`) so that repair cannot loop forever.
+/// A person's repairs of one step over a run; more are refused (`R0027`) so that repair cannot loop
+/// forever. A step out of repairs fails the run instead of awaiting one.
 pub const MAX_REPAIRS_PER_STEP: u32 = 3;
+/// Times the model repairer is asked about one step over a run; after that a person repairs it.
+pub const MAX_MODEL_REPAIRS_PER_STEP: u32 = 2;
+/// The principal scope a person's repair requires.
+pub const REPAIR_SCOPE: &str = "repair";
 /// Refusals kept in the state verbatim; later ones are only counted (each still reaches the ledger).
 pub const MAX_RECORDED_REFUSALS: usize = 256;
 /// The principal scope an approval or a rejection of a gate requires.

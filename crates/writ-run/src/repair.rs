@@ -1,7 +1,9 @@
 //! Repair and resume.
 //!
-//! A `RepairPatch` restarts a failed step from a new generation: with new code (`Patch::Code`), or under a
-//! plan the compiler recompiled (`Patch::Plan`). Every finished step upstream keeps its published artifacts
+//! A `RepairPatch` restarts a failed step from a new generation: with new code (`Patch::Code`), a corrected
+//! artifact in one input slot (`Patch::Input`), or under a plan the compiler recompiled (`Patch::Plan`). The
+//! model repairer may answer only a `RequestRepair` the machine sent (or decline, `RepairDeclined`); a
+//! person (scope `repair`) may repair a step while the run awaits one, `MAX_REPAIRS_PER_STEP` times. Every finished step upstream keeps its published artifacts
 //! and is not run again; the patched step and every step downstream of a change are invalidated (their
 //! bindings dropped, in-flight work stopped) and run again. A new plan must be intact, keep the run's
 //! profile hash (invariant 7) and still contain the failed step.
@@ -10,17 +12,17 @@
 
 use crate::codes;
 use crate::effect::Effect;
-use crate::event::Patch;
+use crate::event::{Patch, Repairer};
 use crate::ledger::LedgerRecord;
-use crate::limits::MAX_REPAIRS_PER_STEP;
-use crate::run::{check_runnable, Out, Run, RunState};
+use crate::limits::{MAX_MODEL_REPAIRS_PER_STEP, MAX_REPAIRS_PER_STEP, REPAIR_SCOPE};
+use crate::run::{check_runnable, Out, Run};
 use crate::shard::ShardState;
 use crate::step::{Step, StepState};
 use std::collections::BTreeSet;
 use writ_plan::FrozenPlan;
 
 impl Run {
-    pub(crate) fn on_repair(&mut self, step_id: &str, patch: Patch, out: &mut Out) {
+    pub(crate) fn on_repair(&mut self, step_id: &str, patch: Patch, by: Repairer, out: &mut Out) {
         const KIND: &str = "repair_patch";
         if self.mode.is_sealed() {
             self.refuse(
@@ -53,10 +55,44 @@ impl Run {
             self.refuse(out, codes::REPAIR_NOT_APPLICABLE, KIND, reason);
             return;
         }
-        if step.repairs >= MAX_REPAIRS_PER_STEP {
-            let reason = format!("step `{step_id}` was repaired {} times", step.repairs);
-            self.refuse(out, codes::REPAIR_LIMIT, KIND, reason);
+        if !step.failure.as_ref().is_some_and(|f| f.repairable) {
+            let reason = format!("step `{step_id}` failed in a way no repair can undo");
+            self.refuse(out, codes::REPAIR_NOT_APPLICABLE, KIND, reason);
             return;
+        }
+        match &by {
+            Repairer::Model { .. } if !step.repair_requested => {
+                let reason = format!("the repairer was not asked about step `{step_id}`");
+                self.refuse(out, codes::REPAIR_NOT_REQUESTED, KIND, reason);
+                return;
+            }
+            Repairer::Model { .. } => {}
+            Repairer::Person { principal, scopes } => {
+                if !scopes.iter().any(|s| s == REPAIR_SCOPE) {
+                    let reason = format!("`{principal}` lacks scope `{REPAIR_SCOPE}`");
+                    self.refuse(out, codes::REPAIRER_LACKS_SCOPE, KIND, reason);
+                    return;
+                }
+                if step.person_repairs() >= MAX_REPAIRS_PER_STEP {
+                    let reason = format!(
+                        "step `{step_id}` was repaired {} times",
+                        step.person_repairs()
+                    );
+                    self.refuse(out, codes::REPAIR_LIMIT, KIND, reason);
+                    return;
+                }
+            }
+        }
+        if let Patch::Input { slot, .. } = &patch {
+            let known = self
+                .plan
+                .step(step_id)
+                .is_some_and(|s| s.contract.inputs.iter().any(|input| &input.slot == slot));
+            if !known {
+                let reason = format!("step `{step_id}` has no input slot `{slot}`");
+                self.refuse(out, codes::REPAIR_UNKNOWN_SLOT, KIND, reason);
+                return;
+            }
         }
         let patch_hash = match writ_canon::hash_of(&patch) {
             Ok(h) => h,
@@ -65,10 +101,20 @@ impl Run {
                 return;
             }
         };
+        let described = patch.describe();
         let changed = match patch {
             Patch::Code { code_hash } => {
                 if let Some(step) = self.steps.get_mut(i) {
                     step.code_override = Some(code_hash);
+                }
+                BTreeSet::from([step_id.to_string()])
+            }
+            Patch::Input {
+                slot,
+                artifact_hash,
+            } => {
+                if let Some(step) = self.steps.get_mut(i) {
+                    step.input_overrides.insert(slot, artifact_hash);
                 }
                 BTreeSet::from([step_id.to_string()])
             }
@@ -83,22 +129,63 @@ impl Run {
         let invalidated = self.invalidate_downstream(step_id, &changed, out);
         if let Some(step) = self.steps.iter_mut().find(|s| s.id == step_id) {
             step.repairs = step.repairs.saturating_add(1);
+            if matches!(by, Repairer::Model { .. }) {
+                step.model_repairs = step.model_repairs.saturating_add(1);
+            }
             step.reset(StepState::Pending);
         }
         out.ledger(LedgerRecord::Repair {
             step: step_id.to_string(),
             patch_hash,
+            patch: described,
+            by: by.name(),
             invalidated,
         });
-        if self.state == RunState::Failed {
-            // Reopen: what was skipped because the run ended gets its chance again.
-            self.state = RunState::Running;
-            for step in &mut self.steps {
-                if step.state == StepState::Skipped {
-                    step.state = StepState::Pending;
-                }
-            }
+        // `advance` restarts the step and `settle` moves the run back to running.
+    }
+
+    /// The model repairer has no patch: the failure stands and, once nothing is in flight, a person may
+    /// repair it.
+    pub(crate) fn on_repair_declined(
+        &mut self,
+        step_id: &str,
+        generation: u32,
+        reason: String,
+        out: &mut Out,
+    ) {
+        const KIND: &str = "repair_declined";
+        let Some(i) = self.index_of(step_id) else {
+            self.refuse(
+                out,
+                codes::UNKNOWN_STEP,
+                KIND,
+                format!("no step `{step_id}`"),
+            );
+            return;
+        };
+        let Some(step) = self.steps.get_mut(i) else {
+            return;
+        };
+        if step.generation != generation {
+            let reason = format!(
+                "step `{step_id}` is at generation {}, not {generation}",
+                step.generation
+            );
+            self.refuse(out, codes::GENERATION_MISMATCH, KIND, reason);
+            return;
         }
+        if !(step.state == StepState::Failed && step.repair_requested) {
+            let reason = format!("the repairer was not asked about step `{step_id}`");
+            self.refuse(out, codes::REPAIR_NOT_REQUESTED, KIND, reason);
+            return;
+        }
+        step.repair_requested = false;
+        // Asking again would get the same answer: the model's turns for this step are over.
+        step.model_repairs = MAX_MODEL_REPAIRS_PER_STEP.max(step.model_repairs);
+        out.ledger(LedgerRecord::RepairDeclined {
+            step: step_id.to_string(),
+            reason,
+        });
     }
 
     /// Swaps in a recompiled plan; returns the ids whose contracts changed (or are new).
@@ -293,8 +380,8 @@ impl Run {
                         });
                     }
                 }
-                StepState::Failed => {
-                    if let Some(f) = step.failure.as_ref().filter(|f| f.repairable && !sealed) {
+                StepState::Failed if step.repair_requested && !sealed => {
+                    if let Some(f) = step.failure.as_ref() {
                         effects.push(Effect::RequestRepair {
                             step: step.id.clone(),
                             generation: step.generation,
@@ -302,7 +389,8 @@ impl Run {
                         });
                     }
                 }
-                StepState::Pending
+                StepState::Failed
+                | StepState::Pending
                 | StepState::Published
                 | StepState::Invalidated
                 | StepState::Skipped => {}

@@ -1,4 +1,4 @@
-//! The run lifecycle.
+//! The run lifecycle. [`TRANSITIONS`] is this table as data; `tests/transitions.rs` drives every row.
 //!
 //! | from               | event / condition                                         | to                | effects |
 //! |--------------------|-----------------------------------------------------------|-------------------|---------|
@@ -9,18 +9,21 @@
 //! | awaiting_approval  | a gate waits past its expiry (`infra.rs`)                 | expired           | `RunFinished` |
 //! | running            | an attempt got no answer more often than the quick retries allow (`infra.rs`) | awaiting_infrastructure | ledger `infrastructure_wait` |
 //! | awaiting_infrastructure | the waiting attempt answers                          | running           | — |
-//! | running, awaiting  | a step failed and nothing is in flight any more           | failed            | `RunFinished` (unstarted steps → skipped) |
+//! | running            | a step failed, the model repairer was asked about it      | running           | `RequestRepair` |
+//! | running            | a step failed repairably, nothing in flight, no model repair outstanding, repairs left, not sealed | awaiting_repair | — |
+//! | running            | `RepairDeclined` by the model repairer, nothing in flight | awaiting_repair   | — |
+//! | awaiting_repair    | `RepairPatch` (a person with scope `repair`: code, input or plan) | running   | the step restarts, downstream steps are invalidated |
+//! | running            | `RepairPatch` from the model repairer it asked            | running           | the step restarts, downstream steps are invalidated |
+//! | running, awaiting_approval | a step failed unrepairably (rejected gate, budget, out of repairs, sealed) and nothing is in flight | failed | `RunFinished` (unstarted steps → skipped) |
 //! | running, awaiting  | a run budget crossed / a model call in a sealed run       | failed            | `StopAttempt` for all in flight, ledger `budget_stop`, `RunFinished` |
 //! | running, awaiting  | `Cancel`                                                  | cancelled         | `StopAttempt` for all in flight, `RunFinished` |
-//! | failed             | `RepairPatch` for a failed step (not after a run-level failure, not sealed) | running | the step restarts, downstream steps are invalidated |
 //! | succeeded, failed, cancelled | `Resume`                                        | (same)            | `RunFinished` again |
-//! | succeeded, failed, cancelled | anything else                                   | (same)            | `Refused` (R0008), recorded |
+//! | succeeded, failed, cancelled | anything else (a repair included)               | (same)            | `Refused` (R0008), recorded |
 //! | any live           | `Resume`                                                  | (same)            | every in-flight effect re-issued with its original ids |
 //!
 //! Once a step has failed, no new step starts (fail closed); work already in flight finishes, then the run
-//! fails unless a repair arrives first. Budgets count working time: waiting at a gate or for the
-//! infrastructure does not (`infra.rs`). Time only moves forward: an event stamped earlier than the last one
-//! is handled at the last one's time.
+//! waits for a repair (`awaiting_repair`, with the failure's evidence) or fails when none can help. Budgets count
+//! working time: waiting at a gate or for the infrastructure does not (`infra.rs`). Time only moves forward: an event stamped earlier than the last one is handled at the last one's time.
 
 use crate::budget::{BudgetExceeded, Caps, Usage};
 use crate::codes::{self, Code};
@@ -28,7 +31,7 @@ use crate::effect::{CallLimits, Effect, RepairEvidence, ResolvedInput, SandboxCa
 use crate::event::{Event, RunMode, StartRun};
 use crate::ids;
 use crate::ledger::LedgerRecord;
-use crate::limits::MAX_RECORDED_REFUSALS;
+use crate::limits::{MAX_MODEL_REPAIRS_PER_STEP, MAX_RECORDED_REFUSALS, MAX_REPAIRS_PER_STEP};
 use crate::step::{Step, StepFailure, StepState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,6 +43,8 @@ use writ_plan::{ExecutionProfile, FrozenPlan, FrozenStep, RUN_SCOPE};
 pub enum RunState {
     Running,
     AwaitingApproval,
+    /// A step failed; a person may repair it (`RepairPatch`) or cancel the run.
+    AwaitingRepair,
     /// An attempt got no answer from the sandbox more often than the quick retries allow; it is retried
     /// at a slow pace and the run resumes by itself when the sandbox answers.
     AwaitingInfrastructure,
@@ -51,9 +56,10 @@ pub enum RunState {
 }
 
 impl RunState {
-    pub const ALL: [RunState; 7] = [
+    pub const ALL: [RunState; 8] = [
         RunState::Running,
         RunState::AwaitingApproval,
+        RunState::AwaitingRepair,
         RunState::AwaitingInfrastructure,
         RunState::Succeeded,
         RunState::Failed,
@@ -65,6 +71,7 @@ impl RunState {
         match self {
             RunState::Running => "running",
             RunState::AwaitingApproval => "awaiting_approval",
+            RunState::AwaitingRepair => "awaiting_repair",
             RunState::AwaitingInfrastructure => "awaiting_infrastructure",
             RunState::Succeeded => "succeeded",
             RunState::Failed => "failed",
@@ -80,6 +87,125 @@ impl RunState {
         )
     }
 }
+
+/// One row of the run lifecycle table (the module's doc table, as data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// A stable name for the row, which tests name when they drive it.
+    pub row: &'static str,
+    pub from: &'static [&'static str],
+    pub to: &'static str,
+}
+
+/// The run lifecycle table. `from` holds state names (`none` before `Start`); `to` one state name, or
+/// `same` for the state the run was in.
+pub const TRANSITIONS: &[Transition] = &[
+    Transition {
+        row: "start",
+        from: &["none"],
+        to: "running",
+    },
+    Transition {
+        row: "all_published",
+        from: &["running"],
+        to: "succeeded",
+    },
+    Transition {
+        row: "gate_waits",
+        from: &["running"],
+        to: "awaiting_approval",
+    },
+    Transition {
+        row: "gate_opens",
+        from: &["awaiting_approval"],
+        to: "running",
+    },
+    Transition {
+        row: "model_repair_requested",
+        from: &["running"],
+        to: "running",
+    },
+    Transition {
+        row: "step_failed_repairable",
+        from: &["running"],
+        to: "awaiting_repair",
+    },
+    Transition {
+        row: "model_repair_declined",
+        from: &["running"],
+        to: "awaiting_repair",
+    },
+    Transition {
+        row: "person_repairs",
+        from: &["awaiting_repair"],
+        to: "running",
+    },
+    Transition {
+        row: "model_repairs",
+        from: &["running"],
+        to: "running",
+    },
+    Transition {
+        row: "gate_expires",
+        from: &["awaiting_approval"],
+        to: "expired",
+    },
+    Transition {
+        row: "infrastructure_pauses",
+        from: &["running"],
+        to: "awaiting_infrastructure",
+    },
+    Transition {
+        row: "infrastructure_returns",
+        from: &["awaiting_infrastructure"],
+        to: "running",
+    },
+    Transition {
+        row: "step_failed_unrepairable",
+        from: &["running", "awaiting_approval"],
+        to: "failed",
+    },
+    Transition {
+        row: "run_budget",
+        from: &[
+            "running",
+            "awaiting_approval",
+            "awaiting_repair",
+            "awaiting_infrastructure",
+        ],
+        to: "failed",
+    },
+    Transition {
+        row: "cancel",
+        from: &[
+            "running",
+            "awaiting_approval",
+            "awaiting_repair",
+            "awaiting_infrastructure",
+        ],
+        to: "cancelled",
+    },
+    Transition {
+        row: "resume_terminal",
+        from: &["succeeded", "failed", "cancelled", "expired"],
+        to: "same",
+    },
+    Transition {
+        row: "terminal_refuses",
+        from: &["succeeded", "failed", "cancelled", "expired"],
+        to: "same",
+    },
+    Transition {
+        row: "resume_live",
+        from: &[
+            "running",
+            "awaiting_approval",
+            "awaiting_repair",
+            "awaiting_infrastructure",
+        ],
+        to: "same",
+    },
+];
 
 /// An artifact bound to an output (current) or ever published (history).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -282,7 +408,7 @@ impl Run {
             creator: run.creator.clone(),
             program_hash: match &run.mode {
                 RunMode::Live => None,
-                RunMode::Sealed { program_hash } => Some(*program_hash),
+                RunMode::Sealed { program_hash, .. } => Some(*program_hash),
             },
         });
         run.advance(now_ms, &mut out);
@@ -295,7 +421,6 @@ impl Run {
         self.clock_ms = now;
         self.seq = self.seq.saturating_add(1);
         let mut out = Out::new(&self.id, self.seq);
-        let reopens = matches!(event, Event::RepairPatch { .. }) && self.state == RunState::Failed;
         if matches!(event, Event::Resume) {
             // Resume re-issues every attempt in flight, waiting ones too: their pending retries are moot.
             for wait in self.infra.values_mut() {
@@ -304,10 +429,8 @@ impl Run {
             self.resume(&mut out);
             return out.effects;
         }
-        if !reopens {
-            self.check_deadlines(now, &mut out);
-        }
-        if self.state.is_terminal() && !reopens {
+        self.check_deadlines(now, &mut out);
+        if self.state.is_terminal() {
             let reason = format!("the run is {}", self.state.as_str());
             self.refuse(&mut out, codes::RUN_TERMINAL, event.kind(), reason);
             return out.effects;
@@ -398,7 +521,12 @@ impl Run {
             // Deadlines were checked on entry; the alarm itself carries nothing else.
             Event::AlarmFired => {}
             Event::Cancel { principal, reason } => self.on_cancel(principal, reason, out),
-            Event::RepairPatch { step, patch } => self.on_repair(&step, patch, out),
+            Event::RepairPatch { step, patch, by } => self.on_repair(&step, patch, by, out),
+            Event::RepairDeclined {
+                step,
+                generation,
+                reason,
+            } => self.on_repair_declined(&step, generation, reason, out),
             Event::Resume => self.resume(out),
         }
     }
@@ -475,7 +603,9 @@ impl Run {
         }
     }
 
-    /// Fails a step; asks for a repair when the failure is repairable and the run may call a repairer.
+    /// Fails a step; asks the model repairer when the failure is repairable, the profile's repairer phase
+    /// is a model and it has been asked fewer than `MAX_MODEL_REPAIRS_PER_STEP` times (otherwise the run
+    /// will await a person's repair, or fail, once nothing is in flight: see `settle`).
     pub(crate) fn fail_step(
         &mut self,
         i: usize,
@@ -484,6 +614,7 @@ impl Run {
         out: &mut Out,
     ) {
         let sealed = self.mode.is_sealed();
+        let model_repairer = !self.profile.phases.repairer.is_builtin();
         let Some(step) = self.steps.get_mut(i) else {
             return;
         };
@@ -505,13 +636,43 @@ impl Run {
             code: Some(evidence.code),
             usage: step.usage,
         });
-        if repairable && !sealed {
+        step.repair_requested = repairable
+            && !sealed
+            && model_repairer
+            && step.model_repairs < MAX_MODEL_REPAIRS_PER_STEP;
+        if step.repair_requested {
             out.push(Effect::RequestRepair {
                 step: step.id.clone(),
                 generation: step.generation,
                 evidence,
             });
         }
+    }
+
+    /// Whether a person may still repair every failed step: the run is live (not sealed), each failure is
+    /// repairable and each step has repairs left.
+    pub(crate) fn awaits_repair(&self) -> bool {
+        !self.mode.is_sealed()
+            && self
+                .steps
+                .iter()
+                .filter(|s| s.state == StepState::Failed)
+                .all(|s| {
+                    s.failure.as_ref().is_some_and(|f| f.repairable)
+                        && s.person_repairs() < MAX_REPAIRS_PER_STEP
+                })
+    }
+
+    /// The failed steps and why, while the run awaits a repair (empty otherwise).
+    pub fn diagnosis(&self) -> Vec<(&str, &RepairEvidence)> {
+        if self.state != RunState::AwaitingRepair {
+            return Vec::new();
+        }
+        self.steps
+            .iter()
+            .filter(|s| s.state == StepState::Failed)
+            .filter_map(|s| s.failure.as_ref().map(|f| (s.id.as_str(), &f.evidence)))
+            .collect()
     }
 
     /// Fails the run itself: everything in flight stops, nothing can reopen it.
@@ -616,12 +777,9 @@ impl Run {
         }
         self.settle(out);
         self.forget_finished_waits();
-        if !self.state.is_terminal() && self.state != RunState::AwaitingApproval {
-            self.state = if self.infrastructure_paused() {
-                RunState::AwaitingInfrastructure
-            } else {
-                RunState::Running
-            };
+        // A run that would be running but has an attempt past its quick retries waits for the infrastructure.
+        if self.state == RunState::Running && self.infrastructure_paused() {
+            self.state = RunState::AwaitingInfrastructure;
         }
         self.track_waiting(now);
         self.update_alarm(out);
@@ -644,8 +802,18 @@ impl Run {
         };
         let mut inputs = Vec::new();
         let mut missing = Vec::new();
+        let overrides = self
+            .steps
+            .get(i)
+            .map(|s| s.input_overrides.clone())
+            .unwrap_or_default();
         for input in &frozen.contract.inputs {
-            match self.lookup(&input.producer_ref) {
+            // A person's input repair binds the slot to the corrected artifact instead of its producer.
+            let bound = overrides
+                .get(&input.slot)
+                .copied()
+                .or_else(|| self.lookup(&input.producer_ref));
+            match bound {
                 Some(artifact_hash) => inputs.push(ResolvedInput {
                     slot: input.slot.clone(),
                     artifact_hash,
@@ -713,8 +881,16 @@ impl Run {
             .iter()
             .any(|s| s.state == StepState::AwaitingApproval);
         let all_published = self.steps.iter().all(|s| s.state == StepState::Published);
-        if any_failed && !any_active {
-            self.finish(RunState::Failed, out);
+        let model_repairing = self
+            .steps
+            .iter()
+            .any(|s| s.state == StepState::Failed && s.repair_requested);
+        if any_failed && !any_active && !model_repairing {
+            if self.awaits_repair() {
+                self.state = RunState::AwaitingRepair;
+            } else {
+                self.finish(RunState::Failed, out);
+            }
         } else if all_published {
             self.finish(RunState::Succeeded, out);
         } else if !any_failed && !any_active && any_gated {
@@ -906,21 +1082,61 @@ impl Run {
             .step_caps(i)
             .remaining(&step.usage)
             .tightest(&self.run_caps().remaining(&self.usage));
+        let code_hash = self
+            .sealed_code(&step.id)
+            .or(step.code_override)
+            .or(contract.program.as_ref().map(|p| p.hash))
+            .or(contract.code_hash);
         Some(SandboxCall {
             step: step.id.clone(),
             attempt_id: attempt_id.to_string(),
             shard,
             inputs: step.inputs.clone(),
             tools: contract.tools.iter().map(|t| t.id.clone()).collect(),
-            code_hash: step
-                .code_override
-                .or(contract.program.as_ref().map(|p| p.hash))
-                .or(contract.code_hash),
+            code_hash,
+            executor_writes: code_hash.is_none()
+                && !self.mode.is_sealed()
+                && !self.profile.phases.executor.is_builtin(),
             limits: CallLimits {
                 timeout_seconds: contract.limits.timeout_seconds,
                 remaining,
             },
         })
+    }
+
+    /// The code a sealed program fixed for a step.
+    fn sealed_code(&self, step: &str) -> Option<ContentHash> {
+        match &self.mode {
+            RunMode::Sealed { code, .. } => code.get(step).copied(),
+            RunMode::Live => None,
+        }
+    }
+
+    /// What sealing a succeeded run fixes beside its plan: step id → the code the step ran in its
+    /// published generation (a repair's patch, the contract's program, or the code a model wrote, as the
+    /// platform's receipts recorded it). Fails for a run that has not succeeded or a step with no code on
+    /// record, so that a sealed program never needs a model to write code.
+    pub fn step_code(&self) -> Result<BTreeMap<String, ContentHash>, String> {
+        if self.state != RunState::Succeeded {
+            return Err(format!(
+                "only a succeeded run can be sealed; this one is {}",
+                self.state.as_str()
+            ));
+        }
+        let mut code = BTreeMap::new();
+        for step in &self.steps {
+            let ran = step
+                .receipts
+                .iter()
+                .rev()
+                .filter(|r| r.status == crate::event::ReceiptStatus::Ok)
+                .find_map(|r| r.code_hash);
+            let Some(hash) = ran else {
+                return Err(format!("step `{}` has no code on record", step.id));
+            };
+            code.insert(step.id.clone(), hash);
+        }
+        Ok(code)
     }
 
     /// Timeout deadline of an attempt started at `now` for step `i`.
@@ -945,6 +1161,7 @@ mod tests {
             [
                 "running",
                 "awaiting_approval",
+                "awaiting_repair",
                 "awaiting_infrastructure",
                 "succeeded",
                 "failed",

@@ -2,25 +2,27 @@
 //!
 //! | from               | event / condition                                   | to                 | effects |
 //! |--------------------|-----------------------------------------------------|--------------------|---------|
-//! | pending, invalidated | every dependency published, no failure in the run, a required input unbound | failed (R0013) | `RequestRepair` |
+//! | pending, invalidated | every dependency published, no failure in the run, a required input unbound | failed (R0013) | repair (below) |
 //! | pending, invalidated | … all required inputs bound, gate not yet approved  | awaiting_approval  | `AwaitApproval` |
 //! | pending, invalidated | … all required inputs bound, no gate                | waiting_inputs     | `ResolveInputs` |
 //! | awaiting_approval  | `Approve` by a principal with scope `approve`, not the creator (unless the frozen profile allows self-approval) | waiting_inputs | `ResolveInputs` |
 //! | awaiting_approval  | `Approve` by anyone else                            | awaiting_approval  | `Refused` (R0020 / R0021) |
 //! | awaiting_approval  | `Reject` by an authorised principal                 | failed (R0022)     | — (a person said no: no repair) |
 //! | waiting_inputs     | `InputsResolved` (matching generation)              | running            | `CallSandbox`, or one `DispatchShard` per shard |
-//! | waiting_inputs     | `InputsMissing`                                     | failed (R0013)     | `RequestRepair` |
-//! | waiting_inputs     | `InputsUnreadable` (an input not readable as its kind) | failed (R0039)  | `RequestRepair` |
+//! | waiting_inputs     | `InputsMissing`                                     | failed (R0013)     | repair (below) |
+//! | waiting_inputs     | `InputsUnreadable` (an input not readable as its kind) | failed (R0039)  | repair (below) |
 //! | running            | `SandboxReturned` ok, outputs as declared           | validating         | `Validate` (fan-out: when the last shard is done, `MergeShards` first) |
 //! | running            | `SandboxReturned` not ok / outputs off contract / timeout, retries left | running | `CallSandbox` (the failed shard only) |
-//! | running            | … no retries left                                   | failed (R0030)     | `RequestRepair` |
+//! | running            | … no retries left                                   | failed (R0030)     | repair (below) |
 //! | running            | `Merged` (fan-out)                                  | validating         | `Validate` |
-//! | running            | `MergeFailed` (fan-out outputs clash as their kind) | failed (R0040)     | `RequestRepair` |
-//! | validating         | `Validated` publishable / not                       | auditing / failed (R0031) | `Audit` / `RequestRepair` |
+//! | running            | `MergeFailed` (fan-out outputs clash as their kind) | failed (R0040)     | repair (below) |
+//! | validating         | `Validated` publishable / not                       | auditing / failed (R0031) | `Audit` / repair (below) |
 //! | auditing           | `Audited` passed, provenance complete, outputs unbound | published       | per output: ledger `provenance_recorded`, then `PublishArtifact` |
-//! | auditing           | `Audited` failed / provenance incomplete / bound    | failed (R0032 / R0015 / R0014) | `RequestRepair` |
+//! | auditing           | `Audited` failed / provenance incomplete / bound    | failed (R0032 / R0015 / R0014) | repair (below) |
 //! | active             | a step budget crossed                               | failed (R0023)     | `StopAttempt`, ledger `budget_stop` |
-//! | failed             | `RepairPatch` naming it                             | pending (next generation) | downstream steps → invalidated |
+//! | failed             | `RepairPatch` naming it (code, input or plan)       | pending (next generation) | downstream steps → invalidated |
+//! | failed (repairable, the repairer phase a model, model repairs left) | — (on failing)     | failed, repair requested | `RequestRepair` |
+//! | failed, repair requested | `RepairDeclined`                              | failed             | — (a person repairs it) |
 //! | any not finished   | `Cancel`, or the run fails                          | skipped (never started) / failed (R0036, in flight) | `StopAttempt` |
 //!
 //! `published` and `skipped` are final for a generation; only a repair upstream (→ `invalidated`) or of the
@@ -167,7 +169,17 @@ pub struct Step {
     /// Code set by a repair; replaces the contract's program.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_override: Option<ContentHash>,
+    /// Input slot → the artifact a repair bound in place of the contract's producer.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub input_overrides: BTreeMap<String, ContentHash>,
+    /// Repairs applied to the step (a person's and the model's).
     pub repairs: u32,
+    /// Of those, the model repairer's; it is asked at most `MAX_MODEL_REPAIRS_PER_STEP` times.
+    #[serde(default)]
+    pub model_repairs: u32,
+    /// The machine asked the model repairer about this failure and awaits its patch or refusal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repair_requested: bool,
 }
 
 impl Step {
@@ -192,12 +204,15 @@ impl Step {
             report_hash: None,
             failure: None,
             code_override: None,
+            input_overrides: BTreeMap::new(),
             repairs: 0,
+            model_repairs: 0,
+            repair_requested: false,
         }
     }
 
     /// Back to the start of a new generation: everything of the old one is dropped except the counters
-    /// that keep ids unique and repairs bounded, and the repair's code.
+    /// that keep ids unique and repairs bounded, and the repairs' code and inputs.
     pub fn reset(&mut self, state: StepState) {
         let kept = Step {
             id: std::mem::take(&mut self.id),
@@ -206,10 +221,17 @@ impl Step {
             attempts_started: self.attempts_started,
             merges_started: self.merges_started,
             code_override: self.code_override,
+            input_overrides: std::mem::take(&mut self.input_overrides),
             repairs: self.repairs,
+            model_repairs: self.model_repairs,
             ..Step::new("")
         };
         *self = kept;
+    }
+
+    /// Repairs a person made (every repair but the model repairer's).
+    pub fn person_repairs(&self) -> u32 {
+        self.repairs.saturating_sub(self.model_repairs)
     }
 
     /// Ids of every sandbox attempt or merge still running.

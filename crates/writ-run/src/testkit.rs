@@ -47,6 +47,33 @@ pub fn builtin_profile() -> ExecutionProfile {
     }
 }
 
+/// The built-in profile with a model as its repairer phase: failed steps go to the model repairer first.
+pub fn model_repairer_profile() -> ExecutionProfile {
+    let mut profile = builtin_profile();
+    profile.id = "model-repairer".into();
+    profile.phases.repairer = PhaseConfig {
+        provider: "openai-compatible".into(),
+        model: "repair-model".into(),
+        params: BTreeMap::new(),
+    };
+    profile
+}
+
+/// A person with the `repair` scope.
+pub fn person(principal: &str) -> crate::event::Repairer {
+    crate::event::Repairer::Person {
+        principal: principal.into(),
+        scopes: vec![crate::limits::REPAIR_SCOPE.into()],
+    }
+}
+
+/// The model repairer of [`model_repairer_profile`].
+pub fn repair_model() -> crate::event::Repairer {
+    crate::event::Repairer::Model {
+        model: "repair-model".into(),
+    }
+}
+
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum BuildError {
     #[error("step `{step}`: `{binding}` is not a binding")]

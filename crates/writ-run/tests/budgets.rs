@@ -233,18 +233,15 @@ fn each_run_budget_kind_fails_the_run_with_its_reason() {
             1,
             "{name}"
         );
-        // A run that ran out of budget cannot be reopened by a repair.
+        // A run that ran out of budget is over: a repair is refused like any other event.
         let effects = shell.feed(Event::RepairPatch {
+            by: writ_run::testkit::person("bob"),
             step: shell.id_of("work"),
             patch: writ_run::Patch::Code {
                 code_hash: writ_run::testkit::test_hash("x"),
             },
         });
-        assert_eq!(
-            refused_codes(&effects),
-            [codes::REPAIR_NOT_APPLICABLE],
-            "{name}"
-        );
+        assert_eq!(refused_codes(&effects), [codes::RUN_TERMINAL], "{name}");
     }
 }
 

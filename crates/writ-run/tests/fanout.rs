@@ -97,11 +97,16 @@ fn a_shard_out_of_retries_fails_the_step_and_asks_for_repair() {
         _ => None,
     });
     shell.run_to_end();
-    assert_eq!(shell.run.state(), RunState::Failed);
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     assert_eq!(shell.step_state("map"), Some(StepState::Failed));
     assert_eq!(shell.count(|e| matches!(e, Effect::MergeShards { .. })), 0);
     assert_eq!(
-        shell.count(|e| matches!(e, Effect::RequestRepair { evidence, .. } if evidence.code == codes::RETRIES_EXHAUSTED)),
+        shell
+            .run
+            .diagnosis()
+            .iter()
+            .filter(|(_, evidence)| evidence.code == codes::RETRIES_EXHAUSTED)
+            .count(),
         1
     );
     assert_eq!(shell.sandbox_calls("summarise"), 0);
@@ -210,11 +215,16 @@ fn shard_outputs_that_cannot_be_merged_fail_the_step_naming_why() {
         _ => None,
     });
     shell.run_to_end();
-    assert_eq!(shell.run.state(), RunState::Failed);
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     assert_eq!(shell.step_state("map"), Some(StepState::Failed));
     assert_eq!(
-        shell.count(|e| matches!(e, Effect::RequestRepair { evidence, .. }
-            if evidence.code == codes::MERGE_FAILED && evidence.reason.contains("index.html"))),
+        shell
+            .run
+            .diagnosis()
+            .iter()
+            .filter(|(_, evidence)| evidence.code == codes::MERGE_FAILED
+                && evidence.reason.contains("index.html"))
+            .count(),
         1
     );
 }

@@ -20,7 +20,7 @@ fn a_step_with_a_missing_run_input_never_starts() {
     start.inputs.clear();
     let mut shell = Shell::start_with(plan, start).expect("starts");
     shell.run_to_end();
-    assert_eq!(shell.run.state(), RunState::Failed);
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     assert_eq!(shell.count(|e| matches!(e, Effect::CallSandbox(_))), 0);
     assert_eq!(
         shell.count(|e| matches!(e, Effect::ResolveInputs { .. })),
@@ -32,8 +32,8 @@ fn a_step_with_a_missing_run_input_never_starts() {
         load.failure.as_ref().map(|f| f.evidence.code),
         Some(codes::MISSING_INPUT)
     );
-    // Downstream steps never started either.
-    assert_eq!(shell.step_state("report"), Some(StepState::Skipped));
+    // Downstream steps never started either: they wait for the repair.
+    assert_eq!(shell.step_state("report"), Some(StepState::Pending));
 }
 
 #[test]
@@ -52,9 +52,14 @@ fn a_step_whose_inputs_are_not_in_storage_never_starts() {
     shell.run_to_end();
     assert_eq!(shell.sandbox_calls("load"), 1);
     assert_eq!(shell.sandbox_calls("transform"), 0);
-    assert_eq!(shell.run.state(), RunState::Failed);
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     assert_eq!(
-        shell.count(|e| matches!(e, Effect::RequestRepair { evidence, .. } if evidence.code == codes::MISSING_INPUT)),
+        shell
+            .run
+            .diagnosis()
+            .iter()
+            .filter(|(_, evidence)| evidence.code == codes::MISSING_INPUT)
+            .count(),
         1
     );
 }
@@ -75,7 +80,7 @@ fn a_step_whose_input_cannot_be_read_as_its_kind_fails_naming_the_slot_never_wit
     });
     shell.run_to_end();
     assert_eq!(shell.sandbox_calls("transform"), 0);
-    assert_eq!(shell.run.state(), RunState::Failed);
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     let failure = shell
         .run
         .step(&shell.id_of("transform"))
@@ -253,9 +258,10 @@ fn a_rerun_after_repair_publishes_a_new_version_and_keeps_the_old() {
         _ => None,
     });
     shell.run_to_end();
-    assert_eq!(shell.run.state(), RunState::Failed);
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     let upstream = shell.id_of("transform");
     shell.feed(Event::RepairPatch {
+        by: writ_run::testkit::person("bob"),
         step: shell.id_of("report"),
         patch: Patch::Code {
             code_hash: test_hash("fixed report"),
@@ -311,9 +317,14 @@ fn publish_without_a_provenance_record_is_refused() {
         0
     );
     assert!(shell.run.bindings.is_empty());
-    assert_eq!(shell.run.state(), RunState::Failed);
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     assert_eq!(
-        shell.count(|e| matches!(e, Effect::RequestRepair { evidence, .. } if evidence.code == codes::PROVENANCE_INCOMPLETE)),
+        shell
+            .run
+            .diagnosis()
+            .iter()
+            .filter(|(_, evidence)| evidence.code == codes::PROVENANCE_INCOMPLETE)
+            .count(),
         1
     );
 }
@@ -586,6 +597,7 @@ fn a_model_call_in_a_sealed_run_fails_the_run() {
     let mut start = start_event(&plan, "sealed", "cron");
     start.mode = RunMode::Sealed {
         program_hash: test_hash("program"),
+        code: Default::default(),
     };
     let mut shell = Shell::start_with(plan, start).expect("starts");
     run_until(&mut shell, |e| matches!(e, Effect::Validate { .. })).expect("load validates");
@@ -607,14 +619,15 @@ fn a_model_call_in_a_sealed_run_fails_the_run() {
         shell.run.failure.as_ref().map(|f| f.code),
         Some(codes::SEALED_MODEL_CALL)
     );
-    // And it stays failed: a repair cannot reopen a sealed run.
+    // And it stays failed: a repair cannot reopen a run that has ended.
     let effects = shell.feed(Event::RepairPatch {
+        by: writ_run::testkit::person("bob"),
         step: shell.id_of("load"),
         patch: Patch::Code {
             code_hash: test_hash("x"),
         },
     });
-    assert_eq!(refused_codes(&effects), [codes::REPAIR_SEALED]);
+    assert_eq!(refused_codes(&effects), [codes::RUN_TERMINAL]);
     assert_eq!(shell.run.state(), RunState::Failed);
 }
 
@@ -635,6 +648,7 @@ fn a_sealed_run_without_model_calls_succeeds_and_model_tools_are_denied() {
     let mut start = start_event(&plan, "sealed", "cron");
     start.mode = RunMode::Sealed {
         program_hash: test_hash("program"),
+        code: Default::default(),
     };
     let mut shell = Shell::start_with(plan, start).expect("starts");
     let Some(Effect::CallSandbox(call)) =

@@ -33,12 +33,18 @@ fn failing_transform() -> Shell {
 #[test]
 fn a_code_repair_mid_plan_reuses_upstream_work() {
     let mut shell = failing_transform();
-    assert_eq!(shell.run.state(), RunState::Failed);
-    let repair = shell.emitted.iter().find_map(|e| match e {
-        Effect::RequestRepair { step, evidence, .. } => Some((step.clone(), evidence.clone())),
-        _ => None,
-    });
-    let (step, evidence) = repair.expect("repair requested");
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    // The built-in profile has no model repairer: nobody is asked, a person repairs.
+    assert_eq!(
+        shell.count(|e| matches!(e, Effect::RequestRepair { .. })),
+        0
+    );
+    let repair = shell
+        .run
+        .diagnosis()
+        .first()
+        .map(|(step, evidence)| (step.to_string(), (*evidence).clone()));
+    let (step, evidence) = repair.expect("the diagnosis names the failed step");
     assert_eq!(step, shell.id_of("transform"));
     assert_eq!(evidence.code, codes::VALIDATION_REJECTED);
     assert_eq!(evidence.report_hash, Some(test_hash("rejected")));
@@ -50,6 +56,7 @@ fn a_code_repair_mid_plan_reuses_upstream_work() {
         .cloned();
 
     let effects = shell.feed(Event::RepairPatch {
+        by: writ_run::testkit::person("bob"),
         step: step.clone(),
         patch: Patch::Code {
             code_hash: test_hash("patched transform"),
@@ -141,6 +148,7 @@ fn a_plan_repair_invalidates_and_reruns_downstream_of_the_change() {
         .build()
         .expect("builds");
     let effects = shell.feed(Event::RepairPatch {
+        by: writ_run::testkit::person("bob"),
         step: shell.id_of("report"),
         patch: Patch::Plan {
             plan: Box::new(new_plan.clone()),
@@ -238,6 +246,14 @@ fn a_bad_repair_is_refused() {
         ),
         (
             transform.clone(),
+            Patch::Input {
+                slot: "nope".into(),
+                artifact_hash: test_hash("x"),
+            },
+            codes::REPAIR_UNKNOWN_SLOT,
+        ),
+        (
+            transform.clone(),
             Patch::Plan {
                 plan: Box::new(tampered),
             },
@@ -252,9 +268,38 @@ fn a_bad_repair_is_refused() {
         ),
     ];
     for (step, patch, code) in cases {
-        let effects = shell.feed(Event::RepairPatch { step, patch });
+        let effects = shell.feed(Event::RepairPatch {
+            step,
+            patch,
+            by: writ_run::testkit::person("bob"),
+        });
         assert_eq!(refused_codes(&effects), [code]);
-        assert_eq!(shell.run.state(), RunState::Failed);
+        assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    }
+    // Someone without the `repair` scope, and a model the machine never asked, are refused too.
+    let patch = Patch::Code {
+        code_hash: test_hash("x"),
+    };
+    for (by, code) in [
+        (
+            writ_run::Repairer::Person {
+                principal: "eve".into(),
+                scopes: vec!["approve".into()],
+            },
+            codes::REPAIRER_LACKS_SCOPE,
+        ),
+        (
+            writ_run::testkit::repair_model(),
+            codes::REPAIR_NOT_REQUESTED,
+        ),
+    ] {
+        let effects = shell.feed(Event::RepairPatch {
+            step: transform.clone(),
+            patch: patch.clone(),
+            by,
+        });
+        assert_eq!(refused_codes(&effects), [code]);
+        assert_eq!(shell.run.state(), RunState::AwaitingRepair);
     }
 }
 
@@ -270,8 +315,11 @@ fn repairs_are_bounded() {
     });
     shell.run_to_end();
     let load = shell.id_of("load");
-    for n in 0..=writ_run::limits::MAX_REPAIRS_PER_STEP {
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    let max = writ_run::limits::MAX_REPAIRS_PER_STEP;
+    for n in 0..=max {
         let effects = shell.feed(Event::RepairPatch {
+            by: writ_run::testkit::person("bob"),
             step: load.clone(),
             patch: Patch::Code {
                 code_hash: test_hash(&format!("try {n}")),
@@ -279,12 +327,18 @@ fn repairs_are_bounded() {
         });
         shell.run_to_end();
         let refused = refused_codes(&effects);
-        if n < writ_run::limits::MAX_REPAIRS_PER_STEP {
+        if n < max {
             assert!(refused.is_empty(), "repair {n}: {refused:?}");
         } else {
-            assert_eq!(refused, [codes::REPAIR_LIMIT]);
+            // Out of repairs, the run failed rather than wait for one that would be refused.
+            assert_eq!(refused, [codes::RUN_TERMINAL]);
         }
-        assert_eq!(shell.run.state(), RunState::Failed);
+        let expect = if n + 1 < max {
+            RunState::AwaitingRepair
+        } else {
+            RunState::Failed
+        };
+        assert_eq!(shell.run.state(), expect, "after repair {n}");
     }
 }
 
@@ -292,8 +346,8 @@ fn repairs_are_bounded() {
 fn a_failed_attempt_is_retried_up_to_the_limit() {
     for (retries, fail_times, end) in [
         (2, 2, RunState::Succeeded),
-        (2, 3, RunState::Failed),
-        (0, 1, RunState::Failed),
+        (2, 3, RunState::AwaitingRepair),
+        (0, 1, RunState::AwaitingRepair),
     ] {
         let plan = PlanBuilder::new("retry")
             .input("rows", "table.csv")
@@ -444,4 +498,231 @@ fn resume_after_a_crash_replays_and_reissues_in_flight_work() {
     // The duplicate answers for re-issued shards were absorbed, not double counted.
     assert_eq!(shell.count(|e| matches!(e, Effect::MergeShards { .. })), 1);
     assert_eq!(shell.replay().ok(), Some(shell.run.clone()));
+}
+
+#[test]
+fn an_input_repair_rebinds_the_slot_and_reuses_upstream_work() {
+    // `load` fails on the run's input every time until a person supplies a corrected file.
+    let mut shell = Shell::start(linear(), "alice").expect("starts");
+    let corrected = test_hash("corrected rows");
+    shell.on(move |effect, _| match effect {
+        Effect::CallSandbox(c)
+            if c.step.ends_with("-transform")
+                && !c.inputs.iter().any(|i| i.artifact_hash == corrected) =>
+        {
+            Some(vec![Event::SandboxReturned {
+                attempt_id: c.attempt_id.clone(),
+                receipt: failed_receipt(),
+            }])
+        }
+        _ => None,
+    });
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    let transform = shell.id_of("transform");
+    let effects = shell.feed(Event::RepairPatch {
+        step: transform.clone(),
+        patch: Patch::Input {
+            slot: "table".into(),
+            artifact_hash: corrected,
+        },
+        by: writ_run::testkit::person("bob"),
+    });
+    assert!(refused_codes(&effects).is_empty(), "{effects:?}");
+    assert_eq!(shell.run.state(), RunState::Running);
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::Succeeded);
+    assert_eq!(shell.sandbox_calls("load"), 1, "upstream reused");
+    let repaired = shell.emitted.iter().rev().find_map(|e| match e {
+        Effect::CallSandbox(c) if c.step == transform => Some(c.inputs.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        repaired.map(|i| i.iter().map(|i| i.artifact_hash).collect::<Vec<_>>()),
+        Some(vec![corrected])
+    );
+    // The ledger names the patch and who made it.
+    let record = shell.emitted.iter().find_map(|e| match e {
+        Effect::AppendLedger {
+            record: writ_run::LedgerRecord::Repair { patch, by, .. },
+            ..
+        } => Some((patch.clone(), by.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        record,
+        Some((
+            format!("input table = {corrected}"),
+            "person:bob".to_string()
+        ))
+    );
+    assert_eq!(shell.replay().ok(), Some(shell.run.clone()));
+}
+
+#[test]
+fn a_sealed_program_runs_the_code_every_step_ran_the_model_s_and_the_repair_s() {
+    // The executor writes each step's code (no program in the contract); `transform`'s fails validation
+    // once and a person patches it.
+    let plan = PlanBuilder::new("model-written")
+        .input("rows", "table.csv")
+        .step(
+            StepSpec::code("load")
+                .without_program()
+                .input("rows", "run.rows")
+                .output("table", "table.json_rows"),
+        )
+        .step(
+            StepSpec::code("transform")
+                .without_program()
+                .input("table", "load.table")
+                .publish("clean", "table.json_rows", "clean.json"),
+        )
+        .build()
+        .expect("builds");
+    let mut shell = Shell::start(plan.clone(), "alice").expect("starts");
+    // The shell's executor writes the code of a call that has none (as the worker's does).
+    shell.on(|effect, _| match effect {
+        Effect::CallSandbox(c) if c.code_hash.is_none() => Some(vec![Event::SandboxReturned {
+            attempt_id: c.attempt_id.clone(),
+            receipt: writ_run::testkit::ok_receipt(
+                [(
+                    if c.step.ends_with("-load") {
+                        "table"
+                    } else {
+                        "clean"
+                    }
+                    .to_string(),
+                    writ_run::OutputMeasure {
+                        hash: test_hash(&c.attempt_id),
+                        size: 1,
+                        rows: None,
+                    },
+                )]
+                .into(),
+                Some(test_hash(&format!("model wrote {}", c.step))),
+            ),
+        }]),
+        _ => None,
+    });
+    let mut rejected = false;
+    shell.on(move |effect, _| match effect {
+        Effect::Validate {
+            step, attempt_id, ..
+        } if step.ends_with("-transform") && !rejected => {
+            rejected = true;
+            Some(vec![Event::Validated {
+                attempt_id: attempt_id.clone(),
+                publishable: false,
+                report_hash: test_hash("rejected"),
+                corrected: Default::default(),
+            }])
+        }
+        _ => None,
+    });
+    assert_eq!(
+        shell.run.step_code().err().map(|e| e.contains("running")),
+        Some(true),
+        "only a succeeded run seals"
+    );
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::AwaitingRepair);
+    shell.feed(Event::RepairPatch {
+        step: shell.id_of("transform"),
+        patch: Patch::Code {
+            code_hash: test_hash("patched"),
+        },
+        by: writ_run::testkit::person("bob"),
+    });
+    shell.run_to_end();
+    assert_eq!(shell.run.state(), RunState::Succeeded);
+    let code = shell
+        .run
+        .step_code()
+        .expect("every step has code on record");
+    let expect: std::collections::BTreeMap<String, _> = [
+        (
+            shell.id_of("load"),
+            test_hash(&format!("model wrote {}", shell.id_of("load"))),
+        ),
+        (shell.id_of("transform"), test_hash("patched")),
+    ]
+    .into();
+    assert_eq!(code, expect);
+
+    // The sealed program: every call carries the sealed code, so no executor is ever needed.
+    let mut start = writ_run::testkit::start_event(&plan, "sealed", "alice");
+    start.mode = writ_run::RunMode::Sealed {
+        program_hash: test_hash("program"),
+        code: code.clone(),
+    };
+    let mut sealed = Shell::start_with(plan, start).expect("starts");
+    sealed.run_to_end();
+    assert_eq!(sealed.run.state(), RunState::Succeeded);
+    let ran: std::collections::BTreeMap<String, _> = sealed
+        .emitted
+        .iter()
+        .filter_map(|e| match e {
+            Effect::CallSandbox(c) => Some((c.step.clone(), c.code_hash)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ran,
+        code.into_iter()
+            .map(|(s, h)| (s, Some(h)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    );
+}
+
+#[test]
+fn the_machine_decides_when_the_executor_writes_the_code() {
+    let plan = |executor_model: bool, program: bool| {
+        let mut profile = writ_run::testkit::builtin_profile();
+        if executor_model {
+            profile.phases.executor.provider = "openai-compatible".into();
+            profile.phases.executor.model = "gpt-4.1".into();
+        }
+        let step =
+            StepSpec::code("load")
+                .input("rows", "run.rows")
+                .publish("o", "object.json", "o.json");
+        PlanBuilder::new("who writes")
+            .input("rows", "table.csv")
+            .step(if program {
+                step
+            } else {
+                step.without_program()
+            })
+            .profile(profile)
+            .build()
+            .expect("builds")
+    };
+    let first_call =
+        |shell: &mut Shell| match run_until(shell, |e| matches!(e, Effect::CallSandbox(_))) {
+            Some(Effect::CallSandbox(c)) => (c.code_hash.is_some(), c.executor_writes),
+            other => panic!("no sandbox call: {other:?}"),
+        };
+    // (executor is a model, the contract has a program) → (code fixed, executor writes)
+    for (model, program, expect) in [
+        (true, false, (false, true)),
+        (true, true, (true, false)),
+        (false, true, (true, false)),
+        (false, false, (false, false)),
+    ] {
+        let mut shell = Shell::start(plan(model, program), "alice").expect("starts");
+        assert_eq!(
+            first_call(&mut shell),
+            expect,
+            "model {model}, program {program}"
+        );
+    }
+    // A sealed run never asks the executor, even with a model profile and no program.
+    let p = plan(true, false);
+    let mut start = writ_run::testkit::start_event(&p, "sealed", "alice");
+    start.mode = writ_run::RunMode::Sealed {
+        program_hash: test_hash("program"),
+        code: Default::default(),
+    };
+    let mut shell = Shell::start_with(p, start).expect("starts");
+    assert_eq!(first_call(&mut shell), (false, false));
 }

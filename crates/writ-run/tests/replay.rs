@@ -234,6 +234,7 @@ fn noise(shell: &Shell, pick: u8, arg: u8) -> Event {
             }
         }
         3 => Event::RepairPatch {
+            by: writ_run::testkit::person("bob"),
             step,
             patch: Patch::Code {
                 code_hash: test_hash(&format!("fix {arg}")),

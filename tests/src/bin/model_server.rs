@@ -12,7 +12,8 @@
 //! Flags: `--port N` (0 picks one; `listening on http://127.0.0.1:PORT` is printed first), `--fail-first N`
 //! (the first N requests get 429 then 500, alternating), `--malformed-first N` (the next N get a reply with no
 //! readable JSON), `--hang-item ITEM` (prompts about that item are never answered in time), `--fail-criterion
-//! ID` (as auditor, fail that rubric criterion: a planted defect).
+//! ID` (as auditor, fail that rubric criterion: a planted defect), `--break-step STEP` (as executor, write a
+//! program for that step that always fails; as repairer, the reference program fixes it).
 
 use anyhow::Context as _;
 use serde_json::{json, Value};
@@ -32,6 +33,8 @@ struct Options {
     hang_item: Option<String>,
     /// As auditor, fail this rubric criterion (a planted defect the stand-in is told to see).
     fail_criterion: Option<String>,
+    /// As executor, write a program for this step that fails (the repairer's reply fixes it).
+    break_step: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> anyhow::Result<Options> {
@@ -47,8 +50,9 @@ fn parse_args(args: &[String]) -> anyhow::Result<Options> {
             "--malformed-first" => o.malformed_first = value()?.parse().context("--malformed-first")?,
             "--hang-item" => o.hang_item = Some(value()?.clone()),
             "--fail-criterion" => o.fail_criterion = Some(value()?.clone()),
+            "--break-step" => o.break_step = Some(value()?.clone()),
             other => anyhow::bail!(
-                "unknown argument `{other}` (usage: writ-model-server [--port N] [--fail-first N] [--malformed-first N] [--hang-item ITEM] [--fail-criterion ID])"
+                "unknown argument `{other}` (usage: writ-model-server [--port N] [--fail-first N] [--malformed-first N] [--hang-item ITEM] [--fail-criterion ID] [--break-step STEP])"
             ),
         }
     }
@@ -238,7 +242,7 @@ impl Model {
         let text = if n < self.options.fail_first + self.options.malformed_first {
             "I have thought about it and the answer is {\"almost\": json,, oops".to_string()
         } else {
-            reply_text(&prompt.first_user, self.options.fail_criterion.as_deref())
+            reply_text(&prompt.first_user, &self.options)
         };
         let tokens_in = estimate_tokens(&prompt.all_text);
         let tokens_out = estimate_tokens(&text);
@@ -442,8 +446,17 @@ fn judge(header: &[(&str, &str)], prompt: &str) -> Result<Value, String> {
     Ok(verdict)
 }
 
+/// The program `--break-step` has the executor write: it reads nothing and stops with an error, so every
+/// attempt fails and only a repair can fix the step.
+fn broken_program(step: &str) -> String {
+    format!(
+        "import writ\n\n# writ-model-server --break-step {step}: a program that fails on purpose\nraise RuntimeError(\"column `hours_billed` not found (writ-model-server broke step {step})\")\n"
+    )
+}
+
 /// What the model says: a sentence, the value in a ```json fence, a closing sentence.
-fn reply_text(prompt: &str, fail_criterion: Option<&str>) -> String {
+fn reply_text(prompt: &str, options: &Options) -> String {
+    let fail_criterion = options.fail_criterion.as_deref();
     let catalog = Catalog::builtin();
     let header = task_header(prompt);
     let objective = field(&header, "objective").unwrap_or("");
@@ -469,6 +482,9 @@ fn reply_text(prompt: &str, fail_criterion: Option<&str>) -> String {
             Some(Ok(plan)) => serde_json::to_value(plan).unwrap_or(Value::Null),
             _ => return "I could not find a plan template for this objective.".into(),
         },
+        Some("executor") if options.break_step.as_deref() == Some(step) => {
+            json!({"code": broken_program(step)})
+        }
         Some("executor") => match program(&template) {
             Some(code) => json!({"code": code}),
             None => return format!("I do not know how to write step `{step}`."),
@@ -843,7 +859,14 @@ mod tests {
                 malformed_first: 1,
                 hang_item: None,
                 fail_criterion: None,
+                break_step: None,
             })
+        );
+        assert_eq!(
+            parse_args(&args("--break-step normalize_entries"))
+                .ok()
+                .and_then(|o| o.break_step),
+            Some("normalize_entries".to_string())
         );
         assert_eq!(
             parse_args(&args("--hang-item VC-0003"))

@@ -129,6 +129,10 @@ fn problem(e: ureq::Error, path: &str) -> anyhow::Error {
                     if let Some(ptr) = p["pointer"].as_str() {
                         msg.push_str(&format!(" (at {ptr})"));
                     }
+                    // A refusal of the run machine names its diagnostic code (docs/diagnostics/<code>.md).
+                    if let Some(c) = p["code"].as_str() {
+                        msg.push_str(&format!(" [{c}]"));
+                    }
                     anyhow!(msg)
                 }
                 Err(_) => anyhow!("{code} from {path}: {text}"),

@@ -1,4 +1,4 @@
-//! Runs over the API: `writ run`, `status`, `wait`, `watch`, `approve`, `reject`, `cancel`, `seal`.
+//! Runs over the API: `writ run`, `status`, `wait`, `watch`, `approve`, `reject`, `repair`, `cancel`, `seal`.
 
 use super::client::{print_json, Client};
 use anyhow::{bail, Context, Result};
@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 pub const TERMINAL: &[&str] = &["succeeded", "failed", "cancelled", "expired"];
+/// States in which a run waits for a person: `wait` and `watch` return on them as on the terminal ones.
+pub const WAITING: &[&str] = &["awaiting_approval", "awaiting_repair"];
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -263,6 +265,25 @@ fn print_human(run: &Value) {
                 .join(", ")
         );
     }
+    for d in run["repair"].as_array().into_iter().flatten() {
+        println!(
+            "awaiting repair: {} failed: {} {}",
+            d["step"].as_str().unwrap_or("?"),
+            d["code"].as_str().unwrap_or("?"),
+            d["reason"].as_str().unwrap_or("")
+        );
+        if let Some(stderr) = d["stderr"].as_str().filter(|s| !s.trim().is_empty()) {
+            println!(
+                "  stderr: {}",
+                stderr.trim_end().replace('\n', "\n          ")
+            );
+        }
+        println!(
+            "  repair: writ repair {} --step {} --program FILE | --input SLOT=PATH   (or writ cancel)",
+            run["id"].as_str().unwrap_or("RUN"),
+            d["step"].as_str().unwrap_or("STEP")
+        );
+    }
     if let Some(e) = run["error"].as_str() {
         println!("error: {e}");
     }
@@ -276,7 +297,8 @@ pub struct WaitArgs {
     timeout: u64,
 }
 
-/// Returns when the run finishes, fails, or waits for approval; exit 1 if it failed or was cancelled.
+/// Returns when the run finishes, fails, or waits for a person (approval, repair); exit 1 if it failed or
+/// was cancelled.
 pub fn wait(args: WaitArgs) -> Result<ExitCode> {
     let client = Client::from_env()?;
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
@@ -293,7 +315,7 @@ pub fn wait(args: WaitArgs) -> Result<ExitCode> {
             Err(e) => return Err(e),
         };
         let state = run["state"].as_str().unwrap_or("").to_string();
-        if TERMINAL.contains(&state.as_str()) || state == "awaiting_approval" {
+        if TERMINAL.contains(&state.as_str()) || WAITING.contains(&state.as_str()) {
             println!("{state}");
             return Ok(
                 if state == "failed" || state == "cancelled" || state == "expired" {
@@ -345,7 +367,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode> {
         );
         let _ = std::io::stderr().flush();
         last_state = state.clone();
-        !(TERMINAL.contains(&state.as_str()) || state == "awaiting_approval")
+        !(TERMINAL.contains(&state.as_str()) || WAITING.contains(&state.as_str()))
     })?;
     eprintln!();
     println!("{last_state}");
@@ -387,6 +409,52 @@ pub fn reject(args: RejectArgs) -> Result<ExitCode> {
         &json!({"reason": args.reason}),
     )?;
     println!("{}", r["state"].as_str().unwrap_or("rejected"));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("patch").required(true).args(["program", "input"])))]
+pub struct RepairArgs {
+    run: String,
+    /// The failed step (its id or slug).
+    #[arg(long)]
+    step: String,
+    /// A patched program: the step's whole new code (Python).
+    #[arg(long)]
+    program: Option<std::path::PathBuf>,
+    /// A corrected input: `SLOT=PATH`, the step's input slot and the file to read in its place.
+    #[arg(long)]
+    input: Option<String>,
+}
+
+/// `writ repair`: a person's repair of a run awaiting one; prints the run's state afterwards.
+pub fn repair(args: RepairArgs) -> Result<ExitCode> {
+    let client = Client::from_env()?;
+    let body = match (&args.program, &args.input) {
+        (Some(path), None) => {
+            let source = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            json!({"program": source})
+        }
+        (None, Some(spec)) => {
+            let Some((slot, path)) = spec.split_once('=') else {
+                bail!("--input takes SLOT=PATH, not `{spec}`");
+            };
+            let path = Path::new(path);
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .with_context(|| format!("{} has no file name", path.display()))?;
+            let hash = upload_file(&client, path, name, None)?;
+            json!({"input": {"slot": slot, "hash": hash, "name": name}})
+        }
+        _ => bail!("give exactly one of --program FILE or --input SLOT=PATH"),
+    };
+    let r = client.post(
+        &format!("/v1/runs/{}/steps/{}/repair", args.run, encode(&args.step)),
+        &body,
+    )?;
+    println!("{}", r["state"].as_str().unwrap_or("repaired"));
     Ok(ExitCode::SUCCESS)
 }
 
