@@ -52,13 +52,16 @@ fn the_worker_refuses_a_degraded_sandbox_unless_the_deployment_tolerates_it() ->
         "--inputs",
         &billing_data().to_string_lossy(),
     ])?;
+    // The step cannot run anywhere: it fails on every attempt and the run stops for a person (repair or
+    // cancel), naming the refusal; nothing ran.
     let state = admin.wait(&run)?;
     let st = admin.status(&run)?;
-    assert_eq!(state, "failed", "{st}");
+    assert_eq!(state, "awaiting_repair", "{st}");
     assert!(
         st.to_string().contains("refusing to dispatch"),
         "the run names the refusal: {st}"
     );
+    admin.ok(&["cancel", &run])?;
     let placements = attempt_placements(&run)?;
     assert!(
         placements.iter().all(Value::is_null),
