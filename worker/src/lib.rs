@@ -304,11 +304,7 @@ async fn shard(env: &Env, msg: ShardMessage) -> ApiResult<()> {
 /// `/__scheduled` always fires at the current time, and the schedule tests need to be at minute 7, then after
 /// an outage. It runs exactly what the scheduled handler runs.
 async fn local_tick(req: &Request, env: &Env) -> ApiResult<Response> {
-    let local = env
-        .var("WRIT_ENV")
-        .map(|v| v.to_string() == "local")
-        .unwrap_or(false);
-    if !local {
+    if !models::local(env) {
         return Err(ApiError::not_found("no route for /__tick"));
     }
     let at = http::query_param(req, "at")

@@ -121,7 +121,7 @@ fn uses_models(p: &ExecutionProfile) -> bool {
     is_model(&p.phases.planner) || is_model(&p.phases.executor) || is_model(&p.phases.auditor)
 }
 
-fn local(env: &Env) -> bool {
+pub(crate) fn local(env: &Env) -> bool {
     env.var("WRIT_ENV")
         .map(|v| v.to_string() == "local")
         .unwrap_or(false)

@@ -1116,12 +1116,7 @@ pub fn status_json(run: &Run, meta: &RunMeta) -> Value {
                 json!({
                     "step": s.id,
                     "waiting_since_ms": since,
-                    "expires_at_ms": since.saturating_add(
-                        run.profile
-                            .gate_expiry_seconds
-                            .unwrap_or(writ_run::infra::DEFAULT_GATE_EXPIRY_SECONDS)
-                            .saturating_mul(1000),
-                    ),
+                    "expires_at_ms": since.saturating_add(run.gate_expiry_ms()),
                 })
             })
         })

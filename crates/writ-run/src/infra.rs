@@ -234,7 +234,8 @@ impl Run {
 
     // ---- gates -------------------------------------------------------------------------------------
 
-    pub(crate) fn gate_expiry_ms(&self) -> u64 {
+    /// How long a gate waits before it expires, in ms (the profile's setting, else 14 days).
+    pub fn gate_expiry_ms(&self) -> u64 {
         self.profile
             .gate_expiry_seconds
             .unwrap_or(DEFAULT_GATE_EXPIRY_SECONDS)
